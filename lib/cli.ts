@@ -1,0 +1,58 @@
+/**
+ * Strict argument parsing for the scripts. citty describes the flags and
+ * renders --help, but it accepts unknown flags and a value-less `--url`
+ * silently and keeps only the last of a repeated flag; node:util's parseArgs
+ * in strict mode rejects all of those, so every script parses through here.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ArgsDef } from 'citty';
+import { UsageError } from './errors.ts';
+
+export interface StrictArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function parseStrict(rawArgs: string[], defs: ArgsDef, repeatable: readonly string[] = []): StrictArgs {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, def] of Object.entries(defs)) {
+    if (def.type === 'positional') continue;
+    const aliases = def.type !== undefined && 'alias' in def && def.alias ? [def.alias].flat() : [];
+    const short = aliases.find((alias) => alias.length === 1);
+    options[name] = {
+      type: def.type === 'boolean' ? 'boolean' : 'string',
+      ...(short ? { short } : {}),
+      ...(repeatable.includes(name) ? { multiple: true } : {}),
+    };
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: true });
+    for (const [name, value] of Object.entries(values)) {
+      if (value === '' || (Array.isArray(value) && value.includes(''))) {
+        throw new UsageError(`option --${name} needs a value`);
+      }
+    }
+    return { values: values as StrictArgs['values'], positionals };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(cleanParseError((error as Error).message));
+  }
+}
+
+function cleanParseError(message: string): string {
+  // node:util messages end with a hint to use "--" for positionals; keep the first sentence.
+  return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Option/, 'option');
+}
+
+export function optionalNumber(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number)) {
+    throw new UsageError(`option ${flag} must be a number, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+export function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

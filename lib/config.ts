@@ -1,0 +1,197 @@
+/**
+ * The run configuration: one zod schema is the single source of truth for
+ * config.json fields and for what flags may set. Loading order: file, then
+ * flags (flags win), then ${ENV} expansion, then validation.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+import { DEFAULT_SIMULATOR } from './simulator.ts';
+
+export const SIM_SCHEME = 'sim:';
+export const DEFAULT_URL = 'sim://local/v1/chat/completions';
+
+const httpUrl = z.string().refine(
+  (value) => {
+    try {
+      return ['http:', 'https:', SIM_SCHEME].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s):// URL (or sim:// for the built-in simulated endpoint)' },
+);
+
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export const SimulatorSchema = z.strictObject({
+  ttft_ms: z.number().min(0).default(DEFAULT_SIMULATOR.ttftMs),
+  itl_ms: z.number().min(0).default(DEFAULT_SIMULATOR.itlMs),
+  tokens: z.int().min(1).default(DEFAULT_SIMULATOR.tokens),
+  jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
+  seed: z.int().optional(),
+});
+
+export const ConfigSchema = z.strictObject({
+  url: httpUrl.default(DEFAULT_URL),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, 'must be an HTTP method such as POST')
+    .transform((m) => m.toUpperCase())
+    .default('POST'),
+  headers: z
+    .record(z.string().regex(headerName, 'is not a valid header name'), z.string())
+    .default({}),
+  body: z.unknown().optional(),
+  /** Seconds, per request. */
+  timeout: z.number().positive().default(300),
+  concurrency: z.int().min(1).default(10),
+  total_requests: z.int().min(1).default(100),
+  protocol: z.string().default('auto'),
+  transport: z.enum(['fetch']).default('fetch'),
+  output: z.string().optional(),
+  lang: z.enum(['en', 'zh']).default('en'),
+  quiet: z.boolean().default(false),
+  simulator: SimulatorSchema.prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Values from flags; undefined means "not given". */
+export interface ConfigOverrides {
+  url?: string;
+  total_requests?: number;
+  concurrency?: number;
+  method?: string;
+  timeout?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  output?: string;
+  lang?: string;
+  quiet?: boolean;
+  protocol?: string;
+  transport?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Folder that relative paths in the config resolve against. */
+  baseDir: string;
+  /** Where the config came from, for messages. */
+  source: string;
+  /** Values expanded from ${ENV} references: secrets to scrub. */
+  expandedValues: string[];
+}
+
+export async function loadConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read config file ${path}: ${code === 'ENOENT' ? 'no such file' : String(code)}`);
+  }
+  const parsed = parseJsonWithPosition(text.replace(/^\uFEFF/, ''), path);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`config file ${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** JSON.parse with a "file:line:column" error message. */
+export function parseJsonWithPosition(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /position (\d+)/.exec(message);
+    let where = source;
+    if (position) {
+      const offset = Number(position[1]);
+      const before = text.slice(0, offset).split('\n');
+      where = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
+    }
+    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+    throw new UsageError(`${where}: invalid JSON: ${reason}`);
+  }
+}
+
+export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverrides): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...file };
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined || key === 'headers') continue;
+    merged[key] = value;
+  }
+  if (flags.headers) {
+    const headers = { ...(file.headers as Record<string, string> | undefined) };
+    for (const [name, value] of Object.entries(flags.headers)) {
+      for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+      headers[name] = value;
+    }
+    merged.headers = headers;
+  }
+  return merged;
+}
+
+/** Replaces ${NAME} in every string, deeply. A missing variable is a usage error naming the field. */
+export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, expanded: string[], path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) {
+        throw new UsageError(`${path || 'config'}: environment variable ${name} is not set (referenced as \${${name}})`);
+      }
+      expanded.push(found);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => expandEnv(item, env, expanded, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = expandEnv(item, env, expanded, path ? `${path}.${key}` : key);
+    return out;
+  }
+  return value;
+}
+
+export function validateConfig(input: unknown, source: string): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    return issue.code === 'unrecognized_keys'
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
+      : `${path}: ${issue.message}`;
+  });
+  throw new UsageError(`invalid config (${source}): ${problems.join('; ')}`);
+}
+
+export interface ResolveOptions {
+  configPath?: string;
+  /** Used when no configPath is given and the file exists. */
+  defaultConfigPath?: string;
+  flags: ConfigOverrides;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  fileExists: (path: string) => boolean;
+}
+
+export async function resolveConfig(options: ResolveOptions): Promise<LoadedConfig> {
+  let path = options.configPath ? resolve(options.cwd, options.configPath) : undefined;
+  if (!path && options.defaultConfigPath && !options.flags.url) {
+    const candidate = resolve(options.cwd, options.defaultConfigPath);
+    if (options.fileExists(candidate)) path = candidate;
+  }
+  const file = path ? await loadConfigFile(path) : {};
+  const source = path ?? 'flags';
+  const expandedValues: string[] = [];
+  const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
+  const config = validateConfig(merged, source);
+  return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
+}
+
+export function isSimulatedUrl(url: string): boolean {
+  return url.startsWith(SIM_SCHEME);
+}

@@ -1,0 +1,76 @@
+/** Report labels in English and Chinese (the seed's wording). */
+export type Lang = 'en' | 'zh';
+
+const en = {
+  title: 'Test report',
+  overall: 'Overall',
+  total: 'Total requests',
+  success: 'Succeeded',
+  failed: 'Failed',
+  wall: 'Wall time',
+  throughput: 'Throughput',
+  outputTokens: 'Output tokens',
+  ttft: 'Time to first token (TTFT)',
+  ttfat: 'Time to first answer token',
+  ttfb: 'Time to first byte',
+  totalTime: 'Total time (E2E)',
+  tpot: 'Time per output token (TPOT)',
+  itl: 'Inter-token latency (ITL)',
+  rate: 'Generation rate (per request)',
+  errors: 'Errors',
+  noErrors: 'none',
+  noData: 'no successful requests',
+  min: 'Min',
+  max: 'Max',
+  mean: 'Mean',
+  median: 'Median',
+  std: 'Std (sample)',
+  interrupted: 'Interrupted: the report covers the requests that finished or were aborted.',
+  reqPerSec: 'req/s',
+  tokPerSec: 'tok/s',
+  tokens: 'tokens',
+  done: 'done',
+  progress: 'progress',
+  elapsed: 'elapsed',
+  inFlight: 'in flight',
+} as const;
+
+export type Labels = { readonly [K in keyof typeof en]: string };
+
+const zh: Labels = {
+  title: '测试报告',
+  overall: '总体统计',
+  total: '总请求数',
+  success: '成功',
+  failed: '失败',
+  wall: '总耗时',
+  throughput: '吞吐量',
+  outputTokens: '输出Token数',
+  ttft: '首Token时间 (TTFT)',
+  ttfat: '首个回答Token时间',
+  ttfb: '首字节时间',
+  totalTime: '总耗时 (E2E)',
+  tpot: '每输出Token时间 (TPOT)',
+  itl: 'Token间隔 (ITL)',
+  rate: '生成速率 (单请求)',
+  errors: '错误',
+  noErrors: '无',
+  noData: '没有成功的请求',
+  min: '最小值',
+  max: '最大值',
+  mean: '平均值',
+  median: '中位数',
+  std: '标准差 (样本)',
+  interrupted: '已中断：报告只包含已完成或被中止的请求。',
+  reqPerSec: 'req/s',
+  tokPerSec: 'tok/s',
+  tokens: 'tokens',
+  done: '完成',
+  progress: '进度',
+  elapsed: '已用时',
+  inFlight: '进行中',
+};
+
+export function labels(lang: Lang): Labels {
+  return lang === 'zh' ? zh : en;
+}

@@ -1,0 +1,77 @@
+/**
+ * Per-request metrics, derived from a RequestRecord by pure functions. Each
+ * returns undefined when the record cannot support it (failed request, no
+ * token, too few tokens). Durations are returned in seconds.
+ */
+import type { RequestRecord } from './record.ts';
+
+const toSeconds = (ms: number) => ms / 1000;
+
+export function succeeded(r: RequestRecord): boolean {
+  return r.error === undefined;
+}
+
+/** Time to first byte: send to first body byte. */
+export function ttfb(r: RequestRecord): number | undefined {
+  if (!succeeded(r) || r.firstByteAt === undefined) return undefined;
+  return toSeconds(r.firstByteAt - r.startedAt);
+}
+
+/** Time to first token: send to the first event with non-empty text of any kind. */
+export function ttft(r: RequestRecord): number | undefined {
+  if (!succeeded(r) || r.firstTokenAt === undefined) return undefined;
+  return toSeconds(r.firstTokenAt - r.startedAt);
+}
+
+/** Time to first answer token: send to the first non-reasoning token. */
+export function ttfat(r: RequestRecord): number | undefined {
+  if (!succeeded(r) || r.firstAnswerAt === undefined) return undefined;
+  return toSeconds(r.firstAnswerAt - r.startedAt);
+}
+
+/** End-to-end time: send to end of stream. */
+export function totalTime(r: RequestRecord): number | undefined {
+  if (!succeeded(r)) return undefined;
+  return toSeconds(r.endedAt - r.startedAt);
+}
+
+/** Output tokens: the server's usage count when reported, else the token events counted. */
+export function outputTokens(r: RequestRecord): number {
+  return r.usage?.outputTokens ?? r.tokenTimes.length;
+}
+
+export function outputTokenSource(r: RequestRecord): 'usage' | 'events' {
+  return r.usage?.outputTokens !== undefined ? 'usage' : 'events';
+}
+
+/** Output tokens divided by the end-to-end time (the seed's tokens/s). */
+export function tokensPerSecond(r: RequestRecord): number | undefined {
+  const total = totalTime(r);
+  if (total === undefined || total <= 0) return undefined;
+  return outputTokens(r) / total;
+}
+
+/** Time per output token after the first: (last token - first token) / (output tokens - 1). */
+export function tpot(r: RequestRecord): number | undefined {
+  if (!succeeded(r) || r.firstTokenAt === undefined) return undefined;
+  const n = outputTokens(r);
+  const last = r.tokenTimes[r.tokenTimes.length - 1];
+  if (n < 2 || last === undefined) return undefined;
+  return toSeconds(last - r.firstTokenAt) / (n - 1);
+}
+
+/** Inter-token latencies: every gap between consecutive token events. */
+export function interTokenLatencies(r: RequestRecord): number[] {
+  if (!succeeded(r)) return [];
+  const gaps: number[] = [];
+  for (let i = 1; i < r.tokenTimes.length; i++) {
+    gaps.push(toSeconds((r.tokenTimes[i] as number) - (r.tokenTimes[i - 1] as number)));
+  }
+  return gaps;
+}
+
+/** The longest gap between consecutive token events. */
+export function maxStall(r: RequestRecord): number | undefined {
+  const gaps = interTokenLatencies(r);
+  return gaps.length === 0 ? undefined : Math.max(...gaps);
+}

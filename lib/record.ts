@@ -1,0 +1,77 @@
+/**
+ * The raw per-request record: timestamps only, from performance.now(), in
+ * milliseconds since the run's origin. Every metric is derived from it by the
+ * pure functions in metrics.ts; nothing here is computed.
+ */
+
+export const ERROR_KINDS = ['http', 'timeout', 'connect', 'aborted', 'protocol'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export interface RequestError {
+  kind: ErrorKind;
+  message: string;
+  /** HTTP status, for kind "http". */
+  status?: number;
+  /** The first 200 bytes of an error response body, redacted. */
+  body?: string;
+}
+
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+export interface RequestRecord {
+  /** 1-based, in send order. */
+  id: number;
+  /** Just before the request was handed to the transport. */
+  startedAt: number;
+  /** Response status line and headers received. */
+  headersAt?: number;
+  /** First body byte received. */
+  firstByteAt?: number;
+  /** First event carrying non-empty generated text (reasoning included). */
+  firstTokenAt?: number;
+  /** First event carrying non-empty answer (non-reasoning) text. */
+  firstAnswerAt?: number;
+  /** Arrival time of every token event, any kind, ascending. */
+  tokenTimes: number[];
+  /** How many of tokenTimes were reasoning tokens. */
+  reasoningTokens: number;
+  /** Stream finished, failed or was aborted. */
+  endedAt: number;
+  status?: number;
+  bytes: number;
+  chunks: number;
+  /** Token counts reported by the server, when it reports them. */
+  usage?: Usage;
+  /** True when the protocol's end marker ([DONE] etc.) was seen. */
+  sawEndMarker: boolean;
+  error?: RequestError;
+}
+
+/**
+ * Growable Float64Array for the per-token hot path: appending a timestamp is a
+ * store, not an allocation.
+ */
+export class TimeBuffer {
+  private data: Float64Array;
+  length = 0;
+
+  constructor(initialCapacity = 64) {
+    this.data = new Float64Array(initialCapacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data.subarray(0, this.length));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Keeps secrets out of results, logs and error messages. Secret fields are
+ * found by name (headers and config fields whose name says key, token, secret,
+ * password, authorization or cookie, but not token *counts* like max_tokens);
+ * their values, and the values of expanded ${ENV} variables, are then scrubbed
+ * from every string we write, wherever they appear (e.g. a 401 body echoing the key).
+ */
+
+export const REDACTED = '[REDACTED]';
+const SECRET_NAME = /key|token|secret|passw|authorization|cookie|credential|signature/i;
+const COUNT_NAME = /tokens$|_tokens_|tokenizer/i;
+const MIN_SECRET_LENGTH = 4;
+
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && !COUNT_NAME.test(name);
+}
+
+export interface Redactor {
+  /** Registers a value to scrub from every string (ignored if too short to be a secret). */
+  add(secret: string): void;
+  text(value: string): string;
+  /** A deep copy with secret-named fields replaced and secret values scrubbed. */
+  value<T>(value: T): T;
+}
+
+export function createRedactor(initial: Iterable<string> = []): Redactor {
+  const secrets = new Set<string>();
+  let pattern: RegExp | undefined;
+
+  const add = (secret: string) => {
+    if (secret.length < MIN_SECRET_LENGTH || secrets.has(secret)) return;
+    secrets.add(secret);
+    // A bearer token is also scrubbed without its "Bearer " prefix.
+    const bare = secret.replace(/^(bearer|basic|token)\s+/i, '');
+    if (bare !== secret && bare.length >= MIN_SECRET_LENGTH) secrets.add(bare);
+    const alternatives = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    pattern = new RegExp(alternatives.join('|'), 'g');
+  };
+  for (const secret of initial) add(secret);
+
+  const text = (value: string): string => {
+    let out = pattern ? value.replace(pattern, REDACTED) : value;
+    out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+    return redactUrlQuery(out);
+  };
+
+  const value = <T>(input: T): T => deepRedact(input, text) as T;
+  return { add, text, value };
+}
+
+/** Registers the values of secret-named fields (headers, query parameters) found in a config. */
+export function collectSecrets(redactor: Redactor, headers: Record<string, string>, url: string | undefined): void {
+  for (const [name, value] of Object.entries(headers)) if (isSecretName(name)) redactor.add(value);
+  if (url) {
+    try {
+      for (const [name, value] of new URL(url).searchParams) if (isSecretName(name)) redactor.add(value);
+    } catch {
+      // Not a URL: nothing to collect.
+    }
+  }
+}
+
+function deepRedact(input: unknown, text: (s: string) => string): unknown {
+  if (typeof input === 'string') return text(input);
+  if (Array.isArray(input)) return input.map((item) => deepRedact(item, text));
+  if (input && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(input)) {
+      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : deepRedact(value, text);
+    }
+    return out;
+  }
+  return input;
+}
+
+function redactUrlQuery(text: string): string {
+  // ?key=..., &api_key=..., &access_token=... inside any URL in the text.
+  return text.replace(/([?&])([^=&\s"'#]+)=([^&\s"'#]+)/g, (match, sep: string, name: string) =>
+    isSecretName(decodeSafe(name)) ? `${sep}${name}=${REDACTED}` : match,
+  );
+}
+
+function decodeSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

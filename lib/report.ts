@@ -1,0 +1,112 @@
+/**
+ * The text report: a pure renderer from a RunSummary to a string, with the
+ * seed's sections. run and summarize both print through it.
+ */
+import { labels, type Labels, type Lang } from './i18n.ts';
+import type { Distribution } from './stats.ts';
+import type { RunSummary } from './summary.ts';
+
+export interface ReportOptions {
+  lang: Lang;
+  interrupted?: boolean;
+}
+
+const RULE = '='.repeat(60);
+
+export function renderReport(summary: RunSummary, options: ReportOptions): string {
+  const L = labels(options.lang);
+  const lines: string[] = [RULE, L.title, RULE, ''];
+  if (options.interrupted) lines.push(`! ${L.interrupted}`, '');
+
+  const total = summary.total_requests;
+  const pct = (n: number) => (total > 0 ? `${((n / total) * 100).toFixed(1)}%` : '-');
+  section(lines, L.overall, [
+    [L.total, String(total)],
+    [L.success, `${summary.success_count} (${pct(summary.success_count)})`],
+    [L.failed, `${summary.failed_count} (${pct(summary.failed_count)})`],
+    [L.wall, seconds(summary.wall_time)],
+    [L.throughput, `${summary.requests_per_second.toFixed(2)} ${L.reqPerSec}`],
+    [L.outputTokens, `${summary.output_tokens} (${summary.output_tokens_per_second.toFixed(1)} ${L.tokPerSec})`],
+  ]);
+
+  distributionSection(lines, L, L.ttft, summary.ttft, seconds);
+  if (summary.ttfat && summary.ttft && summary.ttfat.p50 !== summary.ttft.p50) {
+    distributionSection(lines, L, L.ttfat, summary.ttfat, seconds);
+  }
+  distributionSection(lines, L, L.totalTime, summary.total_time, seconds);
+  if (summary.tpot) distributionSection(lines, L, L.tpot, summary.tpot, millis);
+  const rate = summary.tokens_per_second;
+  section(
+    lines,
+    L.rate,
+    rate
+      ? [
+          [L.mean, `${rate.mean.toFixed(2)} ${L.tokPerSec}`],
+          [L.median, `${rate.median.toFixed(2)} ${L.tokPerSec}`],
+          [L.max, `${rate.max.toFixed(2)} ${L.tokPerSec}`],
+        ]
+      : [[L.noData, '']],
+  );
+
+  const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
+  section(
+    lines,
+    L.errors,
+    kinds.length === 0
+      ? [[L.noErrors, '']]
+      : kinds.map(([kind, count]) => {
+          const sample = summary.error_samples[kind as keyof typeof summary.error_samples];
+          return [kind, `${count}${sample ? `  e.g. ${sample}` : ''}`];
+        }),
+  );
+  lines.push(RULE);
+  return lines.join('\n') + '\n';
+}
+
+function distributionSection(
+  lines: string[],
+  L: Labels,
+  title: string,
+  d: Distribution | undefined,
+  format: (value: number) => string,
+): void {
+  if (!d) return section(lines, title, [[L.noData, '']]);
+  section(lines, title, [
+    [L.min, format(d.min)],
+    [L.max, format(d.max)],
+    [L.mean, format(d.mean)],
+    [L.median, format(d.median)],
+    [L.std, format(d.std)],
+    ['P50', format(d.p50)],
+    ['P90', format(d.p90)],
+    ['P95', format(d.p95)],
+    ['P99', format(d.p99)],
+  ]);
+}
+
+function section(lines: string[], title: string, rows: Array<[string, string]>): void {
+  lines.push(`【${title}】`);
+  const width = Math.max(...rows.map(([label]) => displayWidth(label))) + 2;
+  for (const [label, value] of rows) {
+    lines.push(value ? `  ${label}:${' '.repeat(width - displayWidth(label))}${value}` : `  ${label}`);
+  }
+  lines.push('');
+}
+
+export function seconds(value: number): string {
+  return `${value.toFixed(3)}s`;
+}
+
+export function millis(value: number): string {
+  return `${(value * 1000).toFixed(2)}ms`;
+}
+
+/** Terminal columns: CJK and full-width characters take two. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    width += code >= 0x1100 && /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
+  }
+  return width;
+}

@@ -1,0 +1,177 @@
+/**
+ * Executes one streaming request and records raw timestamps. This is the hot
+ * path: per chunk it takes one timestamp, decodes, frames and hands messages to
+ * the protocol adapter; per token it stores one float. Nothing is logged here.
+ */
+import { describeRequest, messageOf, RequestFailure } from './errors.ts';
+import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
+import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
+import { createSseParser, SseEventTooLargeError } from './sse.ts';
+import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
+
+export interface RequestContext {
+  transport: Transport;
+  protocol: Protocol;
+  timeoutMs: number;
+  /** performance.now() value that timestamps are measured from. */
+  origin: number;
+  /** Aborts the whole run (Ctrl-C, deadline): in-flight requests become "aborted". */
+  signal?: AbortSignal;
+  maxEventSize?: number;
+}
+
+const ERROR_BODY_BYTES = 200;
+
+export async function executeRequest(id: number, request: TransportRequest, ctx: RequestContext): Promise<RequestRecord> {
+  const { origin, protocol } = ctx;
+  const controller = new AbortController();
+  let abortReason: 'timeout' | 'interrupted' | undefined;
+  const timer = setTimeout(() => {
+    abortReason ??= 'timeout';
+    controller.abort();
+  }, ctx.timeoutMs);
+  const onRunAbort = () => {
+    abortReason ??= 'interrupted';
+    controller.abort();
+  };
+  if (ctx.signal?.aborted) onRunAbort();
+  else ctx.signal?.addEventListener('abort', onRunAbort, { once: true });
+
+  const tokenTimes = new TimeBuffer();
+  const record: RequestRecord = {
+    id,
+    startedAt: 0,
+    tokenTimes: [],
+    reasoningTokens: 0,
+    endedAt: 0,
+    bytes: 0,
+    chunks: 0,
+    sawEndMarker: false,
+  };
+  // The arrival time of the chunk being processed: every message in one chunk arrived together.
+  let now = 0;
+  const sink: StreamSink = {
+    token(reasoning) {
+      tokenTimes.push(now);
+      if (record.firstTokenAt === undefined) record.firstTokenAt = now;
+      if (reasoning) record.reasoningTokens++;
+      else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
+    },
+    usage(usage) {
+      record.usage = { ...record.usage };
+      if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
+      if (usage.outputTokens !== undefined) record.usage.outputTokens = usage.outputTokens;
+    },
+    end() {
+      record.sawEndMarker = true;
+    },
+    fail(message) {
+      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`);
+    },
+  };
+  const handleText = createFramer(protocol, sink, ctx.maxEventSize);
+  const decoder = new TextDecoder();
+  let response: TransportResponse | undefined;
+
+  record.startedAt = performance.now() - origin;
+  try {
+    response = await ctx.transport(request, controller.signal);
+    record.headersAt = performance.now() - origin;
+    record.status = response.status;
+    if (response.status >= 400) {
+      const body = await readPrefix(response, ERROR_BODY_BYTES);
+      throw new RequestFailure(
+        'http',
+        describeRequest(request.method, request.url, `${response.status} ${response.statusText}`.trim()),
+        { status: response.status, body },
+      );
+    }
+    await response.read((chunk) => {
+      now = performance.now() - origin;
+      if (record.firstByteAt === undefined) record.firstByteAt = now;
+      record.bytes += chunk.byteLength;
+      record.chunks++;
+      const text = decoder.decode(chunk, { stream: true });
+      if (text.length > 0) handleText(text);
+    });
+    const rest = decoder.decode();
+    if (rest.length > 0) handleText(rest);
+    if (tokenTimes.length === 0) {
+      throw new RequestFailure('protocol', describeRequest(request.method, request.url, 'stream ended without any token'));
+    }
+  } catch (error) {
+    response?.cancel();
+    record.error = classify(error, abortReason, record, request);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal?.removeEventListener('abort', onRunAbort);
+    record.endedAt = performance.now() - origin;
+    record.tokenTimes = tokenTimes.toArray();
+  }
+  return record;
+}
+
+function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize: number | undefined): (text: string) => void {
+  switch (protocol.framing) {
+    case 'sse': {
+      const parser = createSseParser({
+        onEvent: (event) => protocol.onMessage(event.data, event.event, sink),
+        maxEventSize,
+      });
+      return (text) => parser.feed(text);
+    }
+    case 'ndjson': {
+      let pending = '';
+      return (text) => {
+        const lines = (pending + text).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          const trimmed = line.trim();
+          if (trimmed.length > 0) protocol.onMessage(trimmed, undefined, sink);
+        }
+      };
+    }
+    case 'raw':
+      return (text) => protocol.onMessage(text, undefined, sink);
+  }
+}
+
+async function readPrefix(response: TransportResponse, limit: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  // Throwing from onChunk cancels the body once we have enough; a body that
+  // breaks off early still yields what arrived.
+  await response
+    .read((chunk) => {
+      parts.push(chunk);
+      size += chunk.byteLength;
+      if (size >= limit) throw new Error('enough');
+    })
+    .catch(() => {});
+  const bytes = Buffer.concat(parts).subarray(0, limit);
+  return new TextDecoder().decode(bytes);
+}
+
+function classify(
+  error: unknown,
+  abortReason: 'timeout' | 'interrupted' | undefined,
+  record: RequestRecord,
+  request: TransportRequest,
+): RequestError {
+  if (error instanceof RequestFailure) return error.toData();
+  const where = (detail: string) => describeRequest(request.method, request.url, detail);
+  if (abortReason === 'timeout') {
+    const phase = record.headersAt === undefined ? 'before response headers' : 'mid-stream';
+    return { kind: 'timeout', message: where(`timed out ${phase}`) };
+  }
+  if (abortReason === 'interrupted') {
+    return { kind: 'aborted', message: where('aborted by the run (interrupt or deadline)') };
+  }
+  if (error instanceof SseEventTooLargeError || error instanceof MalformedMessageError) {
+    return { kind: 'protocol', message: where(error.message) };
+  }
+  if (record.headersAt === undefined) {
+    return { kind: 'connect', message: where(messageOf(error)) };
+  }
+  return { kind: 'aborted', message: where(`stream broke off: ${messageOf(error)}`) };
+}

@@ -1,0 +1,59 @@
+/**
+ * Closed-loop load: `total` requests through a limiter of `concurrency`, so a
+ * new request starts the moment one settles and never more than N are in
+ * flight. An abort of the run signal stops new starts and aborts in-flight
+ * requests (they are recorded as "aborted"); requests never started are not
+ * recorded.
+ */
+import { createLimiter } from './limiter.ts';
+import type { RequestRecord } from './record.ts';
+import { executeRequest, type RequestContext } from './request.ts';
+import type { TransportRequest } from './transport.ts';
+
+export interface LoadPlan {
+  total: number;
+  concurrency: number;
+  /** Builds request i (0-based); called just before it is sent. */
+  buildRequest(index: number): TransportRequest;
+  context: Omit<RequestContext, 'origin' | 'signal'>;
+}
+
+export interface LoadHooks {
+  signal?: AbortSignal;
+  onStart?(id: number): void;
+  onComplete?(record: RequestRecord): void;
+}
+
+export interface LoadResult {
+  /** Sorted by request id. */
+  records: RequestRecord[];
+  /** performance.now() at the start: timestamps in records are relative to it. */
+  origin: number;
+  startedAt: Date;
+  interrupted: boolean;
+}
+
+export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadResult> {
+  const limit = createLimiter(plan.concurrency);
+  const startedAt = new Date();
+  const origin = performance.now();
+  const context: RequestContext = { ...plan.context, origin, signal: hooks.signal };
+  const records: RequestRecord[] = [];
+
+  const tasks: Array<Promise<void>> = [];
+  for (let index = 0; index < plan.total; index++) {
+    tasks.push(
+      limit(async () => {
+        if (hooks.signal?.aborted) return;
+        const id = index + 1;
+        hooks.onStart?.(id);
+        const record = await executeRequest(id, plan.buildRequest(index), context);
+        records.push(record);
+        hooks.onComplete?.(record);
+      }),
+    );
+  }
+  await Promise.all(tasks);
+  records.sort((a, b) => a.id - b.id);
+  return { records, origin, startedAt, interrupted: hooks.signal?.aborted ?? false };
+}

@@ -1,0 +1,34 @@
+/** The web-standard transport: global fetch and response.body.getReader(). */
+import type { Transport, TransportResponse } from './transport.ts';
+
+export const fetchTransport: Transport = async (request, signal) => {
+  const response = await fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+    signal,
+  });
+  const reader = response.body?.getReader();
+  const result: TransportResponse = {
+    status: response.status,
+    statusText: response.statusText,
+    header: (name) => response.headers.get(name),
+    async read(onChunk) {
+      if (!reader) return;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        try {
+          onChunk(value);
+        } catch (error) {
+          reader.cancel().catch(() => {});
+          throw error;
+        }
+      }
+    },
+    cancel() {
+      reader?.cancel().catch(() => {});
+    },
+  };
+  return result;
+};
