@@ -26,14 +26,15 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   const { origin, protocol } = ctx;
   const controller = new AbortController();
   let abortReason: 'timeout' | 'interrupted' | undefined;
-  const timer = setTimeout(() => {
-    abortReason ??= 'timeout';
+  let response: TransportResponse | undefined;
+  const abort = (reason: 'timeout' | 'interrupted') => {
+    abortReason ??= reason;
     controller.abort();
-  }, ctx.timeoutMs);
-  const onRunAbort = () => {
-    abortReason ??= 'interrupted';
-    controller.abort();
+    // Not every body stream honours the signal once headers are in; cancel it too.
+    response?.cancel();
   };
+  const timer = setTimeout(() => abort('timeout'), ctx.timeoutMs);
+  const onRunAbort = () => abort('interrupted');
   if (ctx.signal?.aborted) onRunAbort();
   else ctx.signal?.addEventListener('abort', onRunAbort, { once: true });
 
@@ -71,7 +72,6 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   };
   const handleText = createFramer(protocol, sink, ctx.maxEventSize);
   const decoder = new TextDecoder();
-  let response: TransportResponse | undefined;
 
   record.startedAt = performance.now() - origin;
   try {
@@ -94,6 +94,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
       const text = decoder.decode(chunk, { stream: true });
       if (text.length > 0) handleText(text);
     });
+    if (abortReason) throw new Error(`request ${abortReason}`);
     const rest = decoder.decode();
     if (rest.length > 0) handleText(rest);
     if (tokenTimes.length === 0) {

@@ -1,0 +1,32 @@
+/** Test helpers: msw handlers built from the shared simulated stream, and quick record fixtures. */
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { createRng } from '../../lib/random.ts';
+import { simulatedResponseBody, SSE_HEADERS, type SimulatorOptions } from '../../lib/simulator.ts';
+
+export const SIM_BASE = 'http://sim.test';
+
+/** An msw server whose POST {SIM_BASE}/v1/chat/completions streams the simulated response. */
+export function createSimMsw(options: SimulatorOptions) {
+  const rng = createRng(options.seed ?? 1);
+  return setupServer(
+    http.post(`${SIM_BASE}/v1/chat/completions`, async ({ request }) => {
+      const body = await request.json().catch(() => ({}));
+      return new HttpResponse(simulatedResponseBody(body, options, rng), { headers: SSE_HEADERS });
+    }),
+  );
+}
+
+/** A ReadableStream that emits the given text chunks with the given delays (ms) before each. */
+export function scriptedStream(parts: Array<[delayMs: number, text: string]>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const part = parts[i++];
+      if (!part) return controller.close();
+      await new Promise((resolve) => setTimeout(resolve, part[0]));
+      controller.enqueue(encoder.encode(part[1]));
+    },
+  });
+}

@@ -1,0 +1,185 @@
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { outputTokens, tpot, ttft, totalTime } from '../lib/metrics.ts';
+import { openaiChat } from '../lib/protocols/openai-chat.ts';
+import { executeRequest, type RequestContext } from '../lib/request.ts';
+import { runClosedLoop } from '../lib/runner.ts';
+import { fetchTransport } from '../lib/transport-fetch.ts';
+import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
+
+const SSE = { 'content-type': 'text/event-stream' };
+const chunk = (delta: object) => `data: ${JSON.stringify({ choices: [{ index: 0, delta }] })}\n\n`;
+const URL_ = 'http://api.test/v1/chat/completions';
+const server = setupServer();
+// Node timers may fire up to ~1 ms early against performance.now() (libuv's cached loop time).
+const TIMER_SLACK = 0.002;
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function ctx(extra: Partial<RequestContext> = {}): RequestContext {
+  return { transport: fetchTransport, protocol: openaiChat, timeoutMs: 5000, origin: performance.now(), ...extra };
+}
+const request = { url: URL_, method: 'POST', headers: {}, body: '{"stream":true}' };
+
+describe('executeRequest', () => {
+  it('times TTFT at the first content token, not at the role-only first chunk', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ role: 'assistant', content: '' })],
+            [150, chunk({ content: 'Hel' })],
+            [20, chunk({ content: 'lo' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toBeUndefined();
+    expect(record.firstByteAt! - record.startedAt).toBeLessThan(140);
+    // Real delays: at least the injected 150 ms, and well below a generous margin.
+    expect(ttft(record)!).toBeGreaterThanOrEqual(0.15 - TIMER_SLACK);
+    expect(ttft(record)!).toBeLessThan(1.5);
+    expect(outputTokens(record)).toBe(2);
+    expect(record.sawEndMarker).toBe(true);
+    expect(totalTime(record)!).toBeGreaterThanOrEqual(0.17 - TIMER_SLACK);
+    expect(tpot(record)!).toBeGreaterThanOrEqual(0.02 - TIMER_SLACK);
+  });
+
+  it('counts reasoning tokens and times the first answer token separately', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ reasoning_content: 'think' })],
+            [60, chunk({ content: 'answer' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.reasoningTokens).toBe(1);
+    expect(record.firstAnswerAt! - record.firstTokenAt!).toBeGreaterThanOrEqual(60 - TIMER_SLACK * 1000);
+  });
+
+  it('takes output tokens from server usage when present', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          chunk({ content: 'a' }) +
+            `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 9 } })}\n\ndata: [DONE]\n\n`,
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.usage).toEqual({ inputTokens: 3, outputTokens: 9 });
+    expect(outputTokens(record)).toBe(9);
+    expect(record.tokenTimes).toHaveLength(1);
+  });
+
+  it('classifies an HTTP error with status and body prefix', async () => {
+    server.use(http.post(URL_, () => HttpResponse.json({ error: { message: 'x'.repeat(500) } }, { status: 503 })));
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toMatchObject({ kind: 'http', status: 503 });
+    expect(record.error!.message).toBe(`[POST] "${URL_}": 503 Service Unavailable`);
+    expect(record.error!.body!.length).toBe(200);
+    expect(ttft(record)).toBeUndefined();
+  });
+
+  it('classifies a network failure before headers as connect', async () => {
+    server.use(http.post(URL_, () => HttpResponse.error()));
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error?.kind).toBe('connect');
+  });
+
+  it('classifies a timeout mid-stream', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(scriptedStream([[0, chunk({ content: 'a' })], [5000, chunk({ content: 'b' })]]), { headers: SSE }),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx({ timeoutMs: 150 }));
+    expect(record.error?.kind).toBe('timeout');
+    expect(record.error?.message).toMatch(/timed out mid-stream/);
+  });
+
+  it('classifies a stream with no token, and malformed JSON, as protocol errors', async () => {
+    server.use(http.post(URL_, () => new HttpResponse(chunk({ role: 'assistant' }) + 'data: [DONE]\n\n', { headers: SSE })));
+    expect((await executeRequest(1, request, ctx())).error?.message).toMatch(/without any token/);
+    server.use(http.post(URL_, () => new HttpResponse('data: {"choices": [\n\n', { headers: SSE })));
+    expect((await executeRequest(1, request, ctx())).error).toMatchObject({ kind: 'protocol' });
+  });
+
+  it('classifies an in-stream error object as protocol with the provider message', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(chunk({ content: 'a' }) + 'data: {"error":{"message":"overloaded"}}\n\n', { headers: SSE }),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toMatchObject({ kind: 'protocol' });
+    expect(record.error!.message).toMatch(/overloaded/);
+  });
+
+  it('survives a multi-byte character split across chunks', async () => {
+    const bytes = new TextEncoder().encode(chunk({ content: '流🚀' }) + 'data: [DONE]\n\n');
+    const cut = bytes.indexOf(0xf0) + 2; // inside the 4-byte emoji
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(bytes.slice(0, cut));
+              controller.enqueue(bytes.slice(cut));
+              controller.close();
+            },
+          }),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toBeUndefined();
+    expect(record.chunks).toBe(2);
+    expect(record.tokenTimes).toHaveLength(1);
+  });
+});
+
+describe('runClosedLoop against the simulated stream (msw)', () => {
+  it('runs every request, keeps N in flight, and measures the simulated TTFT', async () => {
+    server.close();
+    const sim = createSimMsw({ ttftMs: 120, itlMs: 5, tokens: 8, jitter: 0 });
+    sim.listen({ onUnhandledRequest: 'error' });
+    try {
+      let inFlight = 0;
+      let maxInFlight = 0;
+      const result = await runClosedLoop(
+        {
+          total: 12,
+          concurrency: 4,
+          buildRequest: () => ({ url: `${SIM_BASE}/v1/chat/completions`, method: 'POST', headers: {}, body: '{"stream":true}' }),
+          context: { transport: fetchTransport, protocol: openaiChat, timeoutMs: 10_000 },
+        },
+        {
+          onStart: () => (maxInFlight = Math.max(maxInFlight, ++inFlight)),
+          onComplete: () => inFlight--,
+        },
+      );
+      expect(result.records.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(maxInFlight).toBe(4);
+      for (const r of result.records) {
+        expect(r.error).toBeUndefined();
+        expect(ttft(r)!).toBeGreaterThanOrEqual(0.12 - TIMER_SLACK);
+        expect(outputTokens(r)).toBe(8);
+      }
+    } finally {
+      sim.close();
+      server.listen({ onUnhandledRequest: 'error' });
+    }
+  });
+});
