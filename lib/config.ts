@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from './transport.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -49,7 +50,9 @@ export const ConfigSchema = z.strictObject({
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
-  transport: z.enum(['fetch']).default('fetch'),
+  transport: z.enum(TRANSPORT_NAMES).default(DEFAULT_TRANSPORT),
+  /** Worker threads driving the load; 'auto': one per free core. */
+  workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
@@ -73,6 +76,7 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  workers?: number | 'auto';
 }
 
 export interface LoadedConfig {

@@ -33,6 +33,14 @@ const en = {
   progress: 'progress',
   elapsed: 'elapsed',
   inFlight: 'in flight',
+  selfCheck: 'Client self-check',
+  loopDelay: 'Event-loop delay P99',
+  clientCpu: 'Client CPU',
+  limit: 'limit',
+  perCore: 'of a core per load thread',
+  clientBound: 'client-bound: measurements inflated',
+  clientOk: 'the client kept up',
+  verdict: 'Verdict',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -69,6 +77,14 @@ const zh: Labels = {
   progress: '进度',
   elapsed: '已用时',
   inFlight: '进行中',
+  selfCheck: '客户端自检',
+  loopDelay: '事件循环延迟 P99',
+  clientCpu: '客户端CPU',
+  limit: '上限',
+  perCore: '(每个负载线程一个核)',
+  clientBound: '客户端已成瓶颈 (client-bound)：测量值偏高',
+  clientOk: '客户端未成瓶颈',
+  verdict: '结论',
 };
 
 export function labels(lang: Lang): Labels {

@@ -72,6 +72,9 @@ export class TimeBuffer {
   }
 
   toArray(): number[] {
-    return Array.from(this.data.subarray(0, this.length));
+    // new Array(n) then stores: an exact-size double array, ~25% smaller than Array.from's.
+    const out = new Array<number>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.data[i]!;
+    return out;
   }
 }

@@ -3,12 +3,14 @@
  * seed's sections. run and summarize both print through it.
  */
 import { labels, type Labels, type Lang } from './i18n.ts';
+import { ELD_LIMIT_MS, CPU_LIMIT_PERCENT, type SelfCheck } from './selfcheck.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
 
 export interface ReportOptions {
   lang: Lang;
   interrupted?: boolean;
+  selfcheck?: SelfCheck;
 }
 
 const RULE = '='.repeat(60);
@@ -17,6 +19,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   const L = labels(options.lang);
   const lines: string[] = [RULE, L.title, RULE, ''];
   if (options.interrupted) lines.push(`! ${L.interrupted}`, '');
+  if (options.selfcheck?.client_bound) lines.push(`! ${L.clientBound}`, '');
 
   const total = summary.total_requests;
   const pct = (n: number) => (total > 0 ? `${((n / total) * 100).toFixed(1)}%` : '-');
@@ -59,6 +62,14 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
           return [kind, `${count}${sample ? `  e.g. ${sample}` : ''}`];
         }),
   );
+  const check = options.selfcheck;
+  if (check) {
+    section(lines, L.selfCheck, [
+      [L.loopDelay, `${check.event_loop_delay_p99_ms.toFixed(2)}ms (${L.limit} ${ELD_LIMIT_MS}ms)`],
+      [L.clientCpu, `${check.cpu_percent.toFixed(1)}% (${L.limit} ${CPU_LIMIT_PERCENT}% ${L.perCore})`],
+      [L.verdict, check.client_bound ? L.clientBound : L.clientOk],
+    ]);
+  }
   lines.push(RULE);
   return lines.join('\n') + '\n';
 }

@@ -5,12 +5,13 @@
  * each request's raw timestamps so every metric can be derived again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
+import type { SelfCheck } from './selfcheck.ts';
 import type { RunSummary } from './summary.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -92,6 +93,10 @@ export const ResultsSchema = z.object({
     error_samples: z.record(z.string(), z.string()).optional(),
   }),
   metrics: z.array(MetricRowSchema),
+  /** Was the client itself the bottleneck? (lib/selfcheck.ts) */
+  selfcheck: z
+    .object({ event_loop_delay_p99_ms: z.number(), cpu_percent: z.number(), client_bound: z.boolean() })
+    .optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -168,10 +173,11 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  selfcheck?: SelfCheck;
 }
 
 export function buildResults(input: ResultsInput): Results {
-  return {
+  const results: Results = {
     schema_version: SCHEMA_VERSION,
     tool: { name: 'streambench', version: input.version },
     config: { ...input.config, timestamp: input.startedAt.toISOString() },
@@ -186,19 +192,57 @@ export function buildResults(input: ResultsInput): Results {
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
   };
+  if (input.selfcheck) results.selfcheck = input.selfcheck;
+  return results;
 }
 
 /** Writes to a temp file in the same folder, then renames: readers never see half a file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Iterable<string>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temp, content);
+    if (typeof content === 'string') {
+      await writeFile(temp, content);
+    } else {
+      const file = await open(temp, 'w');
+      try {
+        for (const part of content) await file.write(part);
+      } finally {
+        await file.close();
+      }
+    }
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+const METRICS_SLOT = '\u0000streambench-metrics\u0000';
+const WRITE_BATCH_CHARS = 1 << 20;
+
+/**
+ * The results file's JSON text in pieces, one metrics row at a time, with
+ * `transform` (redaction) applied to the head and to each row. The same JSON
+ * as JSON.stringify(transform(buildResults(input))), but a 100,000-request run
+ * never holds every row, a redacted copy and one giant string at once.
+ */
+export function* serializeResults(input: ResultsInput, transform: <T>(value: T) => T = (value) => value): Generator<string> {
+  const head = transform(buildResults({ ...input, records: [] })) as Omit<Results, 'metrics'> & { metrics: unknown };
+  head.metrics = METRICS_SLOT;
+  const text = JSON.stringify(head);
+  const slotText = JSON.stringify(METRICS_SLOT);
+  const slot = text.lastIndexOf(slotText);
+  let batch = text.slice(0, slot) + '[';
+  const records = input.records;
+  for (let i = 0; i < records.length; i++) {
+    batch += (i > 0 ? ',' : '') + JSON.stringify(transform(recordToRow(records[i]!)));
+    if (batch.length >= WRITE_BATCH_CHARS) {
+      yield batch;
+      batch = '';
+    }
+  }
+  yield batch + ']' + text.slice(slot + slotText.length) + '\n';
 }
 
 export async function readResults(path: string): Promise<Results> {

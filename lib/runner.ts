@@ -5,6 +5,7 @@
  * requests (they are recorded as "aborted"); requests never started are not
  * recorded.
  */
+import { setMaxListeners } from 'node:events';
 import { createLimiter } from './limiter.ts';
 import type { RequestRecord } from './record.ts';
 import { executeRequest, type RequestContext } from './request.ts';
@@ -16,6 +17,8 @@ export interface LoadPlan {
   /** Builds request i (0-based); called just before it is sent. */
   buildRequest(index: number): TransportRequest;
   context: Omit<RequestContext, 'origin' | 'signal'>;
+  /** performance.now() value to measure from (a worker thread passes the main thread's origin); default: now. */
+  origin?: number;
 }
 
 export interface LoadHooks {
@@ -36,24 +39,38 @@ export interface LoadResult {
 export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadResult> {
   const limit = createLimiter(plan.concurrency);
   const startedAt = new Date();
-  const origin = performance.now();
+  const origin = plan.origin ?? performance.now();
   const context: RequestContext = { ...plan.context, origin, signal: hooks.signal };
+  // Every in-flight request listens on the run's signal: allow that many without a leak warning.
+  if (hooks.signal) setMaxListeners(plan.concurrency + 10, hooks.signal);
   const records: RequestRecord[] = [];
 
-  const tasks: Array<Promise<void>> = [];
-  for (let index = 0; index < plan.total; index++) {
-    tasks.push(
-      limit(async () => {
-        if (hooks.signal?.aborted) return;
-        const id = index + 1;
-        hooks.onStart?.(id);
-        const record = await executeRequest(id, plan.buildRequest(index), context);
-        records.push(record);
-        hooks.onComplete?.(record);
-      }),
-    );
-  }
-  await Promise.all(tasks);
+  // Submit lazily, one task per free slot, rather than all `total` up front:
+  // a 100,000-request run then never holds 100,000 queued closures.
+  await new Promise<void>((resolve, reject) => {
+    let next = 0;
+    let settled = 0;
+    const run = async (index: number) => {
+      if (hooks.signal?.aborted) return;
+      const id = index + 1;
+      hooks.onStart?.(id);
+      const record = await executeRequest(id, plan.buildRequest(index), context);
+      records.push(record);
+      hooks.onComplete?.(record);
+    };
+    const onSettled = () => {
+      settled++;
+      submit();
+    };
+    const submit = () => {
+      while (next < plan.total && !hooks.signal?.aborted && limit.activeCount + limit.pendingCount < limit.concurrency) {
+        // A throwing hook fails the run, as Promise.all over the tasks did.
+        limit(run.bind(undefined, next++)).then(onSettled, reject);
+      }
+      if (settled === next && (next === plan.total || hooks.signal?.aborted)) resolve();
+    };
+    submit();
+  });
   records.sort((a, b) => a.id - b.id);
   return { records, origin, startedAt, interrupted: hooks.signal?.aborted ?? false };
 }

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { StreamBenchError } from './errors.ts';
+import { pinnedCommand } from './cpu.ts';
 import type { SimulatorOptions } from './simulator.ts';
 
 export interface SimProcess {
@@ -17,7 +18,14 @@ export interface SimProcess {
 
 const SCRIPT = fileURLToPath(new URL('../scripts/mock-server.ts', import.meta.url));
 
-export async function startSimProcess(options: SimulatorOptions): Promise<SimProcess> {
+export interface SimProcessOptions extends SimulatorOptions {
+  /** Serve ground-truth TTFT at GET /stats (see sim-server.ts). */
+  recordTruth?: boolean;
+  /** Pin the endpoint to these CPUs with taskset (e.g. "1"), when taskset exists. */
+  cpus?: string;
+}
+
+export async function startSimProcess(options: SimProcessOptions): Promise<SimProcess> {
   const args = [
     '--import',
     import.meta.resolve('tsx'),
@@ -33,8 +41,10 @@ export async function startSimProcess(options: SimulatorOptions): Promise<SimPro
     '--jitter',
     String(options.jitter),
     ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),
+    ...(options.recordTruth ? ['--truth'] : []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...commandArgs] = pinnedCommand(options.cpus, [process.execPath, ...args]);
+  const child = spawn(command!, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
 

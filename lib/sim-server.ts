@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { planChatStream, SSE_HEADERS, type SimulatorOptions } from './simulator.ts';
 import { createRng } from './random.ts';
+import { TimeBuffer } from './record.ts';
 
 export interface SimServer {
   url: string;
@@ -13,16 +14,39 @@ export interface SimServer {
 export interface SimServerOptions extends SimulatorOptions {
   port?: number;
   host?: string;
+  /**
+   * Record ground truth per request (request received -> first token written)
+   * and serve it at GET /stats; DELETE /stats clears it. One float per request.
+   */
+  recordTruth?: boolean;
 }
+
+/** GET /stats: the endpoint's own view of TTFT, for measuring a client's inflation. */
+export interface SimStats {
+  /** Requests whose first token was written since the last reset. */
+  requests: number;
+  /** Request received -> first content token written, ms, in write order. */
+  ttft_ms: number[];
+}
+
+export const STATS_PATH = '/stats';
 
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const rng = createRng(options.seed ?? 1);
+  let truth = new TimeBuffer();
   const server = createServer((req, res) => {
+    const receivedAt = performance.now();
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
-    readBody(req).then((text) => serveStream(text, res), () => res.destroy());
+    if (options.recordTruth && req.url === STATS_PATH && (req.method === 'GET' || req.method === 'DELETE')) {
+      if (req.method === 'DELETE') truth = new TimeBuffer();
+      const stats: SimStats = { requests: truth.length, ttft_ms: truth.toArray() };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
+      return;
+    }
+    readBody(req).then((text) => serveStream(text, res, receivedAt), () => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
@@ -32,7 +56,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   });
   const { port } = server.address() as AddressInfo;
 
-  function serveStream(text: string, res: ServerResponse): void {
+  function serveStream(text: string, res: ServerResponse, receivedAt: number): void {
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
@@ -46,20 +70,26 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     res.on('close', () => clearTimeout(timer));
     res.writeHead(200, SSE_HEADERS);
     const writeDue = (): void => {
-      // Write every frame that is due, then sleep until the next one.
-      for (;;) {
-        const frame = frames[index];
-        if (!frame) {
-          res.end();
-          return;
+      // Write every frame that is due in one syscall (cork), then sleep until the next one.
+      res.cork();
+      try {
+        for (;;) {
+          const frame = frames[index];
+          if (!frame) {
+            res.end();
+            return;
+          }
+          const wait = frame.atMs - (performance.now() - start);
+          if (wait > 0.5) {
+            timer = setTimeout(writeDue, wait);
+            return;
+          }
+          res.write(frame.text);
+          if (frame.firstToken && options.recordTruth) truth.push(performance.now() - receivedAt);
+          index++;
         }
-        const wait = frame.atMs - (performance.now() - start);
-        if (wait > 0.5) {
-          timer = setTimeout(writeDue, wait);
-          return;
-        }
-        res.write(frame.text);
-        index++;
+      } finally {
+        res.uncork();
       }
     };
     writeDue();

@@ -3,6 +3,8 @@
  * stream of byte chunks pushed to a callback. Push (not pull) keeps the
  * per-chunk path free of promise allocations in transports that allow it.
  */
+import { fetchTransport } from './transport-fetch.ts';
+import { createHttpTransport } from './transport-http.ts';
 
 export interface TransportRequest {
   url: string;
@@ -26,4 +28,18 @@ export interface TransportResponse {
   cancel(): void;
 }
 
-export type Transport = (request: TransportRequest, signal: AbortSignal) => Promise<TransportResponse>;
+export interface Transport {
+  (request: TransportRequest, signal: AbortSignal): Promise<TransportResponse>;
+  /** Releases pooled connections, when the transport keeps any. */
+  close?(): void;
+}
+
+export const TRANSPORT_NAMES = ['http', 'fetch'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+/** Chosen by `npm run bench` (see the README): node:http is the one that meets the accuracy goals. */
+export const DEFAULT_TRANSPORT: TransportName = 'http';
+
+/** A transport for a run of `concurrency` requests in flight. */
+export function createTransport(name: TransportName, concurrency: number): Transport {
+  return name === 'fetch' ? fetchTransport : createHttpTransport({ maxSockets: concurrency });
+}

@@ -2,6 +2,7 @@
  * The simulated OpenAI-compatible streaming endpoint as a real server on
  * 127.0.0.1. Prints one JSON line {"url": ...} on stdout once listening.
  *   npx tsx scripts/mock-server.ts --port 8000 --ttft 200 --itl 20 --tokens 64
+ *   npx tsx scripts/mock-server.ts --truth     # also serve ground-truth TTFT at GET /stats
  */
 import { defineCommand, runMain } from 'citty';
 import { optionalNumber, parseStrict } from '../lib/cli.ts';
@@ -16,6 +17,7 @@ const args = {
   tokens: { type: 'string', description: `tokens per response (default ${DEFAULT_SIMULATOR.tokens})` },
   jitter: { type: 'string', description: `delay jitter as a fraction, 0..1 (default ${DEFAULT_SIMULATOR.jitter})` },
   seed: { type: 'string', description: 'RNG seed for the jitter' },
+  truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
 } as const;
 
 const command = defineCommand({
@@ -31,6 +33,7 @@ const command = defineCommand({
         tokens: optionalNumber(values.tokens, '--tokens') ?? DEFAULT_SIMULATOR.tokens,
         jitter: optionalNumber(values.jitter, '--jitter') ?? DEFAULT_SIMULATOR.jitter,
         seed: optionalNumber(values.seed, '--seed'),
+        recordTruth: values.truth === true,
       });
       process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
       process.stderr.write(`simulated endpoint at ${server.url}/v1/chat/completions (Ctrl-C to stop)\n`);

@@ -6,6 +6,8 @@ import { openaiChat } from '../lib/protocols/openai-chat.ts';
 import { executeRequest, type RequestContext } from '../lib/request.ts';
 import { runClosedLoop } from '../lib/runner.ts';
 import { fetchTransport } from '../lib/transport-fetch.ts';
+import { createHttpTransport } from '../lib/transport-http.ts';
+import type { Transport } from '../lib/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
 
 const SSE = { 'content-type': 'text/event-stream' };
@@ -18,12 +20,17 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-function ctx(extra: Partial<RequestContext> = {}): RequestContext {
-  return { transport: fetchTransport, protocol: openaiChat, timeoutMs: 5000, origin: performance.now(), ...extra };
-}
 const request = { url: URL_, method: 'POST', headers: {}, body: '{"stream":true}' };
+const TRANSPORTS: Array<[string, Transport]> = [
+  ['fetch', fetchTransport],
+  ['http', createHttpTransport({ maxSockets: 4 })],
+];
 
-describe('executeRequest', () => {
+describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transport) => {
+  function ctx(extra: Partial<RequestContext> = {}): RequestContext {
+    return { transport, protocol: openaiChat, timeoutMs: 5000, origin: performance.now(), ...extra };
+  }
+
   it('times TTFT at the first content token, not at the role-only first chunk', async () => {
     server.use(
       http.post(URL_, () =>

@@ -14,12 +14,14 @@ import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { buildResults, writeFileAtomic } from '../results.ts';
+import { serializeResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { summarize } from '../summary.ts';
-import { fetchTransport } from '../transport-fetch.ts';
-import type { TransportRequest } from '../transport.ts';
+import { freeCores } from '../cpu.ts';
+import { startSelfCheck } from '../selfcheck.ts';
+import { createTransport, type TransportRequest } from '../transport.ts';
+import { runInWorkers } from '../workers.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -33,6 +35,8 @@ export const runArgs = {
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
   model: { type: 'string', description: 'sets body.model' },
   protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
+  transport: { type: 'string', description: `HTTP client: http (node:http, default) or fetch` },
+  workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
@@ -104,35 +108,53 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       lang: config.lang as Lang,
       redact: redactor.text,
     });
+    const workers = Math.min(await workerCount(config.workers, sim !== undefined), concurrency);
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}\n`,
     );
 
-    const load = await runClosedLoop(
-      {
-        total: config.total_requests,
-        concurrency,
-        buildRequest: () => request,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
-      },
-      { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
-    );
+    const hooks = { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete };
+    const timeoutMs = config.timeout * 1000;
+    const selfCheck = startSelfCheck(workers);
+    let workerDelays: number[] | undefined;
+    let load;
+    if (workers > 1) {
+      const plan = { total: config.total_requests, concurrency, requests: [request], protocol: protocol.name, transport: config.transport, timeoutMs };
+      const result = await runInWorkers(plan, workers, hooks);
+      workerDelays = result.eventLoopDelaysMs;
+      load = result;
+    } else {
+      const transport = createTransport(config.transport, concurrency);
+      try {
+        load = await runClosedLoop(
+          { total: config.total_requests, concurrency, buildRequest: () => request, context: { transport, protocol, timeoutMs } },
+          hooks,
+        );
+      } finally {
+        transport.close?.();
+      }
+    }
+    const selfcheck = selfCheck.stop(workerDelays);
     progress.finish();
 
     const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, selfcheck }));
 
-    const results = buildResults({
-      config: redactor.value(publicConfig(config)),
-      startedAt: load.startedAt,
-      protocol: protocol.name,
-      transport: config.transport,
-      interrupted: load.interrupted,
-      version: VERSION,
-      summary,
-      records: load.records,
-    });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
+    const results = serializeResults(
+      {
+        config: redactor.value(publicConfig(config)),
+        startedAt: load.startedAt,
+        protocol: protocol.name,
+        transport: config.transport,
+        interrupted: load.interrupted,
+        version: VERSION,
+        summary,
+        records: load.records,
+        selfcheck,
+      },
+      redactor.value,
+    );
+    await writeFileAtomic(outputPath, results);
     io.stderr.write(`results written to ${outputPath}\n`);
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
@@ -157,6 +179,8 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    transport: optionalString(values.transport),
+    workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
   };
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
@@ -226,6 +250,12 @@ function buildStaticRequest(
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+/** `auto`: one worker per free core, leaving one for the built-in simulated endpoint when it runs here. */
+async function workerCount(setting: number | 'auto', simulatorHere: boolean): Promise<number> {
+  if (setting !== 'auto') return setting;
+  return Math.max(1, (await freeCores()) - (simulatorHere ? 1 : 0));
 }
 
 function defaultOutputPath(): string {

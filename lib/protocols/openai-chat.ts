@@ -23,6 +23,12 @@ export const openaiChat: Protocol = {
   framing: 'sse',
   onMessage(data: string, _event: string | undefined, sink: StreamSink) {
     if (data === '[DONE]') return sink.end();
+    const quick = quickDeltaTokens(data);
+    if (quick !== UNKNOWN) {
+      if (quick & REASONING) sink.token(true);
+      if (quick & ANSWER) sink.token(false);
+      return;
+    }
     const chunk = parseJsonMessage(data) as ChatChunk;
     if (chunk.error !== undefined) {
       const message = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
@@ -48,3 +54,71 @@ export const openaiChat: Protocol = {
     return body;
   },
 };
+
+const UNKNOWN = -1;
+const REASONING = 1;
+const ANSWER = 2;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * The hot path's shortcut: nearly every chunk is compact JSON of the shape
+ * `{…,"choices":[{"index":0,"delta":{"content":"…"},…}]}`, and all we need is
+ * whether its delta's text fields are empty. This reads that answer off the
+ * text (about 3x cheaper than JSON.parse) and returns a REASONING | ANSWER
+ * mask, or UNKNOWN for anything it cannot prove: whitespace, a usage object,
+ * tool calls, non-string values, several choices, escapes in keys. UNKNOWN
+ * chunks take the JSON.parse path, which also reports malformed JSON.
+ */
+export function quickDeltaTokens(data: string): number {
+  const last = data.length - 1;
+  if (data.charCodeAt(0) !== 123 || data.charCodeAt(last) !== 125) return UNKNOWN;
+  const delta = data.lastIndexOf('"delta":{');
+  if (delta === -1) return UNKNOWN;
+  // The delta must be the first choice's: nothing closes between "choices":[ and it.
+  const choices = data.lastIndexOf('"choices":[{', delta);
+  if (choices === -1) return UNKNOWN;
+  for (let i = choices + 12; i < delta; i++) if (data.charCodeAt(i) === 125) return UNKNOWN;
+  if (data.lastIndexOf('"usage":{') !== -1) return UNKNOWN;
+  let mask = 0;
+  let pos = delta + 9;
+  if (data.charCodeAt(pos) === 125) return mask; // "delta":{}
+  for (;;) {
+    // A key: "name":
+    if (data.charCodeAt(pos) !== QUOTE) return UNKNOWN;
+    const keyStart = pos + 1;
+    const keyEnd = data.indexOf('"', keyStart);
+    if (keyEnd === -1 || data.charCodeAt(keyEnd - 1) === BACKSLASH || data.charCodeAt(keyEnd + 1) !== 58) return UNKNOWN;
+    pos = keyEnd + 2;
+    // A value: a string or null; anything else (tool_calls arrays, numbers) is parsed properly.
+    let nonEmpty = false;
+    if (data.charCodeAt(pos) === QUOTE) {
+      let end = pos + 1;
+      nonEmpty = data.charCodeAt(end) !== QUOTE;
+      for (;;) {
+        end = data.indexOf('"', end);
+        if (end === -1) return UNKNOWN;
+        let slashes = 0;
+        while (data.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        end++;
+      }
+      pos = end + 1;
+    } else if (data.startsWith('null', pos)) {
+      pos += 4;
+    } else {
+      return UNKNOWN;
+    }
+    if (nonEmpty) {
+      const keyLength = keyEnd - keyStart;
+      if (keyLength === 7 && data.startsWith('content', keyStart)) mask |= ANSWER;
+      else if ((keyLength === 17 && data.startsWith('reasoning_content', keyStart)) || (keyLength === 9 && data.startsWith('reasoning', keyStart))) {
+        mask |= REASONING;
+      }
+    }
+    const next = data.charCodeAt(pos);
+    if (next === 125) return mask;
+    if (next !== 44) return UNKNOWN;
+    pos++;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * One worker thread of `--workers`: runs its share of the closed loop on its
+ * own event loop and posts records to the main thread in batches (one
+ * message per batch keeps the relay cheap).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { resolveProtocol } from './protocols/registry.ts';
+import type { RequestRecord } from './record.ts';
+import { runClosedLoop } from './runner.ts';
+import { monitorLoopDelay } from './selfcheck.ts';
+import { createTransport } from './transport.ts';
+import { globalRequestId, type WorkerInit, type WorkerMessage } from './workers.ts';
+
+const BATCH_INTERVAL_MS = 100;
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const { plan, index, workers } = init;
+const controller = new AbortController();
+port.on('message', (message) => {
+  if (message === 'abort') controller.abort('SIGINT');
+});
+
+let started: number[] = [];
+let completed: RequestRecord[] = [];
+const flush = () => {
+  if (started.length === 0 && completed.length === 0) return;
+  const message: WorkerMessage = { type: 'batch', started, records: completed };
+  port.postMessage(message);
+  started = [];
+  completed = [];
+};
+const timer = setInterval(flush, BATCH_INTERVAL_MS);
+
+const loop = monitorLoopDelay();
+const transport = createTransport(plan.transport, init.concurrency);
+const protocol = resolveProtocol(plan.protocol, plan.requests[0]!.url);
+const result = await runClosedLoop(
+  {
+    total: init.total,
+    concurrency: init.concurrency,
+    // The main thread's origin on this thread's clock: timestamps need no conversion later.
+    origin: init.originEpochMs - performance.timeOrigin,
+    buildRequest: (local) => plan.requests[(local * workers + index) % plan.requests.length]!,
+    context: { transport, protocol, timeoutMs: plan.timeoutMs, maxEventSize: plan.maxEventSize },
+  },
+  {
+    signal: controller.signal,
+    onStart: (id) => started.push(globalRequestId(id, index, workers)),
+    onComplete: (record) => {
+      record.id = globalRequestId(record.id, index, workers);
+      completed.push(record);
+    },
+  },
+);
+clearInterval(timer);
+flush();
+transport.close?.();
+const done: WorkerMessage = { type: 'done', interrupted: result.interrupted, eventLoopDelayP99Ms: loop.stop() };
+port.postMessage(done);
+port.close();

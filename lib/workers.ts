@@ -1,0 +1,127 @@
+/**
+ * `--workers K`: the closed loop split across K worker threads, each with its
+ * own event loop and transport, for machines where one core cannot drive the
+ * load. Worker k sends global requests k, k+K, k+2K, ... at concurrency
+ * ~N/K; its records come back in batches, already on the main thread's clock
+ * and ids, and are merged into one sorted list.
+ */
+import { Worker } from 'node:worker_threads';
+import { StreamBenchError } from './errors.ts';
+import type { RequestRecord } from './record.ts';
+import type { LoadHooks, LoadResult } from './runner.ts';
+import type { TransportName, TransportRequest } from './transport.ts';
+
+/** Everything a worker needs, as plain data (functions cannot cross threads). */
+export interface WorkerLoadPlan {
+  total: number;
+  concurrency: number;
+  /** Request i (0-based, global) is requests[i % requests.length]. */
+  requests: TransportRequest[];
+  protocol: string;
+  transport: TransportName;
+  timeoutMs: number;
+  maxEventSize?: number;
+}
+
+/** The data a worker thread starts with. */
+export interface WorkerInit {
+  /** The worker's script, loaded by worker-bootstrap.mjs. */
+  script: string;
+  plan: WorkerLoadPlan;
+  /** This worker's share. */
+  index: number;
+  workers: number;
+  total: number;
+  concurrency: number;
+  /** The main thread's origin as an absolute time: performance.timeOrigin + origin. */
+  originEpochMs: number;
+}
+
+export type WorkerMessage =
+  | { type: 'batch'; started: number[]; records: RequestRecord[] }
+  | { type: 'done'; interrupted: boolean; eventLoopDelayP99Ms: number };
+
+export interface WorkersResult extends LoadResult {
+  /** Each worker's event-loop delay p99, ms. */
+  eventLoopDelaysMs: number[];
+}
+
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+const WORKER_SCRIPT = new URL('./worker-thread.ts', import.meta.url).href;
+
+/** The share of `amount` that worker `index` of `workers` gets: the first (amount % workers) get one more. */
+export function shareOf(amount: number, index: number, workers: number): number {
+  return Math.floor(amount / workers) + (index < amount % workers ? 1 : 0);
+}
+
+/** Worker `index`'s local request number `local` (1-based) as the run's global id. */
+export function globalRequestId(local: number, index: number, workers: number): number {
+  return (local - 1) * workers + index + 1;
+}
+
+export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks: LoadHooks = {}): Promise<WorkersResult> {
+  // Never more threads than requests in flight: each worker needs at least one.
+  const count = Math.max(1, Math.min(workers, plan.concurrency, plan.total));
+  const startedAt = new Date();
+  const origin = performance.now();
+  const originEpochMs = performance.timeOrigin + origin;
+  const records: RequestRecord[] = [];
+  const eventLoopDelaysMs: number[] = [];
+  let interrupted = false;
+
+  const threads = Array.from({ length: count }, (_, index) => {
+    const init: WorkerInit = {
+      script: WORKER_SCRIPT,
+      plan,
+      index,
+      workers: count,
+      total: shareOf(plan.total, index, count),
+      concurrency: shareOf(plan.concurrency, index, count),
+      originEpochMs,
+    };
+    return new Worker(BOOTSTRAP, { workerData: init });
+  });
+  const abortAll = () => {
+    for (const thread of threads) thread.postMessage('abort');
+  };
+  if (hooks.signal?.aborted) abortAll();
+  else hooks.signal?.addEventListener('abort', abortAll, { once: true });
+
+  try {
+    await Promise.all(
+      threads.map(
+        (thread, index) =>
+          new Promise<void>((resolve, reject) => {
+            let done = false;
+            thread.on('message', (message: WorkerMessage) => {
+              if (message.type === 'batch') {
+                for (const id of message.started) hooks.onStart?.(id);
+                for (const record of message.records) {
+                  records.push(record);
+                  hooks.onComplete?.(record);
+                }
+              } else {
+                done = true;
+                interrupted ||= message.interrupted;
+                eventLoopDelaysMs.push(message.eventLoopDelayP99Ms);
+              }
+            });
+            thread.once('error', (error) =>
+              reject(new StreamBenchError('E_WORKER', `worker ${index + 1} of ${count} failed: ${error.message}`, { cause: error })),
+            );
+            thread.once('exit', (code) => {
+              if (done) resolve();
+              else reject(new StreamBenchError('E_WORKER', `worker ${index + 1} of ${count} exited with code ${code} before finishing`));
+            });
+          }),
+      ),
+    );
+  } catch (error) {
+    await Promise.all(threads.map((thread) => thread.terminate()));
+    throw error;
+  } finally {
+    hooks.signal?.removeEventListener('abort', abortAll);
+  }
+  records.sort((a, b) => a.id - b.id);
+  return { records, origin, startedAt, interrupted: interrupted || (hooks.signal?.aborted ?? false), eventLoopDelaysMs };
+}
