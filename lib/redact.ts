@@ -8,8 +8,9 @@
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME = /key|token|secret|passw|authorization|cookie|credential|signature/i;
-// Token counts and the results' token timing fields (first_token, token_times, token_source) are data, not secrets.
-const COUNT_NAME = /tokens$|_tokens_|tokenizer|^first_token$|^token_(times|source)$/i;
+// Token counts and rates (max_tokens, tokens_per_second) and the results' token timing fields
+// (first_token, token_times, token_source) are data, not secrets.
+const COUNT_NAME = /tokens|tokenizer|^first_token$|^token_(times|source)$/i;
 const MIN_SECRET_LENGTH = 4;
 
 export function isSecretName(name: string): boolean {

@@ -58,12 +58,14 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
       records.push(record);
       hooks.onComplete?.(record);
     };
+    // Our own count, not the limiter's: this callback can run before the limiter frees the slot,
+    // and the limiter then starts the task we queue here the moment it does.
     const onSettled = () => {
       settled++;
       submit();
     };
     const submit = () => {
-      while (next < plan.total && !hooks.signal?.aborted && limit.activeCount + limit.pendingCount < limit.concurrency) {
+      while (next < plan.total && !hooks.signal?.aborted && next - settled < limit.concurrency) {
         // A throwing hook fails the run, as Promise.all over the tasks did.
         limit(run.bind(undefined, next++)).then(onSettled, reject);
       }

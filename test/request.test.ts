@@ -157,7 +157,7 @@ describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transp
   });
 });
 
-describe('runClosedLoop against the simulated stream (msw)', () => {
+describe.each(TRANSPORTS)('runClosedLoop against the simulated stream (msw) over the %s transport', (_name, transport) => {
   it('runs every request, keeps N in flight, and measures the simulated TTFT', async () => {
     server.close();
     const sim = createSimMsw({ ttftMs: 120, itlMs: 5, tokens: 8, jitter: 0 });
@@ -170,7 +170,7 @@ describe('runClosedLoop against the simulated stream (msw)', () => {
           total: 12,
           concurrency: 4,
           buildRequest: () => ({ url: `${SIM_BASE}/v1/chat/completions`, method: 'POST', headers: {}, body: '{"stream":true}' }),
-          context: { transport: fetchTransport, protocol: openaiChat, timeoutMs: 10_000 },
+          context: { transport, protocol: openaiChat, timeoutMs: 10_000 },
         },
         {
           onStart: () => (maxInFlight = Math.max(maxInFlight, ++inFlight)),

@@ -1,0 +1,128 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchRow, checkGoals, CLIENT, renderBenchTable, type BenchRow, type ClientReport } from '../lib/bench-report.ts';
+import { selectScenarios } from '../lib/bench-scenarios.ts';
+import { runBench, type BenchFile } from '../lib/commands/bench.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'streambench-bench-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string; file?: BenchFile }> {
+  let stdout = '';
+  let stderr = '';
+  const output = join(dir, `bench-${Math.random().toString(36).slice(2)}.json`);
+  const code = await runBench([...args, '-o', output], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: dir,
+  });
+  const file = code === 0 ? (JSON.parse(await readFile(output, 'utf8')) as BenchFile) : undefined;
+  return { code, stdout, stderr, file };
+}
+
+describe('selectScenarios', () => {
+  it('scales request counts, clamps concurrency, and scales S4’s streams and hold time', () => {
+    const [s1, s2, s3, s4] = selectScenarios(['S1', 's2', 'S3', 'S4'], 0.01);
+    expect(s1).toMatchObject({ requests: 50, concurrency: 50, tokens: 64, ttftMs: 0 });
+    expect(s2).toMatchObject({ requests: 20, concurrency: 20, ttftMs: 200, itlMs: 5 });
+    expect(s3).toMatchObject({ requests: 1000, concurrency: 256, tokens: 16 });
+    expect(s4).toMatchObject({ requests: 100, concurrency: 100, tokens: 10, itlMs: 100 });
+    expect(selectScenarios(['S4'], 1)[0]).toMatchObject({ requests: 10_000, concurrency: 10_000, tokens: 300 });
+  });
+
+  it('rejects an unknown scenario or scale', () => {
+    expect(() => selectScenarios(['S9'], 1)).toThrow(/unknown scenario "S9"/);
+    expect(() => selectScenarios(['S1'], 0)).toThrow(/--scale/);
+  });
+});
+
+describe('bench rows and goals', () => {
+  const report = (ttft: number[], extra: Partial<ClientReport> = {}): ClientReport => ({
+    ok: ttft.length,
+    errors: 0,
+    wall_s: 2,
+    output_tokens: ttft.length * 10,
+    ttft_ms: ttft,
+    cpu_ms: 100,
+    max_rss_kb: 51200,
+    ...extra,
+  });
+  const [s1] = selectScenarios(['S1'], 0.001);
+
+  it('takes inflation as measured minus true at the same percentile', () => {
+    const row = benchRow(s1!, 'x', report([10, 20, 30]), [1, 2, 3]);
+    expect(row).toMatchObject({ ttft_p50_ms: 20, true_p50_ms: 2, inflation_p50_ms: 18, req_per_s: 1.5, tokens_per_s: 15, peak_rss_mb: 50 });
+    expect(row.cpu_ms_per_request).toBeCloseTo(33.333, 3);
+    expect(row.inflation_p99_ms).toBeCloseTo(29.8 - 2.98, 2);
+  });
+
+  it('checks the goals against the peers of the same run', () => {
+    const row = (scenario: string, client: string, fields: Partial<BenchRow>): BenchRow => ({
+      ...benchRow(selectScenarios([scenario], 0.001)[0]!, client, report([1]), [1]),
+      ...fields,
+    });
+    const rows = [
+      row('S1', CLIENT.streambench('http'), { req_per_s: 2000 }),
+      row('S1', CLIENT.aiohttp, { req_per_s: 1000 }),
+      row('S2', CLIENT.streambench('http'), { inflation_p99_ms: 100 }),
+      row('S2', CLIENT.aiohttp, { inflation_p99_ms: 300 }),
+      row('S2', CLIENT.nodeHttp, { inflation_p99_ms: 50 }),
+      row('S3', CLIENT.streambench('http'), { peak_rss_mb: 120 }),
+    ];
+    expect(checkGoals(rows, 'http')).toEqual([
+      { goal: 'S1 req/s vs aiohttp >= 1.25x', value: 2, met: true },
+      { goal: 'S2 TTFT inflation p99 vs aiohttp <= 0.5x', value: 0.33, met: true },
+      { goal: 'S2 TTFT inflation p99 vs node:http minimal <= 1.2x', value: 2, met: false },
+      { goal: 'S3 peak RSS <= 150 MB', value: 120, met: true },
+      { goal: 'S4 holds with no errors', value: null, met: null },
+    ]);
+    expect(renderBenchTable(rows).split('\n')[0]).toMatch(/^\| scenario \| client .*\| peak RSS MB \|$/);
+  });
+});
+
+describe('npm run bench at a tiny scale', () => {
+  it('runs the endpoint and the clients, prints the table and the goals, writes the results', async () => {
+    const { code, stdout, stderr, file } = await bench([
+      '--scenario', 'S1', '--scale', '0.004', '--transports', 'http', '--peers', 'node-http,aiohttp', '--python', '/nonexistent/python3',
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/\| scenario \| client/);
+    expect(stdout).toMatch(/\| S1 +\| streambench\/http +\| 20\/20 /);
+    expect(stdout).toMatch(/\| S1 +\| node:http \(minimal peer\) +\| 20\/20 /);
+    expect(stdout).toContain('Goals (streambench/http');
+    expect(stdout).toContain('S1 req/s vs aiohttp >= 1.25x: not measured in this run');
+    expect(stdout).toContain('aiohttp peer skipped: /nonexistent/python3 cannot import aiohttp');
+    expect(file!.rows.map((r) => r.client)).toEqual(['streambench/http', 'node:http (minimal peer)']);
+    for (const row of file!.rows) {
+      expect(row.ok).toBe(20);
+      expect(row.true_p50_ms).not.toBeNull();
+      expect(row.ttft_p50_ms! - row.true_p50_ms!).toBeCloseTo(row.inflation_p50_ms!, 1);
+      expect(row.peak_rss_mb).toBeGreaterThan(0);
+    }
+    expect(file!.rows[0]!.selfcheck).toBeDefined();
+    expect(file!.goals).toHaveLength(5);
+  });
+
+  const hasAiohttp = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasAiohttp)('runs the Python aiohttp peer when python3-aiohttp is installed', async () => {
+    const { code, file } = await bench(['--scenario', 'S1', '--scale', '0.002', '--transports', 'http', '--peers', 'aiohttp']);
+    expect(code).toBe(0);
+    expect(file!.rows.map((r) => [r.client, r.ok])).toEqual([
+      ['streambench/http', 10],
+      ['aiohttp (Python peer)', 10],
+    ]);
+    expect(file!.goals[0]!.value).not.toBeNull();
+  });
+
+  it('rejects unknown transports and peers with exit 2', async () => {
+    expect((await bench(['--transports', 'curl'])).stderr).toMatch(/unknown transport "curl"/);
+    expect((await bench(['--peers', 'wrk'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRun } from '../lib/commands/run.ts';
+import type { Results } from '../lib/results.ts';
+import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+
+let server: SimServer;
+let dir: string;
+beforeAll(async () => {
+  server = await startSimServer({ ttftMs: 20, itlMs: 1, tokens: 4, jitter: 0 });
+  dir = await mkdtemp(join(tmpdir(), 'streambench-run-'));
+});
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; results?: Results }> {
+  let stdout = '';
+  let stderr = '';
+  const output = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
+  const code = await runRun(['-u', `${server.url}/v1/chat/completions`, '-q', '-o', output, ...args], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: dir,
+  });
+  const results = code === 0 ? (JSON.parse(await readFile(output, 'utf8')) as Results) : undefined;
+  return { code, stdout, stderr, results };
+}
+
+describe('run --transport and --workers', () => {
+  it('uses node:http by default and records the transport and the self-check', async () => {
+    const { code, stdout, results } = await run(['-n', '6', '-p', '3']);
+    expect(code).toBe(0);
+    expect(results!.run.transport).toBe('http');
+    expect(results!.summary.success_count).toBe(6);
+    expect(results!.selfcheck).toMatchObject({ client_bound: expect.any(Boolean), cpu_percent: expect.any(Number) });
+    expect(stdout).toContain('Client self-check');
+  });
+
+  it('runs over fetch when asked, by flag or config field', async () => {
+    const byFlag = await run(['-n', '4', '-p', '2', '--transport', 'fetch']);
+    expect(byFlag.code).toBe(0);
+    expect(byFlag.results!.run.transport).toBe('fetch');
+    expect(byFlag.results!.summary.success_count).toBe(4);
+    const config = join(dir, 'fetch.json');
+    await writeFile(config, JSON.stringify({ transport: 'fetch', total_requests: 2, concurrency: 1 }));
+    const byConfig = await run(['-c', config]);
+    expect(byConfig.results!.run.transport).toBe('fetch');
+  });
+
+  it('splits the load across worker threads and merges the records', async () => {
+    const { code, stderr, results } = await run(['-n', '8', '-p', '4', '--workers', '2']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('2 workers');
+    expect(results!.metrics.map((m) => m.request_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(results!.metrics.every((m) => m.error === null && m.total_tokens === 4)).toBe(true);
+    expect(results!.config.workers).toBe(2);
+  });
+
+  it('rejects an unknown transport and a bad worker count with exit 2', async () => {
+    const transport = await run(['-n', '1', '--transport', 'curl']);
+    expect(transport.code).toBe(2);
+    expect(transport.stderr).toMatch(/transport/);
+    const workers = await run(['-n', '1', '--workers', '0']);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toMatch(/workers/);
+  });
+});
