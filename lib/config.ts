@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { parseThreshold } from './rule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 
 export const SIM_SCHEME = 'sim:';
@@ -33,6 +34,14 @@ export const SimulatorSchema = z.strictObject({
   seed: z.int().optional(),
 });
 
+function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseThreshold(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
+
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
   method: z
@@ -54,6 +63,8 @@ export const ConfigSchema = z.strictObject({
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
+  thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -73,6 +84,7 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  thresholds?: string[];
 }
 
 export interface LoadedConfig {

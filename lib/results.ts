@@ -5,13 +5,15 @@
  * each request's raw timestamps so every metric can be derived again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
-import type { RunSummary } from './summary.ts';
+import { convertSeedResults, isSeedResults } from './seed-results.ts';
+import { summarize, type RunSummary } from './summary.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -29,7 +31,9 @@ const DistributionSchema = z.object({
   p99: z.number(),
 });
 
-export const MetricRowSchema = z.object({
+// Loose objects: fields added by newer versions (or other issues) pass through a
+// read and are kept when summarize re-writes the file.
+export const MetricRowSchema = z.looseObject({
   request_id: z.int(),
   /** Seconds; null when the request failed. */
   ttft: z.number().nullable(),
@@ -58,10 +62,52 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The dataset row the request was built from. */
+  row_index: z.int().optional(),
+  /** The group_by value of the request. */
+  group: z.string().optional(),
+  /** A warm-up request (not part of the measured load). */
+  warmup: z.boolean().optional(),
+  /** When the schedule meant to send it, ms since the run's origin. */
+  intended_start: ms.optional(),
+  /** In a merge of several files: the file (0-based, as given) and its own request_id. */
+  source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
-export const ResultsSchema = z.object({
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
+
+export const ShardSchema = z.object({
+  index: z.int(),
+  count: z.int(),
+  /** This machine's clock minus the reference clock, ms; merge subtracts it from run.started_at. */
+  clock_offset_ms: z.number().optional(),
+});
+
+export const ThresholdOutcomeSchema = z.object({
+  rule: z.string(),
+  observed: z.number().nullable(),
+  pass: z.boolean(),
+});
+
+/** Where a merged file's requests came from: one entry per input file, in the order given. */
+export const MergedFromSchema = z.object({
+  file: z.string(),
+  started_at: z.string(),
+  /** Added to the file's timestamps to put them on the merged origin. */
+  offset_ms: z.number(),
+  requests: z.int(),
+});
+
+/** Files that were not written by run, converted on read. */
+export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
+
+export const ResultsSchema = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('streambench'), version: z.string() }),
   /** The run's config with secrets redacted, and its wall-clock start. */
@@ -78,6 +124,7 @@ export const ResultsSchema = z.object({
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
+    imported_from: z.enum(IMPORTED_FROM).optional(),
   }),
   summary: z.looseObject({
     success_count: z.int(),
@@ -92,11 +139,17 @@ export const ResultsSchema = z.object({
     error_samples: z.record(z.string(), z.string()).optional(),
   }),
   metrics: z.array(MetricRowSchema),
+  dataset: DatasetSchema.optional(),
+  shard: ShardSchema.optional(),
+  thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  merged_from: z.array(MergedFromSchema).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
-const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
+/** Timestamps are kept to the microsecond (3 decimals of ms). */
+export const round3 = (value: number) => Math.round(value * 1000) / 1000;
+/** Seconds are kept to the microsecond; undefined (unknown) becomes null. */
+export const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
 const orNull = (value: number | undefined) => (value === undefined ? null : round3(value));
 
 export function recordToRow(r: RequestRecord): MetricRow {
@@ -201,29 +254,210 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
-export async function readResults(path: string): Promise<Results> {
+/** Upgrades from an older schema_version to the next one; none exist yet (version 1 is the first). */
+const MIGRATIONS: Partial<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
+
+/** A results file as read, whatever its format, with what the reader had to guess. */
+export interface LoadedResults {
+  path: string;
+  results: Results;
+  /** What was synthesized or is unknown (imported formats), for the user. */
+  notes: string[];
+}
+
+/**
+ * Reads a results file: streambench's JSON (any schema version that can be
+ * migrated), a `.jsonl` journal of metric rows, or the seed's JSON. Anything
+ * else is a UsageError with one line naming the problem. `name` is how
+ * messages call the file (the path as the user typed it).
+ */
+export async function loadResults(path: string, name: string = path): Promise<LoadedResults> {
   let text: string;
+  let modified: Date;
   try {
     text = await readFile(path, 'utf8');
+    modified = (await stat(path)).mtime;
   } catch (error) {
-    throw new UsageError(`cannot read results file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read results file ${name}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not JSON, so not a streambench results file`);
-  }
-  const version = (json as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== undefined && version !== SCHEMA_VERSION) {
-    throw new UsageError(`${path} has results schema_version ${String(version)}; this streambench reads version ${SCHEMA_VERSION}`);
-  }
-  const parsed = ResultsSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
+  text = text.replace(/^\uFEFF/, '');
+  if (/\.(jsonl|ndjson)$/i.test(path)) return parseResultsJsonl(text, name, modified);
+  const json = parseJsonWithPosition(text, name);
+  const results = isSeedResults(json) ? fromSeedResults(json, name) : parseResults(json, name);
+  return { path: name, results, notes: importNotes(results) };
+}
+
+export async function readResults(path: string): Promise<Results> {
+  return (await loadResults(path)).results;
+}
+
+/** Validates a parsed results JSON against the versioned schema, migrating older versions. */
+export function parseResults(json: unknown, source: string): Results {
+  if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${path} is not a streambench results file (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch'})`,
+      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
     );
   }
+  let current: Record<string, unknown> = json;
+  const declared = current.schema_version;
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) {
+    throw new UsageError(`${source}: schema_version must be an integer, got ${JSON.stringify(declared)}`);
+  }
+  let version = declared;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(
+      `${source} has results schema_version ${version}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) {
+      throw new UsageError(
+        `${source} has results schema_version ${version}, which this streambench cannot migrate to ${SCHEMA_VERSION}: re-run the test`,
+      );
+    }
+    current = migrate(current);
+    version = current.schema_version as number;
+  }
+  const parsed = ResultsSchema.safeParse(current);
+  if (!parsed.success) {
+    throw new UsageError(`${source} is not a valid streambench results file (${describeIssue(parsed.error)})`);
+  }
   return parsed.data;
+}
+
+/**
+ * A journal: one MetricRow JSON per line, optionally after a header line with
+ * the results' `config` / `run` (and `dataset`, `shard`). A journal cut short by
+ * a crash may end in half a line: that line is dropped with a note. Without a
+ * header, the start time is estimated as the file's last write minus the
+ * latest request end, and the concurrency as the most requests seen in flight.
+ */
+export function parseResultsJsonl(text: string, source: string, lastWrite: Date): LoadedResults {
+  const lines = text.split('\n');
+  const lastLine = lines.findLastIndex((line) => line.trim() !== '');
+  const notes: string[] = [];
+  const rows: MetricRow[] = [];
+  let header: Record<string, unknown> | undefined;
+  for (let i = 0; i <= lastLine; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      if (i === lastLine && rows.length > 0) {
+        notes.push(`line ${i + 1}: dropped an incomplete last line (the run was probably killed while writing it)`);
+        continue;
+      }
+      throw new UsageError(`${source}:${i + 1}: invalid JSON: ${(error as Error).message}`);
+    }
+    if (rows.length === 0 && header === undefined && isObject(value) && ('run' in value || 'config' in value)) {
+      header = value;
+      continue;
+    }
+    const row = MetricRowSchema.safeParse(value);
+    if (!row.success) throw new UsageError(`${source}:${i + 1}: not a streambench metric row (${describeIssue(row.error)})`);
+    rows.push(row.data);
+  }
+  if (rows.length === 0) throw new UsageError(`${source} holds no metric rows`);
+
+  const records = rows.map(rowToRecord);
+  const summary = summarize(records);
+  let results: Record<string, unknown>;
+  if (header) {
+    results = { ...header, summary, metrics: rows };
+    if (!('schema_version' in results)) results.schema_version = SCHEMA_VERSION;
+  } else {
+    const latestEnd = Math.max(...rows.map((row) => row.timestamps.ended));
+    const startedAt = new Date(lastWrite.getTime() - latestEnd).toISOString();
+    results = {
+      schema_version: SCHEMA_VERSION,
+      tool: { name: 'streambench', version: 'unknown' },
+      config: { url: 'unknown', concurrency: maxInFlight(rows), total_requests: rows.length, timestamp: startedAt },
+      run: {
+        started_at: startedAt,
+        protocol: 'unknown',
+        transport: 'unknown',
+        interrupted: false,
+        node: 'unknown',
+        platform: 'unknown',
+        imported_from: 'jsonl',
+      },
+      summary,
+      metrics: rows,
+    };
+  }
+  const parsed = parseResults(results, source);
+  return { path: source, results: parsed, notes: [...notes, ...importNotes(parsed)] };
+}
+
+function fromSeedResults(json: unknown, source: string): Results {
+  const seed = convertSeedResults(json, source);
+  const startedAt = seed.startedAt.toISOString();
+  return parseResults(
+    {
+      schema_version: SCHEMA_VERSION,
+      tool: { name: 'streambench', version: 'unknown' },
+      config: { ...seed.config, timestamp: seed.config.timestamp ?? startedAt },
+      run: {
+        started_at: startedAt,
+        protocol: 'unknown',
+        transport: 'unknown',
+        interrupted: false,
+        node: 'unknown',
+        platform: 'unknown',
+        imported_from: 'seed-json',
+      },
+      summary: summarize(seed.records),
+      metrics: seed.records.map(recordToRow),
+    },
+    source,
+  );
+}
+
+/** What an imported file does not know, one line each. */
+export function importNotes(results: Results): string[] {
+  switch (results.run.imported_from) {
+    case 'seed-json':
+      return [
+        "converted from the seed's JSON: request start times are synthesized by replaying a closed loop at the " +
+          "recorded concurrency, so wall time and throughput are estimates; the seed's TTFT is its first chunk " +
+          '(which may be an empty role chunk); TTFB, TPOT, ITL, bytes and end markers are unknown',
+      ];
+    case 'jsonl':
+      return [
+        'read from a journal without a header: url, model and protocol are unknown; the start time is estimated from ' +
+          'the file time and the concurrency is the most requests seen in flight',
+      ];
+    default:
+      return [];
+  }
+}
+
+/** The most requests in flight at once, from start/end timestamps. */
+function maxInFlight(rows: readonly MetricRow[]): number {
+  const events = rows.flatMap((row) => [
+    [row.timestamps.started, 1],
+    [row.timestamps.ended, -1],
+  ]);
+  // Ends sort before starts at the same instant: a slot freed and reused is one request in flight.
+  events.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
+  let current = 0;
+  let most = 0;
+  for (const [, step] of events) {
+    current += step as number;
+    most = Math.max(most, current);
+  }
+  return Math.max(1, most);
+}
+
+function describeIssue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

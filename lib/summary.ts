@@ -43,20 +43,39 @@ export interface RunSummary {
   error_samples: Partial<Record<ErrorKind, string>>;
 }
 
-export function summarize(records: readonly RequestRecord[]): RunSummary {
+/** The per-request metrics that have distributions, in report order. */
+export const SAMPLE_METRICS = ['ttfb', 'ttft', 'ttfat', 'total_time', 'tpot', 'itl', 'tokens_per_second'] as const;
+export type SampleMetric = (typeof SAMPLE_METRICS)[number];
+
+/** Per-request values of each sample metric over the successful requests (ITL: every gap), in seconds. */
+export type MetricSamples = Record<SampleMetric, number[]>;
+
+export function collectSamples(records: readonly RequestRecord[]): MetricSamples {
+  const samples: MetricSamples = { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], tokens_per_second: [] };
+  const push = (key: SampleMetric, value: number | undefined) => {
+    if (value !== undefined) samples[key].push(value);
+  };
+  for (const r of records) {
+    if (r.error) continue;
+    push('ttfb', ttfb(r));
+    push('ttft', ttft(r));
+    push('ttfat', ttfat(r));
+    push('total_time', totalTime(r));
+    push('tpot', tpot(r));
+    push('tokens_per_second', tokensPerSecond(r));
+    for (const gap of interTokenLatencies(r)) samples.itl.push(gap);
+  }
+  return samples;
+}
+
+/** `samples` may be passed when the caller already collected them from the same records. */
+export function summarize(records: readonly RequestRecord[], samples: MetricSamples = collectSamples(records)): RunSummary {
   let success = 0;
   let tokens = 0;
   let first = Infinity;
   let last = -Infinity;
   const errors: Partial<Record<ErrorKind, number>> = {};
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
-  const series = { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], tokens_per_second: [] } as Record<
-    'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'tokens_per_second',
-    number[]
-  >;
-  const push = (key: keyof typeof series, value: number | undefined) => {
-    if (value !== undefined) series[key].push(value);
-  };
 
   for (const r of records) {
     if (r.startedAt < first) first = r.startedAt;
@@ -69,13 +88,6 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
     }
     success++;
     tokens += outputTokens(r);
-    push('ttfb', ttfb(r));
-    push('ttft', ttft(r));
-    push('ttfat', ttfat(r));
-    push('total_time', totalTime(r));
-    push('tpot', tpot(r));
-    push('tokens_per_second', tokensPerSecond(r));
-    for (const gap of interTokenLatencies(r)) series.itl.push(gap);
   }
 
   const total = records.length;
@@ -92,8 +104,8 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
     errors,
     error_samples: errorSamples,
   };
-  for (const key of Object.keys(series) as Array<keyof typeof series>) {
-    const distribution = describe(series[key]);
+  for (const key of SAMPLE_METRICS) {
+    const distribution = describe(samples[key]);
     if (distribution) summary[key] = distribution;
   }
   return summary;

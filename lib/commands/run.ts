@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Lang } from '../i18n.ts';
@@ -15,9 +15,11 @@ import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
+import { directionWarning, parseThreshold } from '../rule.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { summarize } from '../summary.ts';
+import { collectSamples, summarize } from '../summary.ts';
+import { checkThresholds, renderThresholds } from '../thresholds.ts';
 import { fetchTransport } from '../transport-fetch.ts';
 import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
@@ -36,29 +38,28 @@ export const runArgs = {
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'threshold'] as const;
 
-export interface RunIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+export interface RunIO extends CommandIO {
   env: NodeJS.ProcessEnv;
-  cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
   signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+// Kept importable from here for code written against the first version.
+export { EXIT };
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
-  const debug = values.debug === true;
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -69,6 +70,11 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       fileExists: existsSync,
     });
     const { config } = loaded;
+    const thresholdRules = config.thresholds.map(parseThreshold);
+    for (const rule of thresholdRules) {
+      const warning = directionWarning(rule, false);
+      if (warning) io.stderr.write(`warning: ${warning}\n`);
+    }
     redactor = createRedactor(loaded.expandedValues);
     collectSecrets(redactor, config.headers, config.url);
 
@@ -119,8 +125,11 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     );
     progress.finish();
 
-    const summary = summarize(load.records);
+    const samples = collectSamples(load.records);
+    const summary = summarize(load.records, samples);
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    const thresholds = checkThresholds(thresholdRules, { summary, samples });
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, config.lang as Lang));
 
     const results = buildResults({
       config: redactor.value(publicConfig(config)),
@@ -132,16 +141,16 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
     });
+    if (thresholds.length > 0) {
+      results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
+    }
     await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-    return EXIT.ok;
+    return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    const message = redactor.text(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
-    return EXIT.usage;
+    return reportCommandError(error, io, debug, redactor.text);
   } finally {
     await sim?.stop();
   }
@@ -159,6 +168,11 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     quiet: values.quiet === true ? true : undefined,
   };
+  if (Array.isArray(values.threshold)) {
+    overrides.thresholds = values.threshold as string[];
+    // Checked here so the error names the flag, not the config file.
+    overrides.thresholds.forEach(parseThreshold);
+  }
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   if (typeof values.model === 'string') {
