@@ -372,22 +372,8 @@ export function parseResultsJsonl(text: string, source: string, lastWrite: Date)
   } else {
     const latestEnd = Math.max(...rows.map((row) => row.timestamps.ended));
     const startedAt = new Date(lastWrite.getTime() - latestEnd).toISOString();
-    results = {
-      schema_version: SCHEMA_VERSION,
-      tool: { name: 'streambench', version: 'unknown' },
-      config: { url: 'unknown', concurrency: maxInFlight(rows), total_requests: rows.length, timestamp: startedAt },
-      run: {
-        started_at: startedAt,
-        protocol: 'unknown',
-        transport: 'unknown',
-        interrupted: false,
-        node: 'unknown',
-        platform: 'unknown',
-        imported_from: 'jsonl',
-      },
-      summary,
-      metrics: rows,
-    };
+    const config = { url: 'unknown', concurrency: maxInFlight(rows), total_requests: rows.length, timestamp: startedAt };
+    results = importedResults('jsonl', startedAt, config, summary, rows);
   }
   const parsed = parseResults(results, source);
   return { path: source, results: parsed, notes: [...notes, ...importNotes(parsed)] };
@@ -396,25 +382,30 @@ export function parseResultsJsonl(text: string, source: string, lastWrite: Date)
 function fromSeedResults(json: unknown, source: string): Results {
   const seed = convertSeedResults(json, source);
   const startedAt = seed.startedAt.toISOString();
+  const config = { ...seed.config, timestamp: seed.config.timestamp ?? startedAt };
   return parseResults(
-    {
-      schema_version: SCHEMA_VERSION,
-      tool: { name: 'streambench', version: 'unknown' },
-      config: { ...seed.config, timestamp: seed.config.timestamp ?? startedAt },
-      run: {
-        started_at: startedAt,
-        protocol: 'unknown',
-        transport: 'unknown',
-        interrupted: false,
-        node: 'unknown',
-        platform: 'unknown',
-        imported_from: 'seed-json',
-      },
-      summary: summarize(seed.records),
-      metrics: seed.records.map(recordToRow),
-    },
+    importedResults('seed-json', startedAt, config, summarize(seed.records), seed.records.map(recordToRow)),
     source,
   );
+}
+
+/** A results object for a format that does not record the run's environment: those fields are "unknown". */
+function importedResults(
+  from: (typeof IMPORTED_FROM)[number],
+  startedAt: string,
+  config: Record<string, unknown>,
+  summary: RunSummary,
+  metrics: MetricRow[],
+): Record<string, unknown> {
+  const unknown = 'unknown';
+  return {
+    schema_version: SCHEMA_VERSION,
+    tool: { name: 'streambench', version: unknown },
+    config,
+    run: { started_at: startedAt, protocol: unknown, transport: unknown, interrupted: false, node: unknown, platform: unknown, imported_from: from },
+    summary,
+    metrics,
+  };
 }
 
 /** What an imported file does not know, one line each. */
