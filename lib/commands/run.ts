@@ -11,14 +11,17 @@ import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from
 import { UsageError } from '../errors.ts';
 import type { Lang } from '../i18n.ts';
 import { createProgress } from '../progress.ts';
-import { resolveProtocol } from '../protocols/registry.ts';
+import type { PrepareOptions, Protocol } from '../protocols/protocol.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { summarize } from '../summary.ts';
+import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport } from '../transport-fetch.ts';
+import type { RequestRecord } from '../record.ts';
 import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
@@ -32,7 +35,8 @@ export const runArgs = {
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
   model: { type: 'string', description: 'sets body.model' },
-  protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
+  protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
+  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
@@ -88,6 +92,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         itlMs: config.simulator.itl_ms,
         tokens: config.simulator.tokens,
         jitter: config.simulator.jitter,
+        reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
       const path = new URL(config.url);
@@ -95,8 +100,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const protocol = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    const choice = resolveProtocol(config.protocol, targetUrl);
+    const request = buildStaticRequest(config, targetUrl, choice.protocol);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
@@ -105,7 +110,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       redact: redactor.text,
     });
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}\n`,
     );
 
     const load = await runClosedLoop(
@@ -113,19 +118,26 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         total: config.total_requests,
         concurrency,
         buildRequest: () => request,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
+        context: {
+          transport: fetchTransport,
+          protocol: choice.protocol,
+          timeoutMs: config.timeout * 1000,
+          collectText: config.tokenizer !== undefined,
+        },
       },
       { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
     );
     progress.finish();
 
+    // Counted after the load, never while requests are in flight.
+    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
     const summary = summarize(load.records);
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
       config: redactor.value(publicConfig(config)),
       startedAt: load.startedAt,
-      protocol: protocol.name,
+      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
       interrupted: load.interrupted,
       version: VERSION,
@@ -157,6 +169,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
   };
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
@@ -198,29 +211,38 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   }
 }
 
-/** The default chat body when neither the config nor a flag gives one. */
+/** The body when neither the config nor a flag gives one and the protocol has no default of its own. */
 export const DEFAULT_BODY = {
   messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
   stream: true,
   max_tokens: 256,
 };
 
-function buildStaticRequest(
-  config: Config,
-  url: string,
-  prepareBody: ((body: unknown) => unknown) | undefined,
-): TransportRequest {
+function buildStaticRequest(config: Config, url: string, protocol: Protocol | undefined): TransportRequest {
   const headers: Record<string, string> = { ...config.headers };
   const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
   let body: string | undefined;
   if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body === undefined ? DEFAULT_BODY : config.body;
-    if (prepareBody) value = prepareBody(value);
+    let value: unknown = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
+    // Only a known protocol may adjust the body: an unknown endpoint gets exactly what was configured.
+    const options: PrepareOptions = { includeUsage: config.include_usage };
+    if (protocol?.prepareBody) value = protocol.prepareBody(value, options);
     body = typeof value === 'string' ? value : JSON.stringify(value);
     if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
   }
   if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
   return { url, method: config.method, headers, body };
+}
+
+function describeChoice(choice: ProtocolChoice): string {
+  if (!choice.protocol) return 'auto (picked per response by content-type)';
+  return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
+}
+
+/** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
+function detectedNames(records: readonly RequestRecord[]): string {
+  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? names.sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
