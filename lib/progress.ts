@@ -4,7 +4,7 @@
  * logs) it is printed as a plain line every few seconds, with no cursor codes.
  */
 import { labels, type Lang } from './i18n.ts';
-import { outputTokens, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, tokensPerSecond, totalTime, truncated, ttft } from './metrics.ts';
 import type { RequestRecord } from './record.ts';
 
 export interface ProgressStream {
@@ -87,7 +87,8 @@ export function createProgress(options: ProgressOptions): Progress {
         text =
           `${id} TTFT ${ttft(record)!.toFixed(3)}s\n` +
           `${id} ${L.done} ${totalTime(record)!.toFixed(3)}s | ${outputTokens(record)} ${L.tokens} | ` +
-          `${(tokensPerSecond(record) ?? 0).toFixed(2)} ${L.tokPerSec} | ${kb} KB\n`;
+          `${(tokensPerSecond(record) ?? 0).toFixed(2)} ${L.tokPerSec} | ${kb} KB` +
+          `${truncated(record) ? ` | ${L.truncated}` : ''}\n`;
       }
       clear();
       stream.write(text);

@@ -21,6 +21,12 @@ export interface Redactor {
   text(value: string): string;
   /** A deep copy with secret-named fields replaced and secret values scrubbed. */
   value<T>(value: T): T;
+  /**
+   * A deep copy with secret values scrubbed from every string, fields kept by
+   * name: for our own measurement data, whose names (tokens_per_second,
+   * first_token, token_source) are not credentials.
+   */
+  scrub<T>(value: T): T;
 }
 
 export function createRedactor(initial: Iterable<string> = []): Redactor {
@@ -44,8 +50,9 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
     return redactUrlQuery(out);
   };
 
-  const value = <T>(input: T): T => deepRedact(input, text) as T;
-  return { add, text, value };
+  const value = <T>(input: T): T => deepRedact(input, text, true) as T;
+  const scrub = <T>(input: T): T => deepRedact(input, text, false) as T;
+  return { add, text, value, scrub };
 }
 
 /** Registers the values of secret-named fields (headers, query parameters) found in a config. */
@@ -60,13 +67,16 @@ export function collectSecrets(redactor: Redactor, headers: Record<string, strin
   }
 }
 
-function deepRedact(input: unknown, text: (s: string) => string): unknown {
+function deepRedact(input: unknown, text: (s: string) => string, byName: boolean): unknown {
   if (typeof input === 'string') return text(input);
-  if (Array.isArray(input)) return input.map((item) => deepRedact(item, text));
+  if (Array.isArray(input)) return input.map((item) => deepRedact(item, text, byName));
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input)) {
-      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : deepRedact(value, text);
+      out[name] =
+        byName && isSecretName(name) && (typeof value === 'string' || typeof value === 'number')
+          ? REDACTED
+          : deepRedact(value, text, byName);
     }
     return out;
   }

@@ -144,7 +144,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
+    // The config was redacted by field name above; the measurements only need secret values scrubbed
+    // (an error body may echo a key), since names like tokens_per_second are not credentials.
+    await writeFileAtomic(outputPath, JSON.stringify(redactor.scrub(results)) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;

@@ -58,12 +58,18 @@ export class MalformedMessageError extends Error {
   }
 }
 
-/** The message of an error object in any provider's shape: a string, or `{message, type|code|status}`. */
+/**
+ * The message of an error object in any provider's shape: a string, or
+ * `{message, type | code | status}`. The code is the first string among type,
+ * code and status (Anthropic "overloaded_error", Gemini "UNAVAILABLE"), else a
+ * numeric code.
+ */
 export function describeProviderError(error: unknown): { message: string; code?: string } {
   if (typeof error === 'string') return { message: error };
   if (error && typeof error === 'object') {
     const e = error as { message?: unknown; type?: unknown; code?: unknown; status?: unknown };
-    const code = [e.type, e.code, e.status].find((v) => typeof v === 'string' || typeof v === 'number');
+    const fields = [e.type, e.code, e.status];
+    const code = fields.find((v) => typeof v === 'string' && v.length > 0) ?? fields.find((v) => typeof v === 'number');
     const message = typeof e.message === 'string' ? e.message : JSON.stringify(error);
     return code === undefined ? { message } : { message, code: String(code) };
   }
