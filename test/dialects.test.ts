@@ -121,6 +121,7 @@ describe('every dialect against the simulated endpoint', () => {
       for (const path of ['/v1/chat/completions', '/v1/messages', '/v1beta/models/g:streamGenerateContent?alt=sse', '/api/generate']) {
         expect(await runRun(['-u', base + path, '-n', '1', '-q', '-o', join(dir, 'capture.json')], io)).toBe(0);
       }
+      expect(await runRun(['-u', `${base}/v1/completions`, '--model', 'm', '-n', '1', '-q', '-o', join(dir, 'capture.json')], io)).toBe(0);
     } finally {
       capture.close();
     }
@@ -128,5 +129,9 @@ describe('every dialect against the simulated endpoint', () => {
     expect(bodies.get('/v1/messages')).toMatchObject({ stream: true, max_tokens: 256, messages: [{ role: 'user' }] });
     expect(bodies.get('/v1beta/models/g:streamGenerateContent')).toMatchObject({ contents: [{ role: 'user' }] });
     expect(bodies.get('/api/generate')).toMatchObject({ stream: true, prompt: expect.any(String) });
+    // --model lands on the default body instead of replacing it.
+    expect(bodies.get('/v1/completions')).toMatchObject({ model: 'm', prompt: expect.any(String), stream: true, max_tokens: 256 });
+    const recorded = await readResults(join(dir, 'capture.json'));
+    expect(recorded.config.body).toMatchObject({ model: 'm', prompt: expect.any(String) });
   });
 });

@@ -34,7 +34,7 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
-  model: { type: 'string', description: 'sets body.model' },
+  model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
@@ -101,7 +101,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     const choice = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, choice.protocol);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    const body = requestBody(config, targetUrl, choice.protocol, optionalString(values.model));
+    const request = buildStaticRequest(config, targetUrl, body, choice.protocol);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
@@ -135,7 +137,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
-      config: redactor.value(publicConfig(config)),
+      config: redactor.value(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
@@ -176,9 +178,6 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   };
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
-  if (typeof values.model === 'string') {
-    overrides.body = { ...(overrides.body as object | undefined), model: values.model };
-  }
   return overrides;
 }
 
@@ -220,20 +219,28 @@ export const DEFAULT_BODY = {
   max_tokens: 256,
 };
 
-function buildStaticRequest(config: Config, url: string, protocol: Protocol | undefined): TransportRequest {
+/** The configured body, else -d, else the protocol's default; --model set on it. */
+function requestBody(config: Config, url: string, protocol: Protocol | undefined, model: string | undefined): unknown {
+  if (config.method === 'GET' || config.method === 'HEAD') return undefined;
+  const body = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
+  if (model === undefined) return body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('--model needs a JSON object body');
+  return { ...body, model };
+}
+
+function buildStaticRequest(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
   const headers: Record<string, string> = { ...config.headers };
   const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let body: string | undefined;
-  if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
+  let text: string | undefined;
+  if (body !== undefined) {
     // Only a known protocol may adjust the body: an unknown endpoint gets exactly what was configured.
     const options: PrepareOptions = { includeUsage: config.include_usage };
-    if (protocol?.prepareBody) value = protocol.prepareBody(value, options);
-    body = typeof value === 'string' ? value : JSON.stringify(value);
+    const value = protocol?.prepareBody ? protocol.prepareBody(body, options) : body;
+    text = typeof value === 'string' ? value : JSON.stringify(value);
     if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
   }
   if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body };
+  return { url, method: config.method, headers, body: text };
 }
 
 function describeChoice(choice: ProtocolChoice): string {

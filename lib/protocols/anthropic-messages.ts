@@ -6,7 +6,7 @@
  * usage.output_tokens), `message_stop` (the end marker), `ping` (a keep-alive,
  * never a token) and `error` (e.g. overloaded_error mid-stream).
  */
-import { describeProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface AnthropicUsage {
   input_tokens?: number | null;
@@ -56,10 +56,8 @@ export const anthropicMessages: Protocol = {
         return reportUsage(message.usage, true, sink);
       case 'message_stop':
         return sink.end();
-      case 'error': {
-        const { message: text, code } = describeProviderError(message.error ?? message);
-        return sink.fail(text, code);
-      }
+      case 'error':
+        return failWithProviderError(message.error ?? message, sink);
     }
   },
   defaultBody: () => ({

@@ -5,7 +5,7 @@
  * no [DONE]: the chunk whose candidate has a `finishReason` is the end marker.
  * An `{error: {code, message, status}}` event is an in-stream error.
  */
-import { describeProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface GeminiChunk {
   candidates?: Array<{
@@ -27,10 +27,7 @@ export const gemini: Protocol = {
   endMarker: 'finishReason',
   onMessage(data: string, _event: string | undefined, sink: StreamSink) {
     const chunk = parseJsonMessage(data) as GeminiChunk;
-    if (chunk.error) {
-      const { message, code } = describeProviderError(chunk.error);
-      return sink.fail(message, code);
-    }
+    if (chunk.error) return failWithProviderError(chunk.error, sink);
     if (chunk.promptFeedback?.blockReason) return sink.fail(`prompt blocked: ${chunk.promptFeedback.blockReason}`, 'blocked');
     let answer = false;
     let reasoning = false;

@@ -5,7 +5,7 @@
  * line has `done: true` (the end marker) with `prompt_eval_count` and
  * `eval_count`. A line `{"error": "..."}` is an in-stream error.
  */
-import { describeProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface OllamaLine {
   message?: { content?: string; thinking?: string; tool_calls?: unknown[] } | null;
@@ -23,10 +23,7 @@ export const ollama: Protocol = {
   endMarker: '"done": true',
   onMessage(data: string, _event: string | undefined, sink: StreamSink) {
     const line = parseJsonMessage(data) as OllamaLine;
-    if (line.error !== undefined) {
-      const { message, code } = describeProviderError(line.error);
-      return sink.fail(message, code);
-    }
+    if (line.error !== undefined) return failWithProviderError(line.error, sink);
     const thinking = line.message ? line.message.thinking : line.thinking;
     const content = line.message ? line.message.content : line.response;
     let answer = false;

@@ -3,8 +3,8 @@
  * `data: {choices:[{delta:{content|reasoning_content|reasoning|tool_calls}}]}`,
  * an optional trailing usage chunk (`choices: []`), then `data: [DONE]`.
  */
-import { askForUsage, reportOpenAiError, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
-import { isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { askForUsage, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface ChatChunk {
   choices?: Array<{
@@ -26,7 +26,8 @@ export const openaiChat: Protocol = {
   onMessage(data: string, _event: string | undefined, sink: StreamSink) {
     if (data === '[DONE]') return sink.end();
     const chunk = parseJsonMessage(data) as ChatChunk;
-    if (chunk.error) return reportOpenAiError(chunk.error, sink);
+    // `{"error": {...}}` in place of a chunk: vLLM, SGLang and proxies send it mid-stream.
+    if (chunk.error) return failWithProviderError(chunk.error, sink);
     let answer = false;
     let reasoning = false;
     for (const choice of chunk.choices ?? []) {

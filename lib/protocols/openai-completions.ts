@@ -2,8 +2,8 @@
  * OpenAI (legacy) completions streaming, as vLLM, SGLang and llama.cpp serve it:
  * `data: {choices:[{text}]}`, an optional trailing usage chunk, then `data: [DONE]`.
  */
-import { askForUsage, reportOpenAiError, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
-import { isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { askForUsage, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface CompletionChunk {
   choices?: Array<{ text?: string | null }> | null;
@@ -18,7 +18,8 @@ export const openaiCompletions: Protocol = {
   onMessage(data: string, _event: string | undefined, sink: StreamSink) {
     if (data === '[DONE]') return sink.end();
     const chunk = parseJsonMessage(data) as CompletionChunk;
-    if (chunk.error) return reportOpenAiError(chunk.error, sink);
+    // `{"error": {...}}` in place of a chunk: vLLM, SGLang and proxies send it mid-stream.
+    if (chunk.error) return failWithProviderError(chunk.error, sink);
     let answer = false;
     for (const choice of chunk.choices ?? []) {
       if (isText(choice.text)) {

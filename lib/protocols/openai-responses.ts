@@ -6,7 +6,7 @@
  * There is no `[DONE]`: the terminal event is the end marker. Errors are an
  * `error` event or `response.failed`.
  */
-import { describeProviderError, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface ResponsesEvent {
   type?: string;
@@ -64,11 +64,9 @@ export const openaiResponses: Protocol = {
       if (usage) sink.usage({ inputTokens: usage.input_tokens ?? undefined, outputTokens: usage.output_tokens ?? undefined });
       sink.end();
     } else if (type === 'response.failed') {
-      const { message: text, code } = describeProviderError(message.response?.error ?? 'response.failed');
-      sink.fail(text, code);
+      failWithProviderError(message.response?.error ?? 'response.failed', sink);
     } else if (type === 'error') {
-      const { message: text, code } = describeProviderError(message.error ?? { message: message.message, code: message.code });
-      sink.fail(text, code);
+      failWithProviderError(message.error ?? { message: message.message, code: message.code }, sink);
     }
   },
   defaultBody: () => ({ input: 'Write a short essay about artificial intelligence.', stream: true, max_output_tokens: 256 }),

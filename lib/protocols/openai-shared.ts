@@ -1,5 +1,5 @@
-/** What OpenAI's chat and completions streams share: the usage chunk, error objects and asking for usage. */
-import { describeProviderError, type PrepareOptions, type StreamSink } from './protocol.ts';
+/** What OpenAI's chat and completions streams share: the usage chunk and asking for usage. */
+import type { PrepareOptions, StreamSink } from './protocol.ts';
 
 export interface OpenAiUsage {
   prompt_tokens?: number | null;
@@ -8,12 +8,6 @@ export interface OpenAiUsage {
 
 export function reportOpenAiUsage(usage: OpenAiUsage, sink: StreamSink): void {
   sink.usage({ inputTokens: usage.prompt_tokens ?? undefined, outputTokens: usage.completion_tokens ?? undefined });
-}
-
-/** `{"error": {...}}` in place of a chunk: vLLM, SGLang and proxies send it mid-stream. */
-export function reportOpenAiError(error: unknown, sink: StreamSink): void {
-  const { message, code } = describeProviderError(error);
-  sink.fail(message, code);
 }
 
 /**

@@ -64,7 +64,7 @@ export class MalformedMessageError extends Error {
  * code and status (Anthropic "overloaded_error", Gemini "UNAVAILABLE"), else a
  * numeric code.
  */
-export function describeProviderError(error: unknown): { message: string; code?: string } {
+function describeProviderError(error: unknown): { message: string; code?: string } {
   if (typeof error === 'string') return { message: error };
   if (error && typeof error === 'object') {
     const e = error as { message?: unknown; type?: unknown; code?: unknown; status?: unknown };
@@ -74,6 +74,12 @@ export function describeProviderError(error: unknown): { message: string; code?:
     return code === undefined ? { message } : { message, code: String(code) };
   }
   return { message: String(error) };
+}
+
+/** Reports a provider's in-stream error object as a failure. */
+export function failWithProviderError(error: unknown, sink: StreamSink): void {
+  const { message, code } = describeProviderError(error);
+  sink.fail(message, code);
 }
 
 /** True for a non-empty string: the only kind of field that makes a token event. */
