@@ -19,9 +19,9 @@ export interface BinOptions {
   domain?: [number, number];
 }
 
-/** Default bin count: Sturges' rule, clamped to [5, 30]. */
+/** Default bin count: about √n, clamped to [5, 40] (the nice width then rounds it). */
 export function defaultBinCount(n: number): number {
-  return Math.min(30, Math.max(5, Math.ceil(Math.log2(Math.max(1, n)) + 1)));
+  return Math.min(40, Math.max(5, Math.round(Math.sqrt(n))));
 }
 
 export function histogram(values: readonly number[], options: BinOptions = {}): Histogram {

@@ -7,7 +7,7 @@
  */
 import { escapeHtml as esc } from './html-escape.ts';
 import { htmlPage } from './html-page.ts';
-import { histogram } from './histogram.ts';
+import { defaultBinCount, histogram } from './histogram.ts';
 import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from './load-over-time.ts';
 import { createRedactor } from './redact.ts';
@@ -70,11 +70,11 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   body.push(kpis(s, L));
 
   const figures: Figure[] = [
-    ttftHistogramFigure([run], [''], L),
+    histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
     cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
     latencyByStartFigure(run, L),
     ...loadFigures([run.load], [''], L),
-    rateHistogramFigure(run, L),
+    histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
   const groups = groupSummaries(run.counted);
   if (groups.length > 0) figures.push(groupFigure(groups, L));
@@ -108,7 +108,7 @@ export function renderCompareHtml(base: Results, next: Results, options: Compare
 
   const figures: Figure[] = [
     cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, runs.map((r) => r.ttft), names, L),
-    ttftHistogramFigure(runs, names, L),
+    histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, runs.map((r) => r.ttft), names, L),
     cdfFigure('e2e-cdf', L.chartE2eCdf, L.axisE2e, runs.map((r) => r.e2e), names, L),
     cdfFigure('rate-cdf', L.chartRateCdf, L.axisRate, runs.map((r) => r.rate), names, L),
     ...loadFigures(runs.map((r) => r.load), names, L),
@@ -146,37 +146,21 @@ function viewOf(results: Results): RunView {
 
 // ---- charts ----
 
-function ttftHistogramFigure(runs: readonly RunView[], names: readonly string[], L: Labels): Figure {
-  const all = runs.flatMap((r) => r.ttft);
-  if (all.length === 0) return { id: 'ttft-histogram', title: L.chartTtftHistogram };
-  // One set of bins for every run, so overlaid bars line up.
+/** Histograms of one or more samples on shared bins, so overlaid bars line up. */
+function histogramFigure(id: string, title: string, axis: string, samples: readonly number[][], names: readonly string[], L: Labels, color?: string): Figure {
+  const all = samples.flat();
+  if (all.length === 0) return { id, title };
   const domain: [number, number] = [Math.min(...all), Math.max(...all)];
-  const bins = runs.map((r) => histogram(r.ttft, { domain, bins: binTarget(all.length / runs.length) }));
+  const bins = samples.map((values) => histogram(values, { domain, bins: defaultBinCount(all.length / samples.length) }));
   return {
-    id: 'ttft-histogram',
-    title: L.chartTtftHistogram,
+    id,
+    title,
     svg: histogramChart({
-      title: L.chartTtftHistogram,
-      x: { label: L.axisTtft },
+      title,
+      x: { label: axis },
       y: { label: L.axisRequests },
       edges: bins[0]!.edges,
-      series: bins.map((h, i) => ({ name: names[i] as string, counts: h.counts })),
-    }),
-  };
-}
-
-function rateHistogramFigure(run: RunView, L: Labels): Figure {
-  if (run.rate.length === 0) return { id: 'rate-histogram', title: L.chartRateHistogram };
-  const h = histogram(run.rate, { bins: binTarget(run.rate.length) });
-  return {
-    id: 'rate-histogram',
-    title: L.chartRateHistogram,
-    svg: histogramChart({
-      title: L.chartRateHistogram,
-      x: { label: L.axisRate },
-      y: { label: L.axisRequests },
-      edges: h.edges,
-      series: [{ name: '', counts: h.counts, color: colorAt(2) }],
+      series: bins.map((h, i) => ({ name: names[i] as string, counts: h.counts, color: color ?? colorAt(i) })),
     }),
   };
 }
@@ -568,10 +552,6 @@ function sample<T>(items: readonly T[]): T[] {
 
 function sampledNote(total: number, L: Labels): string | undefined {
   return total > MAX_SCATTER_POINTS ? fill(L.sampledNote, { shown: MAX_SCATTER_POINTS, total }) : undefined;
-}
-
-function binTarget(n: number): number {
-  return Math.min(40, Math.max(8, Math.round(Math.sqrt(n))));
 }
 
 function paramName(sweep: Sweep, L: Labels): string {
