@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml, renderHtmlReport } from '../lib/html-report.ts';
 import { syntheticResults, withSweepAndSelfcheck } from './helpers/results-fixture.ts';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path): path is string => path !== undefined && existsSync(path),
-);
+// CHROMIUM_PATH, when set, is the only candidate.
+const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+const CHROMIUM = CANDIDATES.find((path) => existsSync(path));
 const ARTIFACTS = resolve(import.meta.dirname, '../test-artifacts');
 
 if (!CHROMIUM) {
-  console.warn('SKIPPED: the HTML report browser test: Chromium not found (install it: apt-get install -y chromium)');
+  console.warn(`SKIPPED: the HTML report browser test: Chromium not found at ${CANDIDATES.join(' or ')} (install it: apt-get install -y chromium)`);
 }
 
 describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
