@@ -12,7 +12,7 @@ import { UsageError } from '../errors.ts';
 import type { Lang } from '../i18n.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
@@ -123,7 +123,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
-      config: redactor.value(publicConfig(config)),
+      config: redactSecretFields(publicConfig(config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
