@@ -10,7 +10,7 @@ import { htmlPage } from './html-page.ts';
 import { defaultBinCount, histogram } from './histogram.ts';
 import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from './load-over-time.ts';
-import { createRedactor } from './redact.ts';
+import { createRedactor, redactSecretFields } from './redact.ts';
 import { millis, seconds } from './report.ts';
 import { rowToRecord, type MetricRow, type Results, type Sweep } from './results.ts';
 import type { Distribution } from './stats.ts';
@@ -493,7 +493,7 @@ function compareTable(base: SummaryView, next: SummaryView, names: readonly stri
 
 function configBlock(results: Results): string {
   // The run already redacted it; scrub again in case the file came from elsewhere.
-  return `<pre id="config"><code>${esc(JSON.stringify(createRedactor().value(results.config), null, 2))}</code></pre>`;
+  return `<pre id="config"><code>${esc(JSON.stringify(createRedactor().value(redactSecretFields(results.config)), null, 2))}</code></pre>`;
 }
 
 function runMeta(results: Results, L: Labels): string {

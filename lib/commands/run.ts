@@ -16,7 +16,7 @@ import { labels, type Lang } from '../i18n.ts';
 import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
@@ -61,11 +61,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
-  const debug = values.debug === true;
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -136,7 +136,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     if (chart) io.stdout.write('\n' + chart);
 
     const results = buildResults({
-      config: redactor.value(publicConfig(config)),
+      config: redactSecretFields(publicConfig(config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
