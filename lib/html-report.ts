@@ -26,6 +26,12 @@ export interface CompareHtmlOptions {
   /** How to name the two runs (e.g. their file names); default "Base" and "New". */
   baseName?: string;
   nextName?: string;
+  /**
+   * Significance verdicts by metric path (`ttft.p50`, `total_time.p99`, `requests_per_second`, `error_rate`, ...),
+   * as the compare command computes them; they colour the change column. Without them no change is coloured:
+   * a raw difference is not a regression.
+   */
+  verdicts?: Readonly<Record<string, 'better' | 'worse' | 'same' | 'n/a'>>;
 }
 
 /** Point clouds above this many points are evenly sampled to keep the file small. */
@@ -118,7 +124,7 @@ export function renderCompareHtml(base: Results, next: Results, options: Compare
   if (sweeps.every((sweep) => sweep !== undefined)) figures.push(sweepFigure(sweeps as Sweep[], names, L));
 
   body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
-  body.push(`<h2>${esc(L.summaryTable)}</h2>${compareTable(runs[0]!.summary, runs[1]!.summary, names, L)}`);
+  body.push(`<h2>${esc(L.summaryTable)}</h2>${compareTable(runs[0]!.summary, runs[1]!.summary, names, L, options.verdicts)}`);
   body.push(`<h2>${esc(L.errorsByKind)}</h2>${compareErrorTable(runs, names, L)}`);
   runs.forEach((run, i) => {
     if (run.results.selfcheck) body.push(`<h2>${esc(L.selfcheck)} · ${esc(names[i] as string)}</h2>${selfcheckTable(run.results.selfcheck, L)}`);
@@ -450,45 +456,53 @@ function selfcheckTable(check: NonNullable<Results['selfcheck']>, L: Labels): st
 }
 
 interface CompareRow {
+  /** The metric path the compare command names it by. */
+  path: string;
   label: string;
   pick: (s: SummaryView) => number | undefined;
   format: (v: number) => string;
-  /** Whether a larger value is an improvement (throughput) or a regression (latency); undefined: neither. */
-  higherIsBetter?: boolean;
 }
 
-function compareTable(base: SummaryView, next: SummaryView, names: readonly string[], L: Labels): string {
+function compareTable(
+  base: SummaryView,
+  next: SummaryView,
+  names: readonly string[],
+  L: Labels,
+  verdicts: CompareHtmlOptions['verdicts'],
+): string {
   const dist = (key: DistributionKey, stat: 'p50' | 'p90' | 'p99' | 'mean') => (s: SummaryView) => (s[key] as Distribution | undefined)?.[stat];
   const rate = (v: number) => v.toFixed(2);
   const rows: CompareRow[] = [
-    { label: L.total, pick: (s) => s.total_requests, format: String },
-    { label: L.successRate, pick: (s) => (s.total_requests > 0 ? s.success_count / s.total_requests : undefined), format: (v) => `${(v * 100).toFixed(1)}%`, higherIsBetter: true },
-    { label: `${L.throughput} (${L.reqPerSec})`, pick: (s) => s.requests_per_second, format: rate, higherIsBetter: true },
-    { label: `${L.outputTokens} (${L.tokPerSec})`, pick: (s) => s.output_tokens_per_second, format: (v) => v.toFixed(1), higherIsBetter: true },
-    { label: 'TTFT P50', pick: dist('ttft', 'p50'), format: seconds, higherIsBetter: false },
-    { label: 'TTFT P90', pick: dist('ttft', 'p90'), format: seconds, higherIsBetter: false },
-    { label: 'TTFT P99', pick: dist('ttft', 'p99'), format: seconds, higherIsBetter: false },
-    { label: 'E2E P50', pick: dist('total_time', 'p50'), format: seconds, higherIsBetter: false },
-    { label: 'E2E P99', pick: dist('total_time', 'p99'), format: seconds, higherIsBetter: false },
-    { label: 'TPOT P50', pick: dist('tpot', 'p50'), format: millis, higherIsBetter: false },
-    { label: `${L.rate} ${L.mean}`, pick: dist('tokens_per_second', 'mean'), format: rate, higherIsBetter: true },
+    { path: 'total_requests', label: L.total, pick: (s) => s.total_requests, format: String },
+    { path: 'error_rate', label: L.errorRate, pick: (s) => (s.total_requests > 0 ? s.failed_count / s.total_requests : undefined), format: (v) => `${(v * 100).toFixed(1)}%` },
+    { path: 'requests_per_second', label: `${L.throughput} (${L.reqPerSec})`, pick: (s) => s.requests_per_second, format: rate },
+    { path: 'output_tokens_per_second', label: `${L.outputTokens} (${L.tokPerSec})`, pick: (s) => s.output_tokens_per_second, format: (v) => v.toFixed(1) },
+    { path: 'ttft.p50', label: 'TTFT P50', pick: dist('ttft', 'p50'), format: seconds },
+    { path: 'ttft.p90', label: 'TTFT P90', pick: dist('ttft', 'p90'), format: seconds },
+    { path: 'ttft.p99', label: 'TTFT P99', pick: dist('ttft', 'p99'), format: seconds },
+    { path: 'total_time.p50', label: 'E2E P50', pick: dist('total_time', 'p50'), format: seconds },
+    { path: 'total_time.p99', label: 'E2E P99', pick: dist('total_time', 'p99'), format: seconds },
+    { path: 'tpot.p50', label: 'TPOT P50', pick: dist('tpot', 'p50'), format: millis },
+    { path: 'tokens_per_second.mean', label: `${L.rate} ${L.mean}`, pick: dist('tokens_per_second', 'mean'), format: rate },
   ];
   const body = rows
     .map((row) => {
       const a = row.pick(base);
       const b = row.pick(next);
-      let change = '–';
-      let cls = '';
-      if (a !== undefined && b !== undefined && a !== 0) {
-        const delta = (b - a) / Math.abs(a);
-        change = `${delta >= 0 ? '+' : ''}${(delta * 100).toFixed(1)}%`;
-        if (delta !== 0 && row.higherIsBetter !== undefined) cls = delta > 0 === row.higherIsBetter ? ' class="better"' : ' class="worse"';
-      }
+      const change = a !== undefined && b !== undefined && a !== 0 ? (b - a) / Math.abs(a) : undefined;
+      const text = change === undefined ? '–' : `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
+      const verdict = verdicts?.[row.path];
+      const cls = verdict === 'better' || verdict === 'worse' ? ` class="${verdict}"` : '';
       const cell = (v: number | undefined) => `<td>${esc(v === undefined ? '–' : row.format(v))}</td>`;
-      return `<tr><th scope="row">${esc(row.label)}</th>${cell(a)}${cell(b)}<td${cls}>${esc(change)}</td></tr>`;
+      return `<tr data-metric="${row.path}"><th scope="row">${esc(row.label)}</th>${cell(a)}${cell(b)}<td${cls}>${esc(text)}${verdict && verdict !== 'n/a' ? ` (${esc(verdictLabel(verdict, L))})` : ''}</td></tr>`;
     })
     .join('');
-  return `<table id="compare"><thead><tr><th>${esc(L.metric)}</th><th>${esc(names[0] as string)}</th><th>${esc(names[1] as string)}</th><th>${esc(L.change)}</th></tr></thead><tbody>${body}</tbody></table>`;
+  const note = verdicts ? '' : `<p class="note">${esc(L.notTested)}</p>`;
+  return `<table id="compare"><thead><tr><th>${esc(L.metric)}</th><th>${esc(names[0] as string)}</th><th>${esc(names[1] as string)}</th><th>${esc(L.change)}</th></tr></thead><tbody>${body}</tbody></table>${note}`;
+}
+
+function verdictLabel(verdict: 'better' | 'worse' | 'same', L: Labels): string {
+  return verdict === 'better' ? L.better : verdict === 'worse' ? L.worse : L.same;
 }
 
 function configBlock(results: Results): string {

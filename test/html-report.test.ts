@@ -96,11 +96,23 @@ describe('renderCompareHtml', () => {
     // Each overlaid chart holds one series per run.
     const cdf = /data-chart="ttft-cdf">[\s\S]*?<\/figure>/.exec(html)![0];
     expect(cdf.match(/class="series"/g)).toHaveLength(2);
-    const ttftP50 = /<tr><th scope="row">TTFT P50<\/th><td>([\d.]+)s<\/td><td>([\d.]+)s<\/td><td class="(\w+)">([+-][\d.]+)%<\/td>/.exec(html);
+    const ttftP50 = /<tr data-metric="ttft.p50"><th scope="row">TTFT P50<\/th><td>([\d.]+)s<\/td><td>([\d.]+)s<\/td><td>([+-][\d.]+)%<\/td>/.exec(html);
     expect(ttftP50).not.toBeNull();
-    const [, a, b, cls, change] = ttftP50!;
+    const [, a, b, change] = ttftP50!;
     expect(Number(b)).toBeLessThan(Number(a));
-    expect(cls).toBe('better');
     expect(Number(change)).toBeCloseTo(((Number(b) - Number(a)) / Number(a)) * 100, 0);
+    // Without significance verdicts, no change is called better or worse.
+    expect(html).not.toMatch(/class="(better|worse)"/);
+    expect(html).toContain(labels('en').notTested);
+  });
+
+  it('colours the change by the verdicts the compare command passes', () => {
+    const base = syntheticResults({ requests: 20, ttftMs: 300, seed: 2 });
+    const next = syntheticResults({ requests: 20, ttftMs: 150, seed: 3 });
+    const html = renderCompareHtml(base, next, { lang: 'en', verdicts: { 'ttft.p50': 'better', 'total_time.p99': 'worse', 'ttft.p99': 'same' } });
+    expect(html).toMatch(/data-metric="ttft.p50">.*?<td class="better">-[\d.]+% \(better\)<\/td>/);
+    expect(html).toMatch(/data-metric="total_time.p99">.*?<td class="worse">[+-][\d.]+% \(worse\)<\/td>/);
+    expect(html).toMatch(/data-metric="ttft.p99">.*?<td>[+-][\d.]+% \(no significant change\)<\/td>/);
+    expect(html).not.toContain(labels('en').notTested);
   });
 });
