@@ -461,6 +461,8 @@ interface CompareRow {
   label: string;
   pick: (s: SummaryView) => number | undefined;
   format: (v: number) => string;
+  /** Shows the change as a difference (percentage points for a rate) instead of a relative change. */
+  difference?: (base: number, next: number) => string;
 }
 
 function compareTable(
@@ -474,7 +476,7 @@ function compareTable(
   const rate = (v: number) => v.toFixed(2);
   const rows: CompareRow[] = [
     { path: 'total_requests', label: L.total, pick: (s) => s.total_requests, format: String },
-    { path: 'error_rate', label: L.errorRate, pick: (s) => (s.total_requests > 0 ? s.failed_count / s.total_requests : undefined), format: (v) => `${(v * 100).toFixed(1)}%` },
+    { path: 'error_rate', label: L.errorRate, pick: (s) => (s.total_requests > 0 ? s.failed_count / s.total_requests : undefined), format: (v) => `${(v * 100).toFixed(1)}%`, difference: (a, b) => `${b >= a ? '+' : ''}${((b - a) * 100).toFixed(1)} pp` },
     { path: 'requests_per_second', label: `${L.throughput} (${L.reqPerSec})`, pick: (s) => s.requests_per_second, format: rate },
     { path: 'output_tokens_per_second', label: `${L.outputTokens} (${L.tokPerSec})`, pick: (s) => s.output_tokens_per_second, format: (v) => v.toFixed(1) },
     { path: 'ttft.p50', label: 'TTFT P50', pick: dist('ttft', 'p50'), format: seconds },
@@ -489,8 +491,11 @@ function compareTable(
     .map((row) => {
       const a = row.pick(base);
       const b = row.pick(next);
-      const change = a !== undefined && b !== undefined && a !== 0 ? (b - a) / Math.abs(a) : undefined;
-      const text = change === undefined ? '–' : `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
+      let text = '–';
+      if (a !== undefined && b !== undefined) {
+        if (row.difference) text = row.difference(a, b);
+        else if (a !== 0) text = `${b >= a ? '+' : ''}${(((b - a) / Math.abs(a)) * 100).toFixed(1)}%`;
+      }
       const verdict = verdicts?.[row.path];
       const cls = verdict === 'better' || verdict === 'worse' ? ` class="${verdict}"` : '';
       const cell = (v: number | undefined) => `<td>${esc(v === undefined ? '–' : row.format(v))}</td>`;

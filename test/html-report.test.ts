@@ -108,11 +108,13 @@ describe('renderCompareHtml', () => {
 
   it('colours the change by the verdicts the compare command passes', () => {
     const base = syntheticResults({ requests: 20, ttftMs: 300, seed: 2 });
-    const next = syntheticResults({ requests: 20, ttftMs: 150, seed: 3 });
+    const next = syntheticResults({ requests: 20, ttftMs: 150, seed: 3, failEvery: 5 });
     const html = renderCompareHtml(base, next, { lang: 'en', verdicts: { 'ttft.p50': 'better', 'total_time.p99': 'worse', 'ttft.p99': 'same' } });
     expect(html).toMatch(/data-metric="ttft.p50">.*?<td class="better">-[\d.]+% \(better\)<\/td>/);
     expect(html).toMatch(/data-metric="total_time.p99">.*?<td class="worse">[+-][\d.]+% \(worse\)<\/td>/);
     expect(html).toMatch(/data-metric="ttft.p99">.*?<td>[+-][\d.]+% \(no significant change\)<\/td>/);
     expect(html).not.toContain(labels('en').notTested);
+    // A rate's change is a difference in percentage points (from 0% a relative change means nothing).
+    expect(html).toContain('<td>0.0%</td><td>20.0%</td><td>+20.0 pp</td>');
   });
 });
