@@ -65,8 +65,54 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The request's group (config group_by), for per-group statistics. */
+  group: z.string().optional(),
+  /** A warm-up request: recorded, but left out of the statistics. */
+  warmup: z.boolean().optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
+  buckets: z.array(
+    z.object({
+      /** Bucket start, seconds since the run's origin. */
+      t: z.number(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+
+export const SweepSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
+});
 
 export const ResultsSchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
@@ -86,19 +132,14 @@ export const ResultsSchema = z.object({
     node: z.string(),
     platform: z.string(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 

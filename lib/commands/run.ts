@@ -9,11 +9,15 @@ import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import type { Lang } from '../i18n.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
+import { renderHtmlReport } from '../html-report.ts';
+import { labels, type Lang } from '../i18n.ts';
+import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
 import type { PrepareOptions, Protocol } from '../protocols/protocol.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
@@ -38,16 +42,19 @@ export const runArgs = {
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header'] as const;
+/** Flags that may be given without a value. */
+const OPTIONAL_VALUE = ['html'] as const;
 
 export interface RunIO {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
@@ -58,11 +65,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
-  const debug = values.debug === true;
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -78,6 +85,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
+    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
     let concurrency = config.concurrency;
     if (concurrency > config.total_requests) {
@@ -110,6 +119,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       quiet: config.quiet,
       lang: config.lang as Lang,
       redact: redactor.text,
+      color: shouldColor(io.stderr, io.env),
     });
     io.stderr.write(
       `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}\n`,
@@ -135,9 +145,12 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
     const summary = summarize(load.records);
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    const ttfts = load.records.map(ttft).filter((value): value is number => value !== undefined);
+    const chart = renderAsciiHistogram(ttfts, { title: labels(config.lang as Lang).histogramTitle });
+    if (chart) io.stdout.write('\n' + chart);
 
     const results = buildResults({
-      config: redactor.value(publicConfig({ ...config, body })),
+      config: redactSecretFields(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
@@ -146,10 +159,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
     });
-    // The config was redacted by field name above; the measurements only need secret values scrubbed
-    // (an error body may echo a key), since names like tokens_per_second are not credentials.
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.scrub(results)) + '\n');
+    const redacted = redactor.value(results);
+    await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
+    if (htmlPath) {
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      io.stderr.write(`HTML report written to ${htmlPath}\n`);
+    }
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
     return EXIT.ok;
@@ -257,6 +273,13 @@ function detectedNames(records: readonly RequestRecord[]): string {
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+/** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
+function htmlOutputPath(flag: unknown, outputPath: string, cwd: string): string | undefined {
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  if (flag !== true) return undefined;
+  return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
 }
 
 function defaultOutputPath(): string {
