@@ -16,10 +16,10 @@ const RULE = '='.repeat(60);
 export function renderComparisonText(comparison: Comparison, options: CompareRenderOptions): string {
   const L = labels(options.lang);
   const lines: string[] = [RULE, L.compareTitle, RULE, ''];
-  const labelWidth = Math.max(displayWidth(L.base), displayWidth(L.new)) + 1;
+  const labelWidth = Math.max(displayWidth(L.base), displayWidth(L.next)) + 1;
   const pad = (label: string) => `${label}:${' '.repeat(labelWidth - displayWidth(label))}`;
-  lines.push(`  ${pad(L.base)}${runLine(comparison.base, L)}`, `  ${pad(L.new)}${runLine(comparison.next, L)}`, '');
-  const header = [L.metric.toLowerCase(), L.base, L.new, L.change, L.changePct, L.verdict];
+  lines.push(`  ${pad(L.base)}${runLine(comparison.base, L)}`, `  ${pad(L.next)}${runLine(comparison.next, L)}`, '');
+  const header = [L.metric, L.base, L.next, L.change, L.changePct, L.verdict];
   lines.push(...textTable([header, ...comparison.rows.map((row) => rowCells(row, L))], [false, true, true, true, true, false]), '');
 
   lines.push(`【${L.rules}】${comparison.rules.some((r) => r.isDefault) ? ` (${L.defaultRules})` : ''}`);
@@ -36,12 +36,12 @@ const VERDICT_ICON: Record<Verdict, string> = { better: '🟢', worse: '🔴', s
 export function renderComparisonMarkdown(comparison: Comparison, options: CompareRenderOptions): string {
   const L = labels(options.lang);
   const lines: string[] = [
-    `### ${comparison.regression ? '❌' : '✅'} streambench ${L.compareTitle.toLowerCase()}: ${resultLine(comparison, L)}`,
+    `### ${comparison.regression ? '❌' : '✅'} ${L.compareTitle}: ${resultLine(comparison, L)}`,
     '',
     `**${L.base}** ${code(comparison.base.name)} (${comparison.base.requests} ${L.requests}, ${comparison.base.started_at}) · ` +
-      `**${L.new}** ${code(comparison.next.name)} (${comparison.next.requests} ${L.requests}, ${comparison.next.started_at})`,
+      `**${L.next}** ${code(comparison.next.name)} (${comparison.next.requests} ${L.requests}, ${comparison.next.started_at})`,
     '',
-    `| ${L.metric.toLowerCase()} | ${L.base} | ${L.new} | ${L.change} | ${L.changePct} | ${L.verdict} |`,
+    `| ${L.metric} | ${L.base} | ${L.next} | ${L.change} | ${L.changePct} | ${L.verdict} |`,
     '|---|--:|--:|--:|--:|---|',
   ];
   for (const row of comparison.rows) {
@@ -110,7 +110,7 @@ function rowCells(row: ComparisonRow, L: Labels): string[] {
 }
 
 function verdictLabel(verdict: Verdict, L: Labels): string {
-  return verdict === 'n/a' ? L.notTested : L[verdict];
+  return verdict === 'n/a' ? L.untested : L[verdict];
 }
 
 /** Signed, in the metric's unit; a change of a ratio in percentage points. */

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
-import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import { convertSeedResults, isSeedResults } from './seed-results.ts';
 import { summarize, type RunSummary } from './summary.ts';
@@ -45,8 +45,15 @@ export const MetricRowSchema = z.looseObject({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
-  token_source: z.enum(['usage', 'events']),
+  /** The provider's error type or code of an in-stream error event. */
+  error_code: z.string().optional(),
+  /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
+  token_source: z.enum(TOKEN_SOURCES),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  /** Output tokens counted by --tokenizer over the generated text. */
+  tokenizer_tokens: z.int().optional(),
+  /** The protocol the response content-type picked (auto-detection on an unknown path). */
+  protocol: z.string().optional(),
   reasoning_tokens: z.int(),
   end_marker: z.boolean(),
   bytes: z.int(),
@@ -64,9 +71,9 @@ export const MetricRowSchema = z.looseObject({
   token_times: z.array(ms),
   /** The dataset row the request was built from. */
   row_index: z.int().optional(),
-  /** The group_by value of the request. */
+  /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
-  /** A warm-up request (not part of the measured load). */
+  /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
   /** When the schedule meant to send it, ms since the run's origin. */
   intended_start: ms.optional(),
@@ -74,6 +81,48 @@ export const MetricRowSchema = z.looseObject({
   source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
+  buckets: z.array(
+    z.object({
+      /** Bucket start, seconds since the run's origin. */
+      t: z.number(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+
+export const SweepSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
+});
 
 export const DatasetSchema = z.object({
   file: z.string(),
@@ -126,21 +175,17 @@ export const ResultsSchema = z.looseObject({
     platform: z.string(),
     imported_from: z.enum(IMPORTED_FROM).optional(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
   dataset: DatasetSchema.optional(),
   shard: ShardSchema.optional(),
+  /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
   merged_from: z.array(MergedFromSchema).optional(),
 });
@@ -178,6 +223,9 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.code !== undefined) row.error_code = r.error.code;
+  if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
+  if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -204,10 +252,13 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.status !== null) record.status = row.status;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
+  if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
 }

@@ -24,7 +24,7 @@ function row(stdout: string, metric: string): string[] {
 /** The verdict column of every table row. */
 function verdicts(stdout: string): string[] {
   const lines = stdout.split('\n');
-  const header = lines.findIndex((l) => l.trimStart().startsWith('metric '));
+  const header = lines.findIndex((l) => l.trimStart().startsWith('Metric '));
   const end = lines.indexOf('', header);
   return lines.slice(header + 1, end).map((l) => l.trim().split(/\s{2,}/).at(-1)!);
 }
@@ -83,7 +83,7 @@ describe('compare', () => {
       ['base.json', 'missing.json'],
       ['base.json', 'not-results.json'],
       ['base.json'],
-      ['base.json', 'base.json', '--format', 'html'],
+      ['base.json', 'base.json', '--format', 'pdf'],
       ['base.json', 'base.json', '--confidence', '2'],
       ['base.json', 'base.json', '--fail-on', 'ttft.p95 >> 3'],
       ['base.json', 'base.json', '--bogus'],
@@ -151,7 +151,7 @@ describe('compare', () => {
     expect(loose.stderr).toMatch(/warning: dataset differs: base none, new prompts\.csv \(sha256 abababababab, 10 rows\)/);
     const strict = await compare('base.json', other, '--strict');
     expect(strict.code).toBe(2);
-    expect(strict.stdout).toContain('Comparison');
+    expect(strict.stdout).toContain('streambench comparison');
     expect(strict.stderr).toMatch(/error: the runs are not comparable .* --strict/);
     expect((await compare('base.json', 'noisy.json', '--strict')).code).toBe(0);
   });
@@ -160,12 +160,12 @@ describe('compare', () => {
     const { code, stdout } = await compare('base.json', 'slow-ttft.json', '--format', 'markdown');
     expect(code).toBe(1);
     expect(stdout).toMatch(/^### ❌ streambench comparison: REGRESSION: ttft\.p50 > \+10%/);
-    expect(stdout).toContain('| metric | base | new | change | change % | verdict |\n|---|--:|--:|--:|--:|---|');
+    expect(stdout).toContain('| Metric | Base | New | Change | Change % | Verdict |\n|---|--:|--:|--:|--:|---|');
     expect(stdout).toMatch(/\| `ttft\.p50` \| 0\.203s \| 0\.263s \| \+0\.060s \| \+29\.\d% \| 🔴 worse \|/);
     expect(stdout).toContain('- ❌ `ttft.p50 > +10%`');
     const zh = await compare('base.json', 'faster.json', '--format', 'markdown', '--lang', 'zh');
-    expect(zh.stdout).toMatch(/^### ✅ streambench 对比: 无回退/);
-    expect(zh.stdout).toContain('🟢 更好');
+    expect(zh.stdout).toMatch(/^### ✅ streambench 对比报告: 无回退/);
+    expect(zh.stdout).toContain('🟢 变好');
   });
 
   it('json: rows with values, verdicts and tests; rules with outcomes', async () => {
@@ -210,5 +210,16 @@ describe('compare', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toMatch(/^### ✅/);
+  });
+});
+
+describe('compare --format html', () => {
+  it('overlays the two runs and colours the changes by the verdicts computed here', async () => {
+    const { code, stdout } = await compare('base.json', 'slow-ttft.json', '--format', 'html');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^<!doctype html>/i);
+    // TTFT P50 is significantly worse; TTFT P99 changed but not significantly: uncoloured.
+    expect(stdout).toMatch(/<tr data-metric="ttft\.p50">.*?<td class="worse">/);
+    expect(stdout).toMatch(/<tr data-metric="ttft\.p99">(?:(?!<\/tr>).)*<td>\+24\.\d%/);
   });
 });

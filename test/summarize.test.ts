@@ -77,6 +77,14 @@ describe('summarize', () => {
     expect((await run('base.json', '-f', 'markdown', '--lang', 'zh')).stdout).toContain('| 总请求数 | 500 |');
   });
 
+  it('html: the self-contained report of the merged run', async () => {
+    const { code, stdout } = await run('shard-0.json', 'shard-1.json', '--format', 'html');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^<!doctype html>/i);
+    expect(stdout).not.toMatch(/<script/i);
+    expect(stdout).toContain('<code>500</code>');
+  });
+
   it("reads the seed's JSON and a journal, with notes on stderr", async () => {
     const seed = await run('seed-format.json');
     expect(seed.code).toBe(0);
@@ -106,7 +114,7 @@ describe('summarize', () => {
       [['not-results.json'], /^error: not-results\.json is not a streambench results file/],
       [['old-schema.json'], /^error: old-schema\.json has results schema_version 0/],
       [[], 'error: summarize needs at least one results file\n'],
-      [['base.json', '--format', 'pdf'], 'error: option --format must be one of text, markdown, json, csv, got "pdf"\n'],
+      [['base.json', '--format', 'pdf'], 'error: option --format must be one of text, markdown, json, csv, html, got "pdf"\n'],
       [['base.json', '--lang', 'fr'], 'error: option --lang must be one of en, zh, got "fr"\n'],
     ] as const) {
       const { code, stdout, stderr } = await run(...args);

@@ -10,6 +10,7 @@ import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, repo
 import { compareRuns, type ComparedRun, type Comparison } from '../compare.ts';
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from '../compare-render.ts';
 import { UsageError } from '../errors.ts';
+import { renderCompareHtml } from '../html-report.ts';
 import type { Lang } from '../i18n.ts';
 import { mergeResults } from '../merge.ts';
 import { loadResults, writeFileAtomic } from '../results.ts';
@@ -22,7 +23,7 @@ export const compareArgs = {
     type: 'string',
     description: 'regression rule, e.g. "ttft.p95 > +10%", "error_rate > 1%" (repeatable; replaces the default rules)',
   },
-  format: { type: 'string', alias: 'f', description: 'text (default), markdown or json' },
+  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json or html (the two runs overlaid)' },
   lang: { type: 'string', description: 'labels: en (default) or zh' },
   confidence: { type: 'string', description: 'confidence of the significance tests, 0.5..0.9999 (default 0.99)' },
   strict: { type: 'boolean', description: 'exit 2 when the runs differ in url, model, concurrency, requests, protocol or dataset' },
@@ -34,11 +35,27 @@ export const DEFAULT_CONFIDENCE = 0.99;
 /** Fixed, so the same two files always give the same verdicts. */
 export const BOOTSTRAP_SEED = 1;
 
+interface CompareView {
+  comparison: Comparison;
+  base: ComparedRun;
+  next: ComparedRun;
+  lang: Lang;
+}
+
+/** One renderer per --format; a new format is one more entry. */
 export const COMPARE_FORMATS = {
-  text: (comparison: Comparison, lang: Lang) => renderComparisonText(comparison, { lang }),
-  markdown: (comparison: Comparison, lang: Lang) => renderComparisonMarkdown(comparison, { lang }),
-  json: (comparison: Comparison) => renderComparisonJson(comparison),
-} satisfies Record<string, (comparison: Comparison, lang: Lang) => string>;
+  text: ({ comparison, lang }: CompareView) => renderComparisonText(comparison, { lang }),
+  markdown: ({ comparison, lang }: CompareView) => renderComparisonMarkdown(comparison, { lang }),
+  json: ({ comparison }: CompareView) => renderComparisonJson(comparison),
+  // The two runs overlaid; the table's colours come from the verdicts computed here.
+  html: ({ comparison, base, next, lang }: CompareView) =>
+    renderCompareHtml(base.results, next.results, {
+      lang,
+      baseName: base.name,
+      nextName: next.name,
+      verdicts: Object.fromEntries(comparison.rows.map((row) => [row.metric, row.verdict])),
+    }),
+} satisfies Record<string, (view: CompareView) => string>;
 type CompareFormat = keyof typeof COMPARE_FORMATS;
 
 export async function runCompare(rawArgs: string[], io: CommandIO): Promise<number> {
@@ -64,7 +81,7 @@ export async function runCompare(rawArgs: string[], io: CommandIO): Promise<numb
     const comparison = compareRuns(base!, next!, { rules, confidence, seed: BOOTSTRAP_SEED });
     for (const warning of comparison.incomparable) io.stderr.write(`warning: ${warning}\n`);
 
-    const text = COMPARE_FORMATS[format](comparison, lang);
+    const text = COMPARE_FORMATS[format]({ comparison, base: base!, next: next!, lang });
     const output = optionalString(values.output);
     if (output) await writeFileAtomic(resolve(io.cwd, output), text);
     else io.stdout.write(text);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { UsageError } from '../errors.ts';
+import { renderHtmlReport } from '../html-report.ts';
 import type { Lang } from '../i18n.ts';
 import { mergeResults, type MergedRun } from '../merge.ts';
 import { renderReport } from '../report.ts';
@@ -16,7 +17,7 @@ import { loadResults, writeFileAtomic } from '../results.ts';
 
 export const summarizeArgs = {
   files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
-  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json (the merged results file) or csv (one row per request)' },
+  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json (the merged results file), csv (one row per request) or html' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   output: { type: 'string', alias: 'o', description: 'write to this file instead of stdout' },
   strict: { type: 'boolean', description: 'exit 2 when merged files differ in url, model, protocol or dataset' },
@@ -36,6 +37,7 @@ export const SUMMARY_FORMATS = {
     renderReportMarkdown(merged.summary, { lang, interrupted: merged.results.run.interrupted, sources: files }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
+  html: ({ merged, lang }: SummaryView) => renderHtmlReport(merged.results, { lang }),
 } satisfies Record<string, (view: SummaryView) => string>;
 type SummaryFormat = keyof typeof SUMMARY_FORMATS;
 

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../lib/record.ts';
+import { collectSecrets, createRedactor, isSecretName, REDACTED, redactSecretFields } from '../lib/redact.ts';
+import { buildResults, ResultsSchema } from '../lib/results.ts';
+import { summarize } from '../lib/summary.ts';
+
+describe('redaction', () => {
+  it.each([
+    ['Authorization', true],
+    ['x-api-key', true],
+    ['api-key', true],
+    ['access_token', true],
+    ['client_secret', true],
+    ['max_tokens', false],
+    ['max_completion_tokens', false],
+    ['model', false],
+  ])('%s is secret: %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+
+  it('scrubs secret fields and secret values anywhere, including echoed bodies and query strings', () => {
+    const canary = 'sk-canary-0123456789';
+    const redactor = createRedactor();
+    collectSecrets(redactor, { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' }, 'http://h/v1?key=gem-canary-42&alt=sse');
+    const out = redactor.value(redactSecretFields({
+      headers: { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' },
+      url: 'http://h/v1?key=gem-canary-42&alt=sse',
+      body: { max_tokens: 5 },
+      error: `401: {"error":"bad key ${canary}"}`,
+      other: 'uses gem-canary-42 somewhere',
+    }));
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(canary);
+    expect(text).not.toContain('gem-canary-42');
+    expect(out.headers['X-Trace']).toBe('abc');
+    expect(out.body.max_tokens).toBe(5);
+    expect(out.url).toBe(`http://h/v1?key=${REDACTED}&alt=sse`);
+    expect(out.headers.Authorization).toBe(REDACTED);
+  });
+
+  it('scrubs values only (not field names) in results-like data', () => {
+    const redactor = createRedactor(['sk-canary-9999']);
+    const row = { token_times: [1, 2], tokens_per_second: 3, error: 'echo sk-canary-9999' };
+    expect(redactor.value(row)).toEqual({ token_times: [1, 2], tokens_per_second: 3, error: `echo ${REDACTED}` });
+  });
+
+  it('scrubs bare bearer tokens it was never told about', () => {
+    expect(createRedactor().text('sent Authorization: Bearer abcdefgh12345')).toBe(`sent Authorization: Bearer ${REDACTED}`);
+  });
+});
+
+describe('a results file after redaction, as run writes it', () => {
+  it('keeps every measurement readable by its own schema and scrubs the secrets', () => {
+    const record: RequestRecord = {
+      id: 1,
+      startedAt: 0,
+      headersAt: 5,
+      firstByteAt: 6,
+      firstTokenAt: 10,
+      firstAnswerAt: 10,
+      tokenTimes: [10, 20],
+      reasoningTokens: 0,
+      endedAt: 30,
+      bytes: 100,
+      chunks: 2,
+      usage: { inputTokens: 3, outputTokens: 2 },
+      sawEndMarker: true,
+    };
+    const failed: RequestRecord = { ...record, id: 2, error: { kind: 'http', message: 'denied', status: 401, body: 'bad key sk-secret-value' } };
+    const redactor = createRedactor(['Bearer sk-secret-value']);
+    const config = { url: 'http://127.0.0.1/v1/chat/completions', concurrency: 1, total_requests: 1, headers: { Authorization: 'Bearer sk-secret-value' } };
+    const results = buildResults({
+      config: redactSecretFields(config),
+      startedAt: new Date(0),
+      protocol: 'openai-chat',
+      transport: 'fetch',
+      interrupted: false,
+      version: '0.0.0',
+      summary: summarize([record, failed]),
+      records: [record, failed],
+    });
+    const parsed = ResultsSchema.parse(JSON.parse(JSON.stringify(redactor.value(results))));
+    expect(parsed.metrics[0]).toMatchObject({
+      tokens_per_second: expect.any(Number),
+      token_source: 'usage',
+      token_times: [10, 20],
+      timestamps: { first_token: 10 },
+    });
+    expect(parsed.summary).toMatchObject({ token_sources: { usage: 1, tokenizer: 0, events: 0 }, peak_output_tokens_per_second: 2 });
+    expect((parsed.config.headers as Record<string, string>).Authorization).toBe(REDACTED);
+    expect(parsed.metrics[1]!.error_body).toBe(`bad key ${REDACTED}`);
+  });
+});
