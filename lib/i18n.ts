@@ -33,6 +33,10 @@ const en = {
   progress: 'progress',
   elapsed: 'elapsed',
   inFlight: 'in flight',
+  groups: 'Per group',
+  group: 'Group',
+  requests: 'Requests',
+  tokPerSecMean: 'tok/s (mean)',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -69,6 +73,10 @@ const zh: Labels = {
   progress: '进度',
   elapsed: '已用时',
   inFlight: '进行中',
+  groups: '分组统计',
+  group: '分组',
+  requests: '请求数',
+  tokPerSecMean: 'tok/s (平均)',
 };
 
 export function labels(lang: Lang): Labels {

@@ -48,6 +48,10 @@ export interface RequestRecord {
   /** True when the protocol's end marker ([DONE] etc.) was seen. */
   sawEndMarker: boolean;
   error?: RequestError;
+  /** The data row (0-based, in file order) that filled the request's template. */
+  rowIndex?: number;
+  /** The row's group_by value. */
+  group?: string;
 }
 
 /**

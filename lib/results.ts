@@ -58,8 +58,20 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The data row (0-based, file order) that filled this request, with a data_source. */
+  row_index: z.int().min(0).optional(),
+  /** The row's group_by value. */
+  group: z.string().optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+/** Which data a run used: compare checks two runs used the same rows. */
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
 
 export const ResultsSchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
@@ -92,6 +104,7 @@ export const ResultsSchema = z.object({
     error_samples: z.record(z.string(), z.string()).optional(),
   }),
   metrics: z.array(MetricRowSchema),
+  dataset: DatasetSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -125,6 +138,8 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
+  if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -150,6 +165,8 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.status !== null) record.status = row.status;
+  if (row.row_index !== undefined) record.rowIndex = row.row_index;
+  if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
@@ -168,6 +185,7 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -185,6 +203,7 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    ...(input.dataset ? { dataset: input.dataset } : {}),
   };
 }
 

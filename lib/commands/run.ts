@@ -8,18 +8,20 @@ import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
+import { summarizeGroups } from '../groups.ts';
 import type { Lang } from '../i18n.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
+import { createRequestPlan, loadRequestData } from '../request-plan.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { summarize } from '../summary.ts';
 import { fetchTransport } from '../transport-fetch.ts';
-import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -36,6 +38,12 @@ export const runArgs = {
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
+  'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
+  'data-column': { type: 'string', description: 'the only data column the request may use' },
+  'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
+  shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
+  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
@@ -75,6 +83,15 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
 
+    // Load and check the data before anything starts: bad data fails with no request sent.
+    const data = await loadRequestData(config, loaded.baseDir, io.cwd);
+    if (data) {
+      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+      if (data.placeholders.length === 0 && !data.defaultBody) {
+        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+      }
+    }
+
     let concurrency = config.concurrency;
     if (concurrency > config.total_requests) {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
@@ -90,13 +107,14 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         jitter: config.simulator.jitter,
         seed: config.simulator.seed,
       });
-      const path = new URL(config.url);
-      targetUrl = sim.url + path.pathname + path.search;
+      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+      const { protocol: scheme, host } = new URL(config.url);
+      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
     const protocol = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    const plan = createRequestPlan(config, targetUrl, protocol.prepareBody, data);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
@@ -112,7 +130,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       {
         total: config.total_requests,
         concurrency,
-        buildRequest: () => request,
+        buildRequest: plan.buildRequest,
+        tagRecord: plan.tagRecord,
         context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
       },
       { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
@@ -120,10 +139,12 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     progress.finish();
 
     const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
 
     const results = buildResults({
-      config: redactor.value(publicConfig(config)),
+      // The seed actually used, so a random shuffle can be repeated.
+      config: redactor.value(publicConfig(data?.seed !== undefined ? { ...config, seed: data.seed } : config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
@@ -131,6 +152,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       version: VERSION,
       summary,
       records: load.records,
+      dataset: data?.dataset.fingerprint(),
     });
     await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
@@ -158,7 +180,16 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
     quiet: values.quiet === true ? true : undefined,
+    group_by: optionalString(values['group-by']),
+    shuffle: values.shuffle === true ? true : undefined,
+    seed: optionalNumber(values.seed, '--seed'),
   };
+  const source: NonNullable<ConfigOverrides['data_source']> = {};
+  // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
+  if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
+  if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
+  if (typeof values['data-column'] === 'string') source.column = values['data-column'];
+  if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   if (typeof values.model === 'string') {
@@ -198,34 +229,15 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   }
 }
 
-/** The default chat body when neither the config nor a flag gives one. */
-export const DEFAULT_BODY = {
-  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
-  stream: true,
-  max_tokens: 256,
-};
-
-function buildStaticRequest(
-  config: Config,
-  url: string,
-  prepareBody: ((body: unknown) => unknown) | undefined,
-): TransportRequest {
-  const headers: Record<string, string> = { ...config.headers };
-  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let body: string | undefined;
-  if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body === undefined ? DEFAULT_BODY : config.body;
-    if (prepareBody) value = prepareBody(value);
-    body = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
-  }
-  if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body };
-}
-
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+function describeData(dataset: Dataset, seed: number | undefined): string {
+  const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
+  const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
+  return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
 }
 
 function defaultOutputPath(): string {

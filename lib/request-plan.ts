@@ -1,0 +1,148 @@
+/**
+ * What request i is: the same request every time, or, with a data source, the
+ * template filled from row `order[i % rows]` (rows cycle; `shuffle` permutes
+ * them once with a seeded RNG, so a seed reproduces the order). The data is
+ * loaded and every placeholder checked before the first request is sent.
+ */
+import { randomInt } from 'node:crypto';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { ColumnStore } from './column-store.ts';
+import type { Config } from './config.ts';
+import { loadDataset, type Dataset, type FieldRequest } from './dataset.ts';
+import { UsageError } from './errors.ts';
+import { createRng } from './random.ts';
+import type { RequestRecord } from './record.ts';
+import { compileTemplate, findPlaceholders, type Placeholder, type RequestTemplate } from './template.ts';
+import type { TransportRequest } from './transport.ts';
+
+/** The default chat body when neither the config nor a flag gives one. */
+export const DEFAULT_BODY = {
+  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
+  stream: true,
+  max_tokens: 256,
+};
+
+const ACCEPT = 'text/event-stream, application/x-ndjson, */*';
+
+/** The loaded data of a run and what the template needs from it. */
+export interface RequestData {
+  dataset: Dataset;
+  placeholders: Placeholder[];
+  /** The body used when the config has none: the default prompt filled from this column. */
+  defaultBody?: unknown;
+  /** The shuffle seed, when shuffling. */
+  seed?: number;
+}
+
+export interface RequestPlan {
+  buildRequest(index: number): TransportRequest;
+  /** Records which data row (and group) request `index` used. */
+  tagRecord?(index: number, record: RequestRecord): void;
+}
+
+/** Loads config.data_source, keeping the columns the template and group_by use. Undefined without one. */
+export async function loadRequestData(config: Config, baseDir: string, cwd: string): Promise<RequestData | undefined> {
+  const source = config.data_source;
+  if (!source) {
+    if (config.group_by !== undefined) throw new UsageError('group_by needs a data_source (or --data FILE)');
+    if (config.shuffle) throw new UsageError('shuffle needs a data_source (or --data FILE)');
+    return undefined;
+  }
+  const path = resolve(baseDir, source.file);
+  // Shown and recorded as the user sees it: relative to the working folder when inside it.
+  const fromCwd = relative(cwd, path);
+  const label = fromCwd && !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? fromCwd : path;
+  const needsDefaultBody = config.body === undefined && hasBody(config.method);
+  const placeholders = findPlaceholders(templateOf(config, config.url, undefined));
+  let defaultColumn: string | undefined;
+
+  const dataset = await loadDataset(
+    { type: source.type, path, label, column: source.column, encoding: source.encoding },
+    (columns) => {
+      const fields: FieldRequest[] = placeholders.map((p) => ({ name: p.field, usedBy: `${p.text} in ${p.where}` }));
+      if (needsDefaultBody) {
+        defaultColumn = [source.column ?? columns].flat()[0];
+        if (defaultColumn !== undefined) fields.push({ name: defaultColumn, usedBy: 'the default prompt' });
+      }
+      if (config.group_by !== undefined) fields.push({ name: config.group_by, usedBy: 'group_by' });
+      return fields;
+    },
+  );
+
+  const data: RequestData = { dataset, placeholders };
+  if (defaultColumn !== undefined) {
+    data.defaultBody = { ...DEFAULT_BODY, messages: [{ role: 'user', content: `{{${defaultColumn}}}` }] };
+  }
+  if (config.shuffle) data.seed = config.seed ?? randomInt(2 ** 31);
+  return data;
+}
+
+/** Builds the per-request renderer. `url` is the endpoint actually called (the simulator's, for sim://). */
+export function createRequestPlan(
+  config: Config,
+  url: string,
+  prepareBody: ((body: unknown) => unknown) | undefined,
+  data: RequestData | undefined,
+): RequestPlan {
+  const template = templateOf(config, url, prepareBody, data?.defaultBody);
+  if (!data) {
+    const request = compileStatic(template);
+    return { buildRequest: () => request };
+  }
+  const { dataset } = data;
+  const render = compileTemplate(template, dataset);
+  const rows = dataset.rows;
+  const order = data.seed !== undefined ? shuffledOrder(rows, data.seed) : undefined;
+  const rowOf = (index: number) => (order ? (order[index % rows] as number) : index % rows);
+  const group: ColumnStore | undefined = config.group_by !== undefined ? dataset.field(config.group_by) : undefined;
+  return {
+    buildRequest: (index) => render(rowOf(index)),
+    tagRecord(index, record) {
+      const row = rowOf(index);
+      record.rowIndex = row;
+      if (group) record.group = group.get(row);
+    },
+  };
+}
+
+/** A permutation of 0..rows-1 (Fisher–Yates), the same for the same seed. */
+export function shuffledOrder(rows: number, seed: number): Uint32Array {
+  const order = new Uint32Array(rows);
+  for (let i = 0; i < rows; i++) order[i] = i;
+  const rng = createRng(seed);
+  for (let i = rows - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const swap = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = swap;
+  }
+  return order;
+}
+
+function hasBody(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD';
+}
+
+/** The request as configured, with the default body and headers filled in. */
+function templateOf(
+  config: Config,
+  url: string,
+  prepareBody: ((body: unknown) => unknown) | undefined,
+  defaultBody: unknown = DEFAULT_BODY,
+): RequestTemplate {
+  const headers: Record<string, string> = { ...config.headers };
+  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
+  let body: unknown;
+  if (hasBody(config.method)) {
+    body = config.body === undefined ? defaultBody : config.body;
+    if (prepareBody) body = prepareBody(body);
+    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
+  }
+  if (!hasHeader('accept')) headers.Accept = ACCEPT;
+  return { url, method: config.method, headers, body };
+}
+
+function compileStatic(template: RequestTemplate): TransportRequest {
+  const { url, method, headers, body } = template;
+  return { url, method, headers, body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body) };
+}
