@@ -77,12 +77,8 @@ export async function loadDataset(source: DataSource, fields: FieldChoice): Prom
   const limit = source.column === undefined ? undefined : [source.column].flat();
   const builder = new DatasetBuilder(source.label, type, limit, fields);
   const text = decoding.chunks();
-  try {
-    if (type === 'csv') await parseCsvInto(text, builder);
-    else await parseJsonlInto(text, builder);
-  } catch (error) {
-    throw decoding.explain(error);
-  }
+  if (type === 'csv') await parseCsvInto(text, builder);
+  else await parseJsonlInto(text, builder);
   builder.finish();
   if (decoding.bytes === 0 || (builder.rows === 0 && !builder.hasHeader)) throw new UsageError(`data file ${source.label} is empty`);
   if (builder.rows === 0) throw new UsageError(`data file ${source.label} has a header but no data rows`);
@@ -133,13 +129,6 @@ class FileDecoding {
     // A file under three bytes never got a decoder; otherwise flush the decoder's tail.
     const rest = decoder ? this.decode(decoder, new Uint8Array(0), false) : this.decode(this.pickDecoder(head), head, false);
     if (rest) yield rest;
-  }
-
-  /** Turns a low-level error into a one-line UsageError that names the file. */
-  explain(error: unknown): unknown {
-    if (error instanceof UsageError) return error;
-    if (error instanceof CsvError) return csvError(error, this.source.label);
-    return error;
   }
 
   private pickDecoder(head: Uint8Array): TextDecoder {
@@ -201,9 +190,9 @@ function detectBom(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-function csvError(error: CsvError, label: string): UsageError {
+function csvError(error: CsvError, label: string, drift: number): UsageError {
   const line = (error as CsvError & { lines?: number }).lines;
-  const where = line ? `${label}:${line}` : label;
+  const where = line ? `${label}:${line - drift}` : label;
   if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
     const counts = /expect (\d+), got (\d+)/.exec(error.message);
     if (counts) {
@@ -223,14 +212,20 @@ async function parseCsvInto(text: AsyncIterable<string>, builder: DatasetBuilder
     relax_column_count: false,
     relax_quotes: false,
   });
+  // csv-parse counts a CRLF inside a quoted field as two lines; `drift` undoes that.
+  let drift = 0;
   let failure: unknown;
   parser.on('data', ({ record, info }: { record: string[]; info: Info }) => {
     if (failure !== undefined) return;
     try {
-      // info.lines is where the record ends; quoted newlines inside it move the start up.
-      let newlines = 0;
-      for (const value of record) for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) newlines++;
-      const line = info.lines - newlines;
+      let breaks = 0;
+      for (const value of record) {
+        const counted = countLineBreaks(value);
+        breaks += counted.breaks;
+        drift += counted.crlf;
+      }
+      // info.lines is where the record ends; line breaks inside quoted values move its start up.
+      const line = info.lines - drift - breaks;
       if (!builder.hasHeader) builder.header(record.map((name) => name.trim()), line);
       else builder.csvRow(record, line);
     } catch (error) {
@@ -239,17 +234,33 @@ async function parseCsvInto(text: AsyncIterable<string>, builder: DatasetBuilder
   });
   const ended = once(parser, 'end');
   ended.catch(() => {}); // awaited below; a parse error must not count as unhandled meanwhile
-  for await (const chunk of text) {
-    if (failure !== undefined) break;
-    if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), ended]);
-  }
-  if (failure === undefined) {
-    parser.end();
-    await ended;
-  } else {
+  try {
+    for await (const chunk of text) {
+      if (failure !== undefined) break;
+      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), ended]);
+    }
+    if (failure === undefined) {
+      parser.end();
+      await ended;
+    }
+  } catch (error) {
+    throw error instanceof CsvError ? csvError(error, builder.label, drift) : error;
+  } finally {
     parser.destroy();
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Line breaks in a value (CRLF, CR or LF each count once), and how many were CRLF. */
+function countLineBreaks(value: string): { breaks: number; crlf: number } {
+  let breaks = 0;
+  let crlf = 0;
+  for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) {
+    breaks++;
+    if (value.charCodeAt(i - 1) === 13) crlf++;
+  }
+  for (let i = value.indexOf('\r'); i !== -1; i = value.indexOf('\r', i + 1)) if (value.charCodeAt(i + 1) !== 10) breaks++;
+  return { breaks, crlf };
 }
 
 async function parseJsonlInto(text: AsyncIterable<string>, builder: DatasetBuilder): Promise<void> {
