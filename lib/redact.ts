@@ -1,9 +1,10 @@
 /**
- * Keeps secrets out of results, logs and error messages. Secret fields are
- * found by name (headers and config fields whose name says key, token, secret,
- * password, authorization or cookie, but not token *counts* like max_tokens);
- * their values, and the values of expanded ${ENV} variables, are then scrubbed
- * from every string we write, wherever they appear (e.g. a 401 body echoing the key).
+ * Keeps secrets out of results, logs and error messages. Secret config fields
+ * are found by name (headers and config fields whose name says key, token,
+ * secret, password, authorization or cookie, but not token *counts* like
+ * max_tokens); their values, and the values of expanded ${ENV} variables, are
+ * then scrubbed from every string we write, wherever they appear (e.g. a 401
+ * body echoing the key).
  */
 
 export const REDACTED = '[REDACTED]';
@@ -19,7 +20,7 @@ export interface Redactor {
   /** Registers a value to scrub from every string (ignored if too short to be a secret). */
   add(secret: string): void;
   text(value: string): string;
-  /** A deep copy with secret-named fields replaced and secret values scrubbed. */
+  /** A deep copy with every string scrubbed of known secret values. */
   value<T>(value: T): T;
 }
 
@@ -44,7 +45,7 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
     return redactUrlQuery(out);
   };
 
-  const value = <T>(input: T): T => deepRedact(input, text) as T;
+  const value = <T>(input: T): T => mapStrings(input, text) as T;
   return { add, text, value };
 }
 
@@ -60,14 +61,29 @@ export function collectSecrets(redactor: Redactor, headers: Record<string, strin
   }
 }
 
-function deepRedact(input: unknown, text: (s: string) => string): unknown {
-  if (typeof input === 'string') return text(input);
-  if (Array.isArray(input)) return input.map((item) => deepRedact(item, text));
+/**
+ * A deep copy of a config-like value with every secret-named field (a header,
+ * a body field, a query parameter holder) replaced by [REDACTED]. Only for
+ * user-supplied config: results fields such as token_times are not secrets.
+ */
+export function redactSecretFields<T>(input: T): T {
+  if (Array.isArray(input)) return input.map(redactSecretFields) as T;
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input)) {
-      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : deepRedact(value, text);
+      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : redactSecretFields(value);
     }
+    return out as T;
+  }
+  return input;
+}
+
+function mapStrings(input: unknown, text: (s: string) => string): unknown {
+  if (typeof input === 'string') return text(input);
+  if (Array.isArray(input)) return input.map((item) => mapStrings(item, text));
+  if (input && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(input)) out[name] = mapStrings(value, text);
     return out;
   }
   return input;

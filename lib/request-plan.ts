@@ -73,6 +73,8 @@ export async function loadRequestData(config: Config, baseDir: string, cwd: stri
   if (defaultColumn !== undefined) {
     data.defaultBody = { ...DEFAULT_BODY, messages: [{ role: 'user', content: `{{${defaultColumn}}}` }] };
   }
+  // Check every row against the template now, before anything starts (the plan compiles it again for the real URL).
+  compileTemplate(templateOf(config, config.url, undefined, data.defaultBody), dataset);
   if (config.shuffle) data.seed = config.seed ?? randomInt(2 ** 31);
   return data;
 }

@@ -179,7 +179,7 @@ function join(pieces: Piece[]): Piece {
 function valueReader(placeholder: Placeholder, data: Dataset, headerValue: boolean): (row: number) => string {
   const store = storeFor(placeholder, data);
   if (headerValue) {
-    checkRows(placeholder, data, store, (row) => (BAD_HEADER_CHARS.test(asText(store, row)) ? 'a header value cannot hold a line break' : undefined));
+    checkRows(placeholder, data, store, 'header', (row) => (BAD_HEADER_CHARS.test(asText(store, row)) ? 'a header value cannot hold a line break' : undefined));
   }
   // A typed value's JSON text is its text form too (42, true, {"a":1}).
   return placeholder.type === 'string' ? (row) => asText(store, row) : jsonReader(placeholder, data);
@@ -191,7 +191,7 @@ function jsonReader(placeholder: Placeholder, data: Dataset): (row: number) => s
   const { type } = placeholder;
   if (type === 'string') return (row) => JSON.stringify(asText(store, row));
   if (type === 'json') {
-    checkRows(placeholder, data, store, (row) => {
+    checkRows(placeholder, data, store, type, (row) => {
       if (store.kind(row) !== ValueKind.Cell) return undefined;
       try {
         JSON.parse(store.get(row));
@@ -203,7 +203,7 @@ function jsonReader(placeholder: Placeholder, data: Dataset): (row: number) => s
     return (row) => (store.kind(row) === ValueKind.String ? JSON.stringify(store.get(row)) : store.get(row));
   }
   const convert = type === 'bool' ? toBool : type === 'int' ? toInt : toNumber;
-  checkRows(placeholder, data, store, (row) =>
+  checkRows(placeholder, data, store, type, (row) =>
     convert(store.get(row)) === undefined ? `needs ${type === 'int' ? 'an integer' : type === 'bool' ? 'true or false' : 'a number'}` : undefined,
   );
   return (row) => convert(store.get(row)) as string;
@@ -230,8 +230,21 @@ function toBool(text: string): string | undefined {
   return TRUE_WORDS.has(word) ? 'true' : FALSE_WORDS.has(word) ? 'false' : undefined;
 }
 
+/** Checks already passed, per dataset: compiling the same template again (e.g. for another URL) does not re-scan the rows. */
+const passedChecks = new WeakMap<Dataset, Set<string>>();
+
 /** Fails at the first row whose value `problem` rejects, naming file:line. */
-function checkRows(placeholder: Placeholder, data: Dataset, store: ColumnStore, problem: (row: number) => string | undefined): void {
+function checkRows(
+  placeholder: Placeholder,
+  data: Dataset,
+  store: ColumnStore,
+  check: string,
+  problem: (row: number) => string | undefined,
+): void {
+  let passed = passedChecks.get(data);
+  if (!passed) passedChecks.set(data, (passed = new Set()));
+  const key = `${check}\0${placeholder.field}`;
+  if (passed.has(key)) return;
   for (let row = 0; row < data.rows; row++) {
     const why = problem(row);
     if (why !== undefined) {
@@ -240,6 +253,7 @@ function checkRows(placeholder: Placeholder, data: Dataset, store: ColumnStore, 
       throw new UsageError(`${data.label}:${data.line(row)}: ${placeholder.text} in ${placeholder.where} ${why}, got ${shown}`);
     }
   }
+  passed.add(key);
 }
 
 function storeFor(placeholder: Placeholder, data: Dataset): ColumnStore {

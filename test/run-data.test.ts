@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { http, HttpResponse } from 'msw';
+import { join, relative } from 'node:path';
+import { http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
@@ -58,6 +58,8 @@ const server = setupServer(
     seen.push({ url: request.url, headers: Object.fromEntries(request.headers), body });
     return new HttpResponse(simulatedResponseBody(body, { ttftMs: 1, itlMs: 0, tokens: 3, jitter: 0 }, rng), { headers: SSE_HEADERS });
   }),
+  // The built-in simulator's child process, on loopback.
+  http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
 );
 
 let dir: string;
@@ -105,7 +107,7 @@ describe('run with a data source', () => {
     const sent = seen.map((s) => s.body.messages[0]!.content).sort();
     expect(sent).toEqual(Array.from({ length: 100 }, (_, i) => SEED_CONTENT[i % 5]!).sort());
     const sha256 = createHash('sha256').update(await readFile(join(ROOT, 'fixtures', 'test_data.csv'))).digest('hex');
-    expect(results.dataset).toEqual({ file: join(configDir, 'test_data.csv'), sha256, rows: 5, columns: ['content', 'topic', 'category'] });
+    expect(results.dataset).toEqual({ file: relative(dir, join(configDir, 'test_data.csv')), sha256, rows: 5, columns: ['content', 'topic', 'category'] });
     expect(JSON.stringify(results)).not.toContain('sk-xxxxxxxxxxxxxxxx');
     expect(stderr).toContain('data: ');
   });

@@ -14,7 +14,7 @@ import { summarizeGroups } from '../groups.ts';
 import type { Lang } from '../i18n.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData } from '../request-plan.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
@@ -62,11 +62,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
-  const debug = values.debug === true;
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -144,7 +144,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const results = buildResults({
       // The seed actually used, so a random shuffle can be repeated.
-      config: redactor.value(publicConfig(data?.seed !== undefined ? { ...config, seed: data.seed } : config)),
+      config: redactSecretFields(publicConfig(data?.seed !== undefined ? { ...config, seed: data.seed } : config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
