@@ -110,7 +110,7 @@ function groupTable(lines: string[], L: Labels, by: string, groups: readonly Gro
       })
       .join('  ')
       .trimEnd();
-  lines.push(`【${L.groups}: ${by}】`, pad(header), ...rows.map(pad), '');
+  lines.push(`【${L.groupTable}: ${by}】`, pad(header), ...rows.map(pad), '');
 }
 
 function section(lines: string[], title: string, rows: Array<[string, string]>): void {

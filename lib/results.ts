@@ -60,10 +60,48 @@ export const MetricRowSchema = z.object({
   token_times: z.array(ms),
   /** The data row (0-based, file order) that filled this request, with a data_source. */
   row_index: z.int().min(0).optional(),
-  /** The row's group_by value. */
+  /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
+  /** A warm-up request: recorded, but left out of the statistics. */
+  warmup: z.boolean().optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
+  buckets: z.array(
+    z.object({
+      /** Bucket start, seconds since the run's origin. */
+      t: z.number(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+
+export const SweepSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
 
 /** Which data a run used: compare checks two runs used the same rows. */
 export const DatasetSchema = z.object({
@@ -71,6 +109,12 @@ export const DatasetSchema = z.object({
   sha256: z.string(),
   rows: z.int(),
   columns: z.array(z.string()),
+});
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
 });
 
 export const ResultsSchema = z.object({
@@ -91,19 +135,15 @@ export const ResultsSchema = z.object({
     node: z.string(),
     platform: z.string(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
+  /** The data file the run's requests were filled from. */
   dataset: DatasetSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;

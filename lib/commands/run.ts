@@ -8,10 +8,14 @@ import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
 import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { summarizeGroups } from '../groups.ts';
-import type { Lang } from '../i18n.ts';
+import { renderHtmlReport } from '../html-report.ts';
+import { labels, type Lang } from '../i18n.ts';
+import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
@@ -36,6 +40,7 @@ export const runArgs = {
   model: { type: 'string', description: 'sets body.model' },
   protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
@@ -48,10 +53,12 @@ export const runArgs = {
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header'] as const;
+/** Flags that may be given without a value. */
+const OPTIONAL_VALUE = ['html'] as const;
 
 export interface RunIO {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
@@ -66,7 +73,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
-    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -82,6 +89,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
+    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
     // Load and check the data before anything starts: bad data fails with no request sent.
     const data = await loadRequestData(config, loaded.baseDir, io.cwd);
@@ -121,6 +130,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       quiet: config.quiet,
       lang: config.lang as Lang,
       redact: redactor.text,
+      color: shouldColor(io.stderr, io.env),
     });
     io.stderr.write(
       `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
@@ -141,6 +151,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const summary = summarize(load.records);
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
+    const ttfts = load.records.map(ttft).filter((value): value is number => value !== undefined);
+    const chart = renderAsciiHistogram(ttfts, { title: labels(config.lang as Lang).histogramTitle });
+    if (chart) io.stdout.write('\n' + chart);
 
     const results = buildResults({
       // The seed actually used, so a random shuffle can be repeated.
@@ -154,8 +167,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       records: load.records,
       dataset: data?.dataset.fingerprint(),
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
+    const redacted = redactor.value(results);
+    await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
+    if (htmlPath) {
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      io.stderr.write(`HTML report written to ${htmlPath}\n`);
+    }
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
     return EXIT.ok;
@@ -238,6 +256,13 @@ function describeData(dataset: Dataset, seed: number | undefined): string {
   const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
   const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
   return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
+}
+
+/** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
+function htmlOutputPath(flag: unknown, outputPath: string, cwd: string): string | undefined {
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  if (flag !== true) return undefined;
+  return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
 }
 
 function defaultOutputPath(): string {
