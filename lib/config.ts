@@ -93,7 +93,7 @@ export interface ConfigOverrides {
   protocol?: string;
   transport?: string;
   /** Merged into the file's data_source field by field. */
-  data_source?: Partial<Record<'type' | 'file' | 'column' | 'encoding', string | undefined>>;
+  data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
   group_by?: string;
   shuffle?: boolean;
   seed?: number;

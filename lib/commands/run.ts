@@ -45,14 +45,14 @@ export const runArgs = {
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
   'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
-  'data-column': { type: 'string', description: 'the only data column the request may use' },
+  'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
   'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
   shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
   seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'data-column'] as const;
 /** Flags that may be given without a value. */
 const OPTIONAL_VALUE = ['html'] as const;
 
@@ -206,7 +206,8 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
   if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
   if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
-  if (typeof values['data-column'] === 'string') source.column = values['data-column'];
+  const columns = values['data-column'];
+  if (Array.isArray(columns)) source.column = columns.length === 1 ? columns[0] : columns;
   if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
