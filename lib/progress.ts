@@ -8,7 +8,7 @@
  */
 import { paint } from './color.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';
-import { outputTokens, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, tokensPerSecond, totalTime, truncated, ttft } from './metrics.ts';
 import { createRng, type Rng } from './random.ts';
 import type { RequestRecord } from './record.ts';
 import { displayWidth } from './report.ts';
@@ -146,7 +146,8 @@ export function createProgress(options: ProgressOptions): Progress {
         text =
           `${id} TTFT ${ttft(record)!.toFixed(3)}s\n` +
           `${id} ${L.done} ${totalTime(record)!.toFixed(3)}s | ${outputTokens(record)} ${L.tokens} | ` +
-          `${(tokensPerSecond(record) ?? 0).toFixed(2)} ${L.tokPerSec} | ${kb} KB\n`;
+          `${(tokensPerSecond(record) ?? 0).toFixed(2)} ${L.tokPerSec} | ${kb} KB` +
+          `${truncated(record) ? ` | ${L.truncated}` : ''}\n`;
       }
       clear();
       stream.write(text);

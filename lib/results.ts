@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -41,8 +41,15 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
-  token_source: z.enum(['usage', 'events']),
+  /** The provider's error type or code of an in-stream error event. */
+  error_code: z.string().optional(),
+  /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
+  token_source: z.enum(TOKEN_SOURCES),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  /** Output tokens counted by --tokenizer over the generated text. */
+  tokenizer_tokens: z.int().optional(),
+  /** The protocol the response content-type picked (auto-detection on an unknown path). */
+  protocol: z.string().optional(),
   reasoning_tokens: z.int(),
   end_marker: z.boolean(),
   bytes: z.int(),
@@ -178,6 +185,9 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.code !== undefined) row.error_code = r.error.code;
+  if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
+  if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
   if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
@@ -208,10 +218,13 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
+  if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
 }

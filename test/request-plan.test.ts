@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type ConfigInput } from '../lib/config.ts';
 import { openaiChat } from '../lib/protocols/openai-chat.ts';
+import { openaiCompletions } from '../lib/protocols/openai-completions.ts';
 import type { RequestRecord } from '../lib/record.ts';
-import { createRequestPlan, loadRequestData, shuffledOrder } from '../lib/request-plan.ts';
+import { createRequestPlan, loadRequestData, requestBody, shuffledOrder } from '../lib/request-plan.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const URL_ = 'http://127.0.0.1:9/v1/chat/completions';
@@ -11,8 +12,9 @@ const SEED_CONTENT = ['写一个关于人工智能的短文', '介绍Python编�
 
 async function planFor(input: ConfigInput) {
   const config = validateConfig({ url: URL_, ...input }, 'test');
-  const data = await loadRequestData(config, ROOT, ROOT);
-  return { data, plan: createRequestPlan(config, URL_, openaiChat.prepareBody, data) };
+  const body = requestBody(config, URL_, openaiChat, undefined);
+  const data = await loadRequestData(config, body, ROOT, ROOT);
+  return { data, plan: createRequestPlan(config, URL_, body, openaiChat, data) };
 }
 
 const csvSource = { file: 'fixtures/test_data.csv' };
@@ -48,6 +50,16 @@ describe('rows per request', () => {
     expect(contentOf(first.plan.buildRequest(3).body)).toBe(SEED_CONTENT[3]);
     const topic = await planFor({ data_source: { ...csvSource, column: 'topic' } });
     expect(contentOf(topic.plan.buildRequest(3).body)).toBe('深度学习');
+  });
+
+  it("fills the prompt of another protocol's default body too", async () => {
+    const url = 'http://127.0.0.1:9/v1/completions';
+    const config = validateConfig({ url, data_source: csvSource }, 'test');
+    const body = requestBody(config, url, openaiCompletions, 'm');
+    const data = await loadRequestData(config, body, ROOT, ROOT);
+    const sent = JSON.parse(createRequestPlan(config, url, body, openaiCompletions, data).buildRequest(1).body!);
+    expect(sent).toMatchObject({ prompt: SEED_CONTENT[1], model: 'm', stream: true });
+    expect(data!.body).toMatchObject({ prompt: '{{content}}' });
   });
 
   it('leaves {{braces}} alone when there is no data source', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { createRng } from '../lib/random.ts';
 import { readResults } from '../lib/results.ts';
-import { simulatedResponseBody, SSE_HEADERS } from '../lib/simulator.ts';
+import { framesToStream, planResponse } from '../lib/simulator.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SIM_URL = 'http://sim.test/v1/chat/completions';
@@ -56,7 +56,8 @@ const server = setupServer(
   http.post('http://sim.test/*', async ({ request }) => {
     const body = (await request.json()) as Seen['body'];
     seen.push({ url: request.url, headers: Object.fromEntries(request.headers), body });
-    return new HttpResponse(simulatedResponseBody(body, { ttftMs: 1, itlMs: 0, tokens: 3, jitter: 0 }, rng), { headers: SSE_HEADERS });
+    const response = planResponse(new URL(request.url).pathname, body, { ttftMs: 1, itlMs: 0, tokens: 3, jitter: 0 }, rng)!;
+    return new HttpResponse(framesToStream(response.frames), { headers: { 'content-type': response.contentType } });
   }),
   // The built-in simulator's child process, on loopback.
   http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),

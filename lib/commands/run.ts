@@ -8,24 +8,26 @@ import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
-import { renderAsciiHistogram } from '../ascii-histogram.ts';
-import { shouldColor } from '../color.ts';
 import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
 import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
 import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
-import { resolveProtocol } from '../protocols/registry.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { createRequestPlan, loadRequestData } from '../request-plan.ts';
+import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { summarize } from '../summary.ts';
+import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport } from '../transport-fetch.ts';
+import type { RequestRecord } from '../record.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -37,8 +39,9 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
-  model: { type: 'string', description: 'sets body.model' },
-  protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
+  model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
+  protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
+  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
@@ -92,11 +95,16 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
+    // The protocol depends only on the URL's path, which the simulator keeps.
+    const choice = resolveProtocol(config.protocol, config.url);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
     // Load and check the data before anything starts: bad data fails with no request sent.
-    const data = await loadRequestData(config, loaded.baseDir, io.cwd);
+    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
     if (data) {
+      body = data.body;
       io.stderr.write(describeData(data.dataset, data.seed) + '\n');
-      if (data.placeholders.length === 0 && !data.defaultBody) {
+      if (data.placeholders.length === 0) {
         io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
       }
     }
@@ -114,6 +122,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         itlMs: config.simulator.itl_ms,
         tokens: config.simulator.tokens,
         jitter: config.simulator.jitter,
+        reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
       // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
@@ -122,8 +131,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const protocol = resolveProtocol(config.protocol, targetUrl);
-    const plan = createRequestPlan(config, targetUrl, protocol.prepareBody, data);
+    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
@@ -133,7 +141,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       color: shouldColor(io.stderr, io.env),
     });
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}\n`,
     );
 
     const load = await runClosedLoop(
@@ -142,12 +150,19 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         concurrency,
         buildRequest: plan.buildRequest,
         tagRecord: plan.tagRecord,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
+        context: {
+          transport: fetchTransport,
+          protocol: choice.protocol,
+          timeoutMs: config.timeout * 1000,
+          collectText: config.tokenizer !== undefined,
+        },
       },
       { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
     );
     progress.finish();
 
+    // Counted after the load, never while requests are in flight.
+    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
     const summary = summarize(load.records);
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
@@ -156,10 +171,10 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     if (chart) io.stdout.write('\n' + chart);
 
     const results = buildResults({
-      // The seed actually used, so a random shuffle can be repeated.
-      config: redactSecretFields(publicConfig(data?.seed !== undefined ? { ...config, seed: data.seed } : config)),
+      // The body template and the shuffle seed actually used, so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
       startedAt: load.startedAt,
-      protocol: protocol.name,
+      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
       interrupted: load.interrupted,
       version: VERSION,
@@ -197,6 +212,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
@@ -211,9 +227,6 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
-  if (typeof values.model === 'string') {
-    overrides.body = { ...(overrides.body as object | undefined), model: values.model };
-  }
   return overrides;
 }
 
@@ -246,6 +259,17 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   } catch (error) {
     throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+function describeChoice(choice: ProtocolChoice): string {
+  if (!choice.protocol) return 'auto (picked per response by content-type)';
+  return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
+}
+
+/** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
+function detectedNames(records: readonly RequestRecord[]): string {
+  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? names.sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
