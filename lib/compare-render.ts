@@ -3,7 +3,7 @@
  * a PR comment) and json. Pure: they return strings.
  */
 import type { Comparison, ComparisonRow, RuleOutcome, Verdict } from './compare.ts';
-import { labels, type Labels, type Lang } from './i18n.ts';
+import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { formatMetric, type MetricRef } from './metric-path.ts';
 import { displayWidth } from './report.ts';
 
@@ -38,8 +38,8 @@ export function renderComparisonMarkdown(comparison: Comparison, options: Compar
   const lines: string[] = [
     `### ${comparison.regression ? '❌' : '✅'} ${L.compareTitle}: ${resultLine(comparison, L)}`,
     '',
-    `**${L.base}** ${code(comparison.base.name)} (${comparison.base.requests} ${L.requests}, ${comparison.base.started_at}) · ` +
-      `**${L.next}** ${code(comparison.next.name)} (${comparison.next.requests} ${L.requests}, ${comparison.next.started_at})`,
+    `**${L.base}** ${code(comparison.base.name)} (${fill(L.nRequests, { n: comparison.base.requests })}, ${comparison.base.started_at}) · ` +
+      `**${L.next}** ${code(comparison.next.name)} (${fill(L.nRequests, { n: comparison.next.requests })}, ${comparison.next.started_at})`,
     '',
     `| ${L.metric} | ${L.base} | ${L.next} | ${L.change} | ${L.changePct} | ${L.verdict} |`,
     '|---|--:|--:|--:|--:|---|',
@@ -146,7 +146,7 @@ function resultLine(comparison: Comparison, L: Labels): string {
 }
 
 function runLine(run: Comparison['base'], L: Labels): string {
-  return `${run.name} (${run.requests} ${L.requests}, ${run.started_at})`;
+  return `${run.name} (${fill(L.nRequests, { n: run.requests })}, ${run.started_at})`;
 }
 
 function methodLine(comparison: Comparison): string {
