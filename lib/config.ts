@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { jsonErrorOffset, lineColumn } from './json-position.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 
 export const SIM_SCHEME = 'sim:';
@@ -100,21 +101,19 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column" error message. */
+/** JSON.parse with a "file:line:column: invalid JSON: reason" error message. */
 export function parseJsonWithPosition(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    let where = source;
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset).split('\n');
-      where = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-    }
-    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-    throw new UsageError(`${where}: invalid JSON: ${reason}`);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    // Node's reasons differ by version; drop their positions and quoted snippets, ours are exact.
+    const reason = (error as Error).message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/ (?:in JSON )?at position \d+/, '')
+      .replace(/\n/g, '\\n');
+    throw new UsageError(`${source}:${line}:${column}: invalid JSON: ${reason}`);
   }
 }
 

@@ -41,6 +41,8 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
+  /** The Retry-After header of an error response, as sent. */
+  retry_after: z.string().optional(),
   token_source: z.enum(['usage', 'events']),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
   reasoning_tokens: z.int(),
@@ -125,6 +127,7 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -155,6 +158,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.retry_after !== undefined) record.error.retryAfter = row.retry_after;
   }
   return record;
 }

@@ -86,7 +86,8 @@ describe('executeRequest', () => {
     server.use(http.post(URL_, () => HttpResponse.json({ error: { message: 'x'.repeat(500) } }, { status: 503 })));
     const record = await executeRequest(1, request, ctx());
     expect(record.error).toMatchObject({ kind: 'http', status: 503 });
-    expect(record.error!.message).toBe(`[POST] "${URL_}": 503 Service Unavailable`);
+    expect(record.error!.message).toMatch(`[POST] "${URL_}": 503 Service Unavailable: ${'x'.repeat(20)}`);
+    expect(record.error!.message).toMatch(/\(the server is overloaded or down\)$/);
     expect(record.error!.body!.length).toBe(200);
     expect(ttft(record)).toBeUndefined();
   });
