@@ -42,11 +42,16 @@ export const ConfigSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .default('POST'),
   headers: z
-    .record(z.string().regex(headerName, 'is not a valid header name'), z.string())
+    .record(
+      z.string().regex(headerName, 'is not a valid header name'),
+      z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+    )
     .default({}),
   body: z.unknown().optional(),
   /** Seconds, per request. */
   timeout: z.number().positive().default(300),
+  /** Seconds: the longest allowed gap between body bytes once the headers are in. */
+  idle_timeout: z.number().positive().optional(),
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
@@ -67,6 +72,7 @@ export interface ConfigOverrides {
   concurrency?: number;
   method?: string;
   timeout?: number;
+  idle_timeout?: number;
   headers?: Record<string, string>;
   body?: unknown;
   output?: string;
@@ -155,11 +161,28 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, expanded: stri
   return value;
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** The flag that sets a config field, to name it in errors about a flag's value. */
+const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
+  url: '--url',
+  total_requests: '--requests',
+  concurrency: '--concurrency',
+  method: '--method',
+  timeout: '--timeout',
+  idle_timeout: '--idle-timeout',
+  output: '--output',
+  lang: '--lang',
+  protocol: '--protocol',
+  headers: '--header',
+};
+
+/** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
+export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
+    const field = String(issue.path[0] ?? '');
+    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
+    const path = (issue.path.map(String).join('.') || '(root)') + (flag ? ` (${flag})` : '');
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
@@ -187,7 +210,10 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const source = path ?? 'flags';
   const expandedValues: string[] = [];
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
-  const config = validateConfig(merged, source);
+  const fromFlags = Object.entries(options.flags)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }
 

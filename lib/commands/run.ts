@@ -7,14 +7,16 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
-import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Lang } from '../i18n.ts';
+import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { buildResults, writeFileAtomic } from '../results.ts';
+import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { summarize } from '../summary.ts';
@@ -31,6 +33,7 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
+  'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
   model: { type: 'string', description: 'sets body.model' },
   protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
@@ -54,11 +57,13 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
-  const debug = values.debug === true;
+  // Known before parsing, so that a flag error can show its stack too.
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
+  let journal: Journal | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -70,7 +75,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     });
     const { config } = loaded;
     redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url);
+    collectSecrets(redactor, config.headers, config.url, config.body);
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
@@ -80,6 +85,14 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
       concurrency = config.total_requests;
     }
+    const fileLimit = readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    if (limitProblem) throw new UsageError(limitProblem);
+
+    // Created before the load: an output that cannot be written fails now, not after the run.
+    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
+    journal = openJournal(journalPathFor(outputPath), warn);
+    const journalFile = journal;
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -113,11 +126,26 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         total: config.total_requests,
         concurrency,
         buildRequest: () => request,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
+        context: {
+          transport: fetchTransport,
+          protocol,
+          timeoutMs: config.timeout * 1000,
+          idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
+          redact: redactor.text,
+        },
       },
-      { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
+      {
+        signal: io.signal,
+        onStart: progress.onStart,
+        onComplete: (record) => {
+          // Journal first: once a request is reported anywhere, its line is on disk.
+          journalFile.append(redactor.strings(recordToRow(record)));
+          progress.onComplete(record);
+        },
+      },
     );
     progress.finish();
+    journal.close();
 
     const summary = summarize(load.records);
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
@@ -132,17 +160,19 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
-    io.stderr.write(`results written to ${outputPath}\n`);
+    await writeFileAtomic(outputPath, JSON.stringify(redactor.strings(results)) + '\n');
+    io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
     return EXIT.ok;
   } catch (error) {
     const message = redactor.text(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error: ${message}\n`);
+    const unexpected = !(error instanceof UsageError) && !debug ? ' (unexpected: --debug shows the stack)' : '';
+    io.stderr.write(`error: ${message}${unexpected}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
     return EXIT.usage;
   } finally {
+    journal?.close();
     await sim?.stop();
   }
 }
@@ -154,6 +184,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     concurrency: optionalNumber(values.concurrency, '--concurrency'),
     method: optionalString(values.method),
     timeout: optionalNumber(values.timeout, '--timeout'),
+    idle_timeout: optionalNumber(values['idle-timeout'], '--idle-timeout'),
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
@@ -169,11 +200,14 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
 
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     if (!name || /\s/.test(name)) {
-      throw new UsageError(`malformed header ${JSON.stringify(item.replace(/:.*/, ': …'))}: expected "Name: value"`);
+      // Name the header, never echo its value: it is often the key.
+      const first = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+\S/.exec(item)?.[1];
+      const which = first ? ` starting ${JSON.stringify(first)}` : '';
+      throw new UsageError(`malformed header${which} (-H number ${index + 1}): expected "Name: value"`);
     }
     headers[name] = item.slice(colon + 1).trim();
   }
@@ -191,11 +225,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
       throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonWithPosition(text, source);
 }
 
 /** The default chat body when neither the config nor a flag gives one. */
