@@ -7,7 +7,7 @@
 
 const STATUS_HINTS: Record<number, string> = {
   400: 'the server rejected the request: check the body (model name, fields)',
-  401: 'check the API key (Authorization / x-api-key header, or ${ENV} in the config)',
+  401: 'check the API key: the Authorization or x-api-key header, or the ${ENV} it comes from',
   403: 'the key is not allowed to use this endpoint or model',
   404: 'check the URL path and the model name',
   405: 'check --method and the URL path',
@@ -60,6 +60,9 @@ export function describeTokenlessStream(contentType: string | null, head: string
   if (bytes === 0) return 'the response body was empty';
   if (isHtml(contentType, head)) {
     return `got an HTML page (${contentType ?? 'no content-type'}), not a stream: a wrong URL, or a proxy or login page?`;
+  }
+  if (messages === 0 && /event-stream/i.test(contentType ?? '')) {
+    return `no SSE event in ${bytes} bytes of ${contentType}: malformed SSE (an event is "data: ..." lines ended by a blank line)`;
   }
   const looksJson = /^\s*[{[]/.test(head);
   if (messages === 0 && (looksJson || /json/i.test(contentType ?? ''))) {

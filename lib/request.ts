@@ -219,13 +219,13 @@ function classify(error: unknown, f: FailureContext): RequestError {
     const alive = tokens === 0 && record.bytes > 0 ? '; the server kept the connection alive but sent no token' : '';
     return {
       kind: 'timeout',
-      message: where(`timed out mid-stream ${limit}: ${tokens} tokens, last byte ${seconds(f.failedAt - f.lastByteAt)} earlier${alive}`),
+      message: where(`timed out mid-stream ${limit}: ${count(tokens, 'token')}, last byte ${seconds(f.failedAt - f.lastByteAt)} earlier${alive}`),
     };
   }
   if (f.abortReason === 'idle') {
     return {
       kind: 'timeout',
-      message: where(`no byte for ${seconds(f.ctx.idleTimeoutMs ?? 0)} mid-stream (--idle-timeout) after ${tokens} tokens`),
+      message: where(`no byte for ${seconds(f.ctx.idleTimeoutMs ?? 0)} mid-stream (--idle-timeout) after ${count(tokens, 'token')}`),
     };
   }
   if (f.abortReason === 'interrupted') {
@@ -242,7 +242,7 @@ function classify(error: unknown, f: FailureContext): RequestError {
     const hint = connectHint(errorCode(error));
     return { kind: 'connect', message: where(messageOf(error) + (hint ? ` (${hint})` : '')) };
   }
-  return { kind: 'aborted', message: where(`the connection broke off mid-stream after ${tokens} tokens: ${messageOf(error)}`) };
+  return { kind: 'aborted', message: where(`the connection broke off mid-stream after ${count(tokens, 'token')}: ${messageOf(error)}`) };
 }
 
 /** Secrets out first, then the body is cut to size: a key cut in half would escape redaction. */
@@ -250,6 +250,10 @@ function scrub(error: RequestError, redact: (text: string) => string): RequestEr
   const out: RequestError = { ...error, message: redact(error.message) };
   if (error.body !== undefined) out.body = redact(error.body).slice(0, ERROR_BODY_CHARS);
   return out;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function seconds(ms: number): string {
