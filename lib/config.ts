@@ -182,12 +182,14 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   const problems = result.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
     const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
-    const path = (issue.path.map(String).join('.') || '(root)') + (flag ? ` (${flag})` : '');
+    const fieldPath = issue.path.map(String).join('.') || '(root)';
+    const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
   });
-  throw new UsageError(`invalid config (${source}): ${problems.join('; ')}`);
+  const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
+  throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
 export interface ResolveOptions {

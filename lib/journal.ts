@@ -35,7 +35,8 @@ export function openJournal(path: string, onError: (message: string) => void): J
   try {
     fd = openSync(path, 'w');
   } catch (error) {
-    throw new UsageError(`cannot create the journal ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`cannot create the journal ${path} (${code}): is its folder writable? Choose another with --output`);
   }
   return {
     path,
