@@ -1,11 +1,12 @@
 /**
- * Keeps secrets out of results, logs and error messages. Secret fields are
- * found by name (headers and config fields whose name says key, token, secret,
- * password, authorization or cookie, but not token *counts* like max_tokens);
- * their values, and the values of expanded ${ENV} variables, are then scrubbed
- * from every string we write, wherever they appear (e.g. a 401 body echoing the
- * key), also URL-encoded or JSON-escaped. Bearer / Basic credentials, URL
- * passwords and secret-named query parameters are scrubbed by shape as well.
+ * Keeps secrets out of results, logs and error messages. Secret config fields
+ * are found by name (headers and config fields whose name says key, token,
+ * secret, password, authorization or cookie, but not token *counts* like
+ * max_tokens); their values, and the values of expanded ${ENV} variables, are
+ * then scrubbed from every string we write, wherever they appear (e.g. a 401
+ * body echoing the key), also URL-encoded or JSON-escaped. Bearer / Basic
+ * credentials, URL passwords and secret-named query parameters are scrubbed by
+ * shape as well.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -21,13 +22,8 @@ export interface Redactor {
   /** Registers a value to scrub from every string (ignored if too short to be a secret). */
   add(secret: string): void;
   text(value: string): string;
-  /** A deep copy with secret-named fields replaced and secret values scrubbed: for configs. */
+  /** A deep copy with every string scrubbed of known secret values. */
   value<T>(value: T): T;
-  /**
-   * A deep copy with secret values scrubbed from every string, names ignored: for
-   * measured data, where fields such as `first_token` or `token_source` are no secrets.
-   */
-  strings<T>(value: T): T;
 }
 
 export function createRedactor(initial: Iterable<string> = []): Redactor {
@@ -57,9 +53,8 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
     return redactUrlQuery(out);
   };
 
-  const value = <T>(input: T): T => deepRedact(input, text, true) as T;
-  const strings = <T>(input: T): T => deepRedact(input, text, false) as T;
-  return { add, text, value, strings };
+  const value = <T>(input: T): T => mapStrings(input, text) as T;
+  return { add, text, value };
 }
 
 /**
@@ -95,19 +90,33 @@ function collectSecretFields(redactor: Redactor, value: unknown): void {
   }
 }
 
-function deepRedact(input: unknown, text: (s: string) => string, byName: boolean): unknown {
+/**
+ * A deep copy of a config-like value with every secret-named field (a header,
+ * a body field, a query parameter holder) replaced by [REDACTED]. Only for
+ * user-supplied config: results fields such as token_times are not secrets.
+ */
+export function redactSecretFields<T>(input: T): T {
+  if (Array.isArray(input)) return input.map(redactSecretFields) as T;
+  if (input && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(input)) {
+      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : redactSecretFields(value);
+    }
+    return out as T;
+  }
+  return input;
+}
+
+function mapStrings(input: unknown, text: (s: string) => string): unknown {
   if (typeof input === 'string') return text(input);
   if (Array.isArray(input)) {
     // Token timestamps: thousands of numbers, nothing to scrub; shared, not copied.
     if (input.every((item) => typeof item === 'number')) return input;
-    return input.map((item) => deepRedact(item, text, byName));
+    return input.map((item) => mapStrings(item, text));
   }
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(input)) {
-      const secret = byName && isSecretName(name) && (typeof value === 'string' || typeof value === 'number');
-      out[name] = secret ? REDACTED : deepRedact(value, text, byName);
-    }
+    for (const [name, value] of Object.entries(input)) out[name] = mapStrings(value, text);
     return out;
   }
   return input;

@@ -1,10 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { collectSecrets, createRedactor, REDACTED } from '../lib/redact.ts';
+import { collectSecrets, createRedactor, isSecretName, REDACTED, redactSecretFields } from '../lib/redact.ts';
 import { recordToRow } from '../lib/results.ts';
+
+describe('redaction', () => {
+  it.each([
+    ['Authorization', true],
+    ['x-api-key', true],
+    ['api-key', true],
+    ['access_token', true],
+    ['client_secret', true],
+    ['max_tokens', false],
+    ['max_completion_tokens', false],
+    ['model', false],
+  ])('%s is secret: %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
+  });
+
+  it('scrubs secret fields and secret values anywhere, including echoed bodies and query strings', () => {
+    const canary = 'sk-canary-0123456789';
+    const redactor = createRedactor();
+    collectSecrets(redactor, { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' }, 'http://h/v1?key=gem-canary-42&alt=sse');
+    const out = redactor.value(redactSecretFields({
+      headers: { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' },
+      url: 'http://h/v1?key=gem-canary-42&alt=sse',
+      body: { max_tokens: 5 },
+      error: `401: {"error":"bad key ${canary}"}`,
+      other: 'uses gem-canary-42 somewhere',
+    }));
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(canary);
+    expect(text).not.toContain('gem-canary-42');
+    expect(out.headers['X-Trace']).toBe('abc');
+    expect(out.body.max_tokens).toBe(5);
+    expect(out.url).toBe(`http://h/v1?key=${REDACTED}&alt=sse`);
+    expect(out.headers.Authorization).toBe(REDACTED);
+  });
+
+  it('scrubs values only (not field names) in results-like data', () => {
+    const redactor = createRedactor(['sk-canary-9999']);
+    const row = { token_times: [1, 2], tokens_per_second: 3, error: 'echo sk-canary-9999' };
+    expect(redactor.value(row)).toEqual({ token_times: [1, 2], tokens_per_second: 3, error: `echo ${REDACTED}` });
+  });
+
+  it('scrubs bare bearer tokens it was never told about', () => {
+    expect(createRedactor().text('sent Authorization: Bearer abcdefgh12345')).toBe(`sent Authorization: Bearer ${REDACTED}`);
+  });
+});
 
 const KEY = 'sk-live/abc+def=123456';
 
-describe('createRedactor', () => {
+describe('createRedactor, hardened', () => {
   it('scrubs a registered secret raw, URL-encoded, JSON-escaped and without its Bearer prefix', () => {
     const r = createRedactor([`Bearer ${KEY}`]);
     expect(r.text(`got ${KEY}`)).toBe(`got ${REDACTED}`);
@@ -23,10 +68,10 @@ describe('createRedactor', () => {
     expect(r.text('?api_key=1&access_token=2&max_tokens=3')).toBe(`?api_key=${REDACTED}&access_token=${REDACTED}&max_tokens=3`);
   });
 
-  it('value() replaces secret-named config fields; strings() keeps measured fields such as first_token', () => {
+  it('redactSecretFields() replaces secret-named config fields; value() keeps measured fields such as first_token', () => {
     const r = createRedactor();
     const config = { headers: { 'x-api-key': 'abcd1234', 'Content-Type': 'application/json' }, body: { max_tokens: 5, api_token: 'zzzz9999' } };
-    expect(r.value(config)).toEqual({
+    expect(redactSecretFields(config)).toEqual({
       headers: { 'x-api-key': REDACTED, 'Content-Type': 'application/json' },
       body: { max_tokens: 5, api_token: REDACTED },
     });
@@ -41,7 +86,7 @@ describe('createRedactor', () => {
       chunks: 1,
       sawEndMarker: true,
     });
-    expect(r.strings(row)).toEqual(row);
+    expect(r.value(row)).toEqual(row);
   });
 });
 

@@ -14,7 +14,7 @@ import { journalPathFor, openJournal, type Journal } from '../journal.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
@@ -139,7 +139,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         onStart: progress.onStart,
         onComplete: (record) => {
           // Journal first: once a request is reported anywhere, its line is on disk.
-          journalFile.append(redactor.strings(recordToRow(record)));
+          journalFile.append(redactor.value(recordToRow(record)));
           progress.onComplete(record);
         },
       },
@@ -151,7 +151,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
-      config: redactor.value(publicConfig(config)),
+      config: redactSecretFields(publicConfig(config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
@@ -160,7 +160,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.strings(results)) + '\n');
+    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
     io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
