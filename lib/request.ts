@@ -88,14 +88,15 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
       throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`);
     },
   };
-  const handleText = createFramer(
-    protocol.framing,
-    (data, event) => {
+  // Counting messages tells a malformed stream (bytes but no message) from a tokenless one.
+  const counted: Protocol = {
+    ...protocol,
+    onMessage(data, event, target) {
       messages++;
-      protocol.onMessage(data, event, sink);
+      protocol.onMessage(data, event, target);
     },
-    ctx.maxEventSize,
-  );
+  };
+  const handleText = createFramer(counted, sink, ctx.maxEventSize);
   const decoder = new TextDecoder();
 
   // The idle check re-arms itself lazily from the last byte's time: one timer per idle
@@ -158,12 +159,13 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   return record;
 }
 
-type OnMessage = (data: string, event: string | undefined) => void;
-
-function createFramer(framing: Protocol['framing'], onMessage: OnMessage, maxEventSize: number | undefined): (text: string) => void {
-  switch (framing) {
+function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize: number | undefined): (text: string) => void {
+  switch (protocol.framing) {
     case 'sse': {
-      const parser = createSseParser({ onEvent: (event) => onMessage(event.data, event.event), maxEventSize });
+      const parser = createSseParser({
+        onEvent: (event) => protocol.onMessage(event.data, event.event, sink),
+        maxEventSize,
+      });
       return (text) => parser.feed(text);
     }
     case 'ndjson': {
@@ -173,12 +175,12 @@ function createFramer(framing: Protocol['framing'], onMessage: OnMessage, maxEve
         pending = lines.pop() ?? '';
         for (const line of lines) {
           const trimmed = line.trim();
-          if (trimmed.length > 0) onMessage(trimmed, undefined);
+          if (trimmed.length > 0) protocol.onMessage(trimmed, undefined, sink);
         }
       };
     }
     case 'raw':
-      return (text) => onMessage(text, undefined);
+      return (text) => protocol.onMessage(text, undefined, sink);
   }
 }
 
