@@ -78,7 +78,8 @@ export function describeTokenlessStream(contentType: string | null, head: string
   return `stream ended without any token (${messages} messages, none with text)`;
 }
 
-function isHtml(contentType: string | null, body: string): boolean {
+/** An HTML page, by its content-type or its first characters. */
+export function isHtml(contentType: string | null, body: string): boolean {
   return /html/i.test(contentType ?? '') || /^\s*<(!doctype|html|head|body)\b/i.test(body);
 }
 

@@ -3,16 +3,21 @@
  * path: per chunk it takes one timestamp, decodes, frames and hands messages to
  * the protocol adapter; per token it stores one float. Nothing is logged here.
  */
-import { connectHint, describeHttpError, describeTokenlessStream } from './error-hints.ts';
+import { connectHint, describeHttpError, describeTokenlessStream, isHtml } from './error-hints.ts';
 import { describeRequest, errorCode, messageOf, RequestFailure } from './errors.ts';
 import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
+import { createFramer } from './framing.ts';
+import { protocolForContentType } from './protocols/registry.ts';
 import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
-import { createSseParser, SseEventTooLargeError } from './sse.ts';
+import { SseEventTooLargeError } from './sse.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 
 export interface RequestContext {
   transport: Transport;
-  protocol: Protocol;
+  /** The stream protocol; undefined: each response's content-type picks it. */
+  protocol: Protocol | undefined;
+  /** Keep the generated text on the record, for a tokenizer estimate after the run. */
+  collectText?: boolean;
   /** Whole request, send to end of stream. */
   timeoutMs: number;
   /** Longest allowed gap between body bytes once the headers are in; undefined: no limit. */
@@ -37,7 +42,7 @@ const EXCERPT_CHARS = 80;
 const identity = (text: string) => text;
 
 export async function executeRequest(id: number, request: TransportRequest, ctx: RequestContext): Promise<RequestRecord> {
-  const { origin, protocol } = ctx;
+  const { origin } = ctx;
   const redact = ctx.redact ?? identity;
   const controller = new AbortController();
   let abortReason: AbortReason | undefined;
@@ -69,6 +74,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   let now = 0;
   let messages = 0;
   let head = '';
+  let outputText = '';
   const sink: StreamSink = {
     token(reasoning) {
       tokenTimes.push(now);
@@ -76,6 +82,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
       if (reasoning) record.reasoningTokens++;
       else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
     },
+    text: ctx.collectText ? (text) => void (outputText += text) : () => {},
     usage(usage) {
       record.usage = { ...record.usage };
       if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
@@ -84,19 +91,12 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
     end() {
       record.sawEndMarker = true;
     },
-    fail(message) {
-      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`);
+    fail(message, code) {
+      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`, {
+        code,
+      });
     },
   };
-  // Counting messages tells a malformed stream (bytes but no message) from a tokenless one.
-  const counted: Protocol = {
-    ...protocol,
-    onMessage(data, event, target) {
-      messages++;
-      protocol.onMessage(data, event, target);
-    },
-  };
-  const handleText = createFramer(counted, sink, ctx.maxEventSize);
   const decoder = new TextDecoder();
 
   // The idle check re-arms itself lazily from the last byte's time: one timer per idle
@@ -124,6 +124,28 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
         retryAfter,
       });
     }
+    let protocol = ctx.protocol;
+    if (!protocol) {
+      const contentType = response.header('content-type');
+      // Auto-detection would take a web page for a raw byte stream and count it a success.
+      if (isHtml(contentType, '')) {
+        const body = redact(await readPrefix(response, HEAD_CHARS));
+        const detail = describeTokenlessStream(contentType, body, body.length, 0);
+        throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail), { body });
+      }
+      protocol = protocolForContentType(contentType);
+      record.protocol = protocol.name;
+    }
+    // Counting messages tells a malformed stream (bytes but no message) from a tokenless one.
+    const inner = protocol;
+    const counted: Protocol = {
+      ...inner,
+      onMessage(data, event, target) {
+        messages++;
+        inner.onMessage(data, event, target);
+      },
+    };
+    const framer = createFramer(counted, sink, ctx.maxEventSize);
     if (idleMs !== undefined) idleTimer = setTimeout(checkIdle, idleMs);
     await response.read((chunk) => {
       now = performance.now() - origin;
@@ -133,11 +155,12 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
       // Invalid UTF-8 becomes U+FFFD, as the SSE standard decodes; timing and token counts stay valid.
       const text = decoder.decode(chunk, { stream: true });
       if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
-      if (text.length > 0) handleText(text);
+      if (text.length > 0) framer.feed(text);
     });
     if (abortReason) throw new Error(`request ${abortReason}`);
     const rest = decoder.decode();
-    if (rest.length > 0) handleText(rest);
+    if (rest.length > 0) framer.feed(rest);
+    framer.end();
     if (tokenTimes.length === 0) {
       const body = redact(head);
       const detail = describeTokenlessStream(response.header('content-type'), body, record.bytes, messages);
@@ -155,33 +178,9 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
     ctx.signal?.removeEventListener('abort', onRunAbort);
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
+    if (ctx.collectText) record.outputText = outputText;
   }
   return record;
-}
-
-function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize: number | undefined): (text: string) => void {
-  switch (protocol.framing) {
-    case 'sse': {
-      const parser = createSseParser({
-        onEvent: (event) => protocol.onMessage(event.data, event.event, sink),
-        maxEventSize,
-      });
-      return (text) => parser.feed(text);
-    }
-    case 'ndjson': {
-      let pending = '';
-      return (text) => {
-        const lines = (pending + text).split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          const trimmed = line.trim();
-          if (trimmed.length > 0) protocol.onMessage(trimmed, undefined, sink);
-        }
-      };
-    }
-    case 'raw':
-      return (text) => protocol.onMessage(text, undefined, sink);
-  }
 }
 
 async function readPrefix(response: TransportResponse, limit: number): Promise<string> {

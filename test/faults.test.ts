@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/journal.ts';
 import type { ErrorKind } from '../lib/record.ts';
 import { readResults } from '../lib/results.ts';
-import { closedPort, startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { closedPort, faultUrl, startFaultServer, type FaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
 let server: FaultServer;
@@ -34,6 +34,8 @@ interface Case {
   flags?: string[];
   status?: number;
   retryAfter?: string;
+  /** Send to the fault's own path, which names no API: the response content-type picks the protocol. */
+  unknownPath?: boolean;
 }
 
 const statusCases: Case[] = [400, 401, 429, 500, 503].flatMap((status) =>
@@ -71,6 +73,13 @@ const cases: Case[] = [
   ...statusCases,
   { name: 'a 200 with a non-stream JSON body', path: '/json-200', kind: 'protocol', message: /single JSON response.*"stream": true missing/ },
   { name: 'a 200 of text/html', path: '/html-200', kind: 'protocol', message: /got an HTML page \(text\/html; charset=utf-8\), not a stream/ },
+  {
+    name: 'a 200 of text/html where the content-type picks the protocol',
+    path: '/html-200',
+    unknownPath: true,
+    kind: 'protocol',
+    message: /got an HTML page \(text\/html; charset=utf-8\), not a stream/,
+  },
   { name: 'malformed JSON in an event', path: '/malformed-json', kind: 'protocol', message: /malformed JSON in stream: "\{\\"choices\\": \[\{\\"delta\\": "/ },
   { name: 'malformed SSE (no data: framing)', path: '/not-sse', kind: 'protocol', message: /no SSE event in \d+ bytes of text\/event-stream; charset=utf-8: malformed SSE/ },
   { name: 'one event of 10 MB', path: '/huge-event', kind: 'protocol', message: /exceeded the buffer limit of 8388608 characters/ },
@@ -88,11 +97,9 @@ const cases: Case[] = [
 
 describe('fault matrix: a whole run against a failing server', () => {
   it.each(cases)('$name -> $kind', async (c) => {
-    const base = c.path === 'REFUSED' ? refusedUrl : server.url;
+    const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? server.url + c.path : faultUrl(server.url, c.path);
     const output = join(dir.path, `${c.name.replace(/\W+/g, '-')}.json`);
-    const run = await runCaptured(['-u', `${base}${c.path === 'REFUSED' ? '/v1/chat/completions' : c.path}`, '-n', '2', '-p', '2', '-t', '5', '-o', output, ...(c.flags ?? [])], {
-      cwd: dir.path,
-    });
+    const run = await runCaptured(['-u', url, '-n', '2', '-p', '2', '-t', '5', '-o', output, ...(c.flags ?? [])], { cwd: dir.path });
 
     // A completed run: exit 0, a report, a results file and a journal.
     expect(run.code, run.stderr).toBe(0);
@@ -123,7 +130,7 @@ describe('fault matrix: a whole run against a failing server', () => {
 
   it('keeps a 200 body that was no stream, to show what came back', async () => {
     const output = join(dir.path, 'json-body.json');
-    await runCaptured(['-u', `${server.url}/json-200`, '-n', '1', '-o', output], { cwd: dir.path });
+    await runCaptured(['-u', faultUrl(server.url, '/json-200'), '-n', '1', '-o', output], { cwd: dir.path });
     const [row] = (await readResults(output)).metrics;
     expect(row?.error_body).toMatch(/^\{"id":"x","object":"chat.completion"/);
   });

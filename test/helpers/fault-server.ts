@@ -1,7 +1,9 @@
 /**
  * A real node:http server on 127.0.0.1 (port 0) that fails in every way a
  * streaming endpoint can: sockets that really break or stall, error statuses,
- * wrong bodies. msw cannot break a socket; this can. The path picks the fault:
+ * wrong bodies. msw cannot break a socket; this can. The path picks the fault;
+ * a trailing /v1/chat/completions is ignored, so faultUrl() can give each fault
+ * an OpenAI chat path (the protocol auto-detection then picks openai-chat):
  *
  *   /ok?tokens=N&itl=MS&ttft=MS   a normal OpenAI chat stream (the shared simulator)
  *   /close-before-headers          socket destroyed after the request is read
@@ -24,7 +26,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRng } from '../../lib/random.ts';
-import { planChatStream, SSE_HEADERS } from '../../lib/simulator.ts';
+import { planResponse } from '../../lib/simulator.ts';
 
 export interface ReceivedRequest {
   method: string;
@@ -41,6 +43,7 @@ export interface FaultServer {
 
 const token = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 const RETRY_AFTER = '7';
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
 export async function startFaultServer(): Promise<FaultServer> {
   const received: ReceivedRequest[] = [];
@@ -69,7 +72,7 @@ export async function startFaultServer(): Promise<FaultServer> {
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const param = (name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback);
-    const path = url.pathname;
+    const path = url.pathname.replace(/\/v1\/chat\/completions$/, '') || '/';
     const sse = () => res.writeHead(200, SSE_HEADERS);
 
     if (path === '/ok') {
@@ -79,7 +82,8 @@ export async function startFaultServer(): Promise<FaultServer> {
       } catch {
         // Not JSON: the default stream.
       }
-      const frames = planChatStream(request, { ttftMs: param('ttft', 0), itlMs: param('itl', 0), tokens: param('tokens', 3), jitter: 0 }, rng);
+      const options = { ttftMs: param('ttft', 0), itlMs: param('itl', 0), tokens: param('tokens', 3), jitter: 0 };
+      const { frames } = planResponse('/v1/chat/completions', request, options, rng)!;
       sse();
       const start = performance.now();
       const next = (index: number) => {
@@ -182,6 +186,13 @@ export async function startFaultServer(): Promise<FaultServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** `base` + the fault path as an OpenAI chat completions URL: /status/429?body=json -> /status/429/v1/chat/completions?body=json */
+export function faultUrl(base: string, fault: string): string {
+  const url = new URL(fault, base);
+  url.pathname = url.pathname.replace(/\/$/, '') + '/v1/chat/completions';
+  return url.href;
 }
 
 /** A loopback port with nothing listening on it (bound, then released). */
