@@ -36,6 +36,17 @@ export const SimulatorSchema = z.strictObject({
   seed: z.int().optional(),
 });
 
+export const DataSourceSchema = z.strictObject({
+  /** Default: from the file extension (.jsonl / .ndjson: jsonl, else csv). */
+  type: z.enum(['csv', 'jsonl']).optional(),
+  /** Relative to the config file's folder (to the working folder for --data). */
+  file: z.string().min(1),
+  /** Limits the columns the template and group_by may use. */
+  column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
+  encoding: z.string().min(1).default('utf-8'),
+});
+
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
   method: z
@@ -66,6 +77,14 @@ export const ConfigSchema = z.strictObject({
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  /** Rows that fill {{placeholders}} in the url, headers and body, one row per request. */
+  data_source: DataSourceSchema.optional(),
+  /** A data column; the report adds a table per value. */
+  group_by: z.string().min(1).optional(),
+  /** Send the data rows in a random order (seeded by `seed`). */
+  shuffle: z.boolean().default(false),
+  /** Seed for the run's random choices (the shuffle); recorded in the results. */
+  seed: z.int().min(0).optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -87,6 +106,11 @@ export interface ConfigOverrides {
   protocol?: string;
   transport?: string;
   tokenizer?: string;
+  /** Merged into the file's data_source field by field. */
+  data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
+  group_by?: string;
+  shuffle?: boolean;
+  seed?: number;
 }
 
 export interface LoadedConfig {
@@ -114,8 +138,8 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column: invalid JSON: reason" error message. */
-export function parseJsonWithPosition(text: string, source: string): unknown {
+/** JSON.parse with a "file:line:column: invalid JSON: reason" error message; `firstLine` is the line `text` starts on. */
+export function parseJsonWithPosition(text: string, source: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -126,15 +150,25 @@ export function parseJsonWithPosition(text: string, source: string): unknown {
       .replace(/\s*\(line \d+ column \d+\)/, '')
       .replace(/ (?:in JSON )?at position \d+/, '')
       .replace(/\n/g, '\\n');
-    throw new UsageError(`${source}:${line}:${column}: invalid JSON: ${reason}`);
+    throw new UsageError(`${source}:${line + firstLine - 1}:${column}: invalid JSON: ${reason}`);
   }
 }
 
 export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverrides): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || key === 'headers') continue;
+    if (value === undefined || key === 'headers' || key === 'data_source') continue;
     merged[key] = value;
+  }
+  if (flags.data_source) {
+    const source = { ...(file.data_source as Record<string, unknown> | undefined) };
+    for (const [name, value] of Object.entries(flags.data_source)) {
+      if (value === undefined && name !== 'type') continue;
+      source[name] = value;
+    }
+    // A type left undefined is inferred from the file's extension.
+    if (source.type === undefined) delete source.type;
+    merged.data_source = source;
   }
   if (flags.headers) {
     const headers = { ...(file.headers as Record<string, string> | undefined) };

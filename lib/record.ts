@@ -61,6 +61,10 @@ export interface RequestRecord {
    */
   outputText?: string;
   error?: RequestError;
+  /** The data row (0-based, in file order) that filled the request's template. */
+  rowIndex?: number;
+  /** The row's group_by value. */
+  group?: string;
 }
 
 /**

@@ -67,6 +67,8 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The data row (0-based, file order) that filled this request, with a data_source. */
+  row_index: z.int().min(0).optional(),
   /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
@@ -110,6 +112,14 @@ export const SweepSchema = z.object({
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
+/** Which data a run used: compare checks two runs used the same rows. */
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
+
 export const SelfcheckSchema = z.object({
   event_loop_delay_p99_ms: z.number(),
   cpu_percent: z.number(),
@@ -142,6 +152,8 @@ export const ResultsSchema = z.object({
   sweep: SweepSchema.optional(),
   /** Whether the load generator itself was the bottleneck. */
   selfcheck: SelfcheckSchema.optional(),
+  /** The data file the run's requests were filled from. */
+  dataset: DatasetSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -179,6 +191,8 @@ export function recordToRow(r: RequestRecord): MetricRow {
   if (r.error?.code !== undefined) row.error_code = r.error.code;
   if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
   if (r.protocol !== undefined) row.protocol = r.protocol;
+  if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
+  if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -204,6 +218,8 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.status !== null) record.status = row.status;
+  if (row.row_index !== undefined) record.rowIndex = row.row_index;
+  if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;
@@ -226,6 +242,7 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -243,6 +260,7 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    ...(input.dataset ? { dataset: input.dataset } : {}),
   };
 }
 

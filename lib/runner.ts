@@ -16,6 +16,8 @@ export interface LoadPlan {
   concurrency: number;
   /** Builds request i (0-based); called just before it is sent. */
   buildRequest(index: number): TransportRequest;
+  /** Adds what request i was built from (its data row) to its record. */
+  tagRecord?(index: number, record: RequestRecord): void;
   context: Omit<RequestContext, 'origin' | 'signal'>;
 }
 
@@ -51,6 +53,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
         const id = index + 1;
         hooks.onStart?.(id);
         const record = await executeRequest(id, plan.buildRequest(index), context);
+        plan.tagRecord?.(index, record);
         records.push(record);
         hooks.onComplete?.(record);
       }),

@@ -8,19 +8,21 @@ import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
 import { shouldColor } from '../color.ts';
+import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../journal.ts';
 import { ttft } from '../metrics.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
-import type { PrepareOptions, Protocol } from '../protocols/protocol.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
+import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
 import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
@@ -28,7 +30,6 @@ import { summarize } from '../summary.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport } from '../transport-fetch.ts';
 import type { RequestRecord } from '../record.ts';
-import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -48,10 +49,16 @@ export const runArgs = {
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
+  'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
+  'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
+  'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
+  shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
+  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'data-column'] as const;
 /** Flags that may be given without a value. */
 const OPTIONAL_VALUE = ['html'] as const;
 
@@ -93,6 +100,20 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
+    // The protocol depends only on the URL's path, which the simulator keeps.
+    const choice = resolveProtocol(config.protocol, config.url);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
+    // Load and check the data before anything starts: bad data fails with no request sent.
+    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+    if (data) {
+      body = data.body;
+      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+      if (data.placeholders.length === 0) {
+        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+      }
+    }
+
     let concurrency = config.concurrency;
     if (concurrency > config.total_requests) {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
@@ -117,15 +138,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
-      const path = new URL(config.url);
-      targetUrl = sim.url + path.pathname + path.search;
+      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+      const { protocol: scheme, host } = new URL(config.url);
+      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const choice = resolveProtocol(config.protocol, targetUrl);
-    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
-    const body = requestBody(config, targetUrl, choice.protocol, optionalString(values.model));
-    const request = buildStaticRequest(config, targetUrl, body, choice.protocol);
+    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
@@ -142,7 +161,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       {
         total: config.total_requests,
         concurrency,
-        buildRequest: () => request,
+        buildRequest: plan.buildRequest,
+        tagRecord: plan.tagRecord,
         context: {
           transport: fetchTransport,
           protocol: choice.protocol,
@@ -168,13 +188,15 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     // Counted after the load, never while requests are in flight.
     if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
     const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
     const ttfts = load.records.map(ttft).filter((value): value is number => value !== undefined);
     const chart = renderAsciiHistogram(ttfts, { title: labels(config.lang as Lang).histogramTitle });
     if (chart) io.stdout.write('\n' + chart);
 
     const results = buildResults({
-      config: redactSecretFields(publicConfig({ ...config, body })),
+      // The body template and the shuffle seed actually used, so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
@@ -182,6 +204,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       version: VERSION,
       summary,
       records: load.records,
+      dataset: data?.dataset.fingerprint(),
     });
     const redacted = redactor.value(results);
     await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
@@ -218,7 +241,17 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
+    group_by: optionalString(values['group-by']),
+    shuffle: values.shuffle === true ? true : undefined,
+    seed: optionalNumber(values.seed, '--seed'),
   };
+  const source: NonNullable<ConfigOverrides['data_source']> = {};
+  // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
+  if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
+  if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
+  const columns = values['data-column'];
+  if (Array.isArray(columns)) source.column = columns.length === 1 ? columns[0] : columns;
+  if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   return overrides;
@@ -254,37 +287,6 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   return parseJsonWithPosition(text, source);
 }
 
-/** The body when neither the config nor a flag gives one and the protocol has no default of its own. */
-export const DEFAULT_BODY = {
-  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
-  stream: true,
-  max_tokens: 256,
-};
-
-/** The configured body, else -d, else the protocol's default; --model set on it. */
-function requestBody(config: Config, url: string, protocol: Protocol | undefined, model: string | undefined): unknown {
-  if (config.method === 'GET' || config.method === 'HEAD') return undefined;
-  const body = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
-  if (model === undefined) return body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('--model needs a JSON object body');
-  return { ...body, model };
-}
-
-function buildStaticRequest(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
-  const headers: Record<string, string> = { ...config.headers };
-  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let text: string | undefined;
-  if (body !== undefined) {
-    // Only a known protocol may adjust the body: an unknown endpoint gets exactly what was configured.
-    const options: PrepareOptions = { includeUsage: config.include_usage };
-    const value = protocol?.prepareBody ? protocol.prepareBody(body, options) : body;
-    text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
-  }
-  if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body: text };
-}
-
 function describeChoice(choice: ProtocolChoice): string {
   if (!choice.protocol) return 'auto (picked per response by content-type)';
   return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
@@ -299,6 +301,12 @@ function detectedNames(records: readonly RequestRecord[]): string {
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+function describeData(dataset: Dataset, seed: number | undefined): string {
+  const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
+  const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
+  return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
 }
 
 /** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
