@@ -67,8 +67,11 @@ export function parseStrict(
 }
 
 function cleanParseError(message: string): string {
-  // node:util messages end with a hint to use "--" for positionals; keep the first sentence.
-  return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Option/, 'option');
+  // node:util messages end with a hint to use "--" for positionals; keep the first sentence,
+  // and for a value that starts with a dash the way to pass it.
+  const first = message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Option/, 'option');
+  const dashHint = /use '(--[\w-]+)=-XYZ'/.exec(message);
+  return dashHint ? `${first.replace(/\.$/, '')}: for a value starting with "-", write ${dashHint[1]}=-VALUE` : first;
 }
 
 export function optionalNumber(value: unknown, flag: string): number | undefined {
@@ -96,7 +99,8 @@ export function optionalChoice<T extends string>(value: unknown, flag: string, c
 /** Prints a command's error on one line (the stack too with --debug) and returns exit code 2. */
 export function reportCommandError(error: unknown, io: CommandIO, debug: boolean, redact: (text: string) => string = (t) => t): number {
   const message = redact(error instanceof Error ? error.message : String(error));
-  io.stderr.write(`error: ${message}\n`);
+  const unexpected = !(error instanceof UsageError) && !debug ? ' (unexpected: --debug shows the stack)' : '';
+  io.stderr.write(`error: ${message}${unexpected}\n`);
   if (debug && error instanceof Error && error.stack) io.stderr.write(redact(error.stack) + '\n');
   return EXIT.usage;
 }

@@ -5,15 +5,14 @@
  * each request's raw timestamps so every metric can be derived again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
-import { convertSeedResults, isSeedResults } from './seed-results.ts';
-import { summarize, type RunSummary } from './summary.ts';
+import type { RunSummary } from './summary.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -45,6 +44,8 @@ export const MetricRowSchema = z.looseObject({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
+  /** The Retry-After header of an error response, as sent. */
+  retry_after: z.string().optional(),
   /** The provider's error type or code of an in-stream error event. */
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
@@ -225,6 +226,7 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
   if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
   if (r.protocol !== undefined) row.protocol = r.protocol;
@@ -264,6 +266,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.retry_after !== undefined) record.error.retryAfter = row.retry_after;
     if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
@@ -316,39 +319,16 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
 /** Upgrades from an older schema_version to the next one; none exist yet (version 1 is the first). */
 const MIGRATIONS: Partial<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
 
-/** A results file as read, whatever its format, with what the reader had to guess. */
-export interface LoadedResults {
-  path: string;
-  results: Results;
-  /** What was synthesized or is unknown (imported formats), for the user. */
-  notes: string[];
-}
-
-/**
- * Reads a results file: streambench's JSON (any schema version that can be
- * migrated), a `.jsonl` journal of metric rows, or the seed's JSON. Anything
- * else is a UsageError with one line naming the problem. `name` is how
- * messages call the file (the path as the user typed it).
- */
-export async function loadResults(path: string, name: string = path): Promise<LoadedResults> {
+/** Reads a streambench results JSON (any schema version that can be migrated); other formats: results-load.ts. */
+export async function readResults(path: string): Promise<Results> {
   let text: string;
-  let modified: Date;
   try {
     text = await readFile(path, 'utf8');
-    modified = (await stat(path)).mtime;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read results file ${name}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
+    throw new UsageError(`cannot read results file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  text = text.replace(/^\uFEFF/, '');
-  if (/\.(jsonl|ndjson)$/i.test(path)) return parseResultsJsonl(text, name, modified);
-  const json = parseJsonWithPosition(text, name);
-  const results = isSeedResults(json) ? fromSeedResults(json, name) : parseResults(json, name);
-  return { path: name, results, notes: importNotes(results) };
-}
-
-export async function readResults(path: string): Promise<Results> {
-  return (await loadResults(path)).results;
+  return parseResults(parseJsonWithPosition(text.replace(/^\uFEFF/, ''), path), path);
 }
 
 /** Validates a parsed results JSON against the versioned schema, migrating older versions. */
@@ -386,128 +366,12 @@ export function parseResults(json: unknown, source: string): Results {
   return parsed.data;
 }
 
-/**
- * A journal: one MetricRow JSON per line, optionally after a header line with
- * the results' `config` / `run` (and `dataset`, `shard`). A journal cut short by
- * a crash may end in half a line: that line is dropped with a note. Without a
- * header, the start time is estimated as the file's last write minus the
- * latest request end, and the concurrency as the most requests seen in flight.
- */
-export function parseResultsJsonl(text: string, source: string, lastWrite: Date): LoadedResults {
-  const lines = text.split('\n');
-  const lastLine = lines.findLastIndex((line) => line.trim() !== '');
-  const notes: string[] = [];
-  const rows: MetricRow[] = [];
-  let header: Record<string, unknown> | undefined;
-  for (let i = 0; i <= lastLine; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      if (i === lastLine && rows.length > 0) {
-        notes.push(`line ${i + 1}: dropped an incomplete last line (the run was probably killed while writing it)`);
-        continue;
-      }
-      throw new UsageError(`${source}:${i + 1}: invalid JSON: ${(error as Error).message}`);
-    }
-    if (rows.length === 0 && header === undefined && isObject(value) && ('run' in value || 'config' in value)) {
-      header = value;
-      continue;
-    }
-    const row = MetricRowSchema.safeParse(value);
-    if (!row.success) throw new UsageError(`${source}:${i + 1}: not a streambench metric row (${describeIssue(row.error)})`);
-    rows.push(row.data);
-  }
-  if (rows.length === 0) throw new UsageError(`${source} holds no metric rows`);
-
-  const records = rows.map(rowToRecord);
-  const summary = summarize(records);
-  let results: Record<string, unknown>;
-  if (header) {
-    results = { ...header, summary, metrics: rows };
-    if (!('schema_version' in results)) results.schema_version = SCHEMA_VERSION;
-  } else {
-    const latestEnd = Math.max(...rows.map((row) => row.timestamps.ended));
-    const startedAt = new Date(lastWrite.getTime() - latestEnd).toISOString();
-    const config = { url: 'unknown', concurrency: maxInFlight(rows), total_requests: rows.length, timestamp: startedAt };
-    results = importedResults('jsonl', startedAt, config, summary, rows);
-  }
-  const parsed = parseResults(results, source);
-  return { path: source, results: parsed, notes: [...notes, ...importNotes(parsed)] };
-}
-
-function fromSeedResults(json: unknown, source: string): Results {
-  const seed = convertSeedResults(json, source);
-  const startedAt = seed.startedAt.toISOString();
-  const config = { ...seed.config, timestamp: seed.config.timestamp ?? startedAt };
-  return parseResults(
-    importedResults('seed-json', startedAt, config, summarize(seed.records), seed.records.map(recordToRow)),
-    source,
-  );
-}
-
-/** A results object for a format that does not record the run's environment: those fields are "unknown". */
-function importedResults(
-  from: (typeof IMPORTED_FROM)[number],
-  startedAt: string,
-  config: Record<string, unknown>,
-  summary: RunSummary,
-  metrics: MetricRow[],
-): Record<string, unknown> {
-  const unknown = 'unknown';
-  return {
-    schema_version: SCHEMA_VERSION,
-    tool: { name: 'streambench', version: unknown },
-    config,
-    run: { started_at: startedAt, protocol: unknown, transport: unknown, interrupted: false, node: unknown, platform: unknown, imported_from: from },
-    summary,
-    metrics,
-  };
-}
-
-/** What an imported file does not know, one line each. */
-export function importNotes(results: Results): string[] {
-  switch (results.run.imported_from) {
-    case 'seed-json':
-      return [
-        "converted from the seed's JSON: request start times are synthesized by replaying a closed loop at the " +
-          "recorded concurrency, so wall time and throughput are estimates; the seed's TTFT is its first chunk " +
-          '(which may be an empty role chunk); TTFB, TPOT, ITL, bytes and end markers are unknown',
-      ];
-    case 'jsonl':
-      return [
-        'read from a journal without a header: url, model and protocol are unknown; the start time is estimated from ' +
-          'the file time and the concurrency is the most requests seen in flight',
-      ];
-    default:
-      return [];
-  }
-}
-
-/** The most requests in flight at once, from start/end timestamps. */
-function maxInFlight(rows: readonly MetricRow[]): number {
-  const events = rows.flatMap((row) => [
-    [row.timestamps.started, 1],
-    [row.timestamps.ended, -1],
-  ]);
-  // Ends sort before starts at the same instant: a slot freed and reused is one request in flight.
-  events.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
-  let current = 0;
-  let most = 0;
-  for (const [, step] of events) {
-    current += step as number;
-    most = Math.max(most, current);
-  }
-  return Math.max(1, most);
-}
-
-function describeIssue(error: z.ZodError): string {
+/** The first problem zod found, as `field.path: message`. */
+export function describeIssue(error: z.ZodError): string {
   const first = error.issues[0];
   return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeResults } from '../lib/merge.ts';
-import { loadResults, type Results } from '../lib/results.ts';
+import type { Results } from '../lib/results.ts';
+import { loadResults } from '../lib/results-load.ts';
 import type { Distribution } from '../lib/stats.ts';
 import type { RunSummary } from '../lib/summary.ts';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../fixtures/results/make.ts';
-import { loadResults, parseResults, parseResultsJsonl, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results.ts';
+import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results.ts';
+import { loadResults, parseResultsJsonl } from '../lib/results-load.ts';
 import { summarize } from '../lib/summary.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
@@ -69,6 +70,8 @@ describe('the results contract', () => {
     const path = write('bad.json', '{\n  "schema_version": 1,\n  oops\n}');
     await expect(loadResults(path, 'bad.json')).rejects.toThrow(/^bad\.json:3:3: invalid JSON/);
     await expect(loadResults(join(tmp, 'nope.json'), 'nope.json')).rejects.toThrow('cannot read results file nope.json: no such file');
+    await expect(readResults(join(tmp, 'nope.json'))).rejects.toThrow(/cannot read results file .*nope\.json: no such file/);
+    await expect(readResults(path)).rejects.toThrow(/bad\.json:3:3: invalid JSON/);
   });
 });
 
@@ -132,7 +135,10 @@ describe('a .jsonl journal of metric rows', () => {
   it('names the line of a row that is not a metric row', () => {
     const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
     const text = [JSON.stringify(base.metrics[0]), JSON.stringify({ request_id: 2 }), JSON.stringify(base.metrics[1])].join('\n');
-    expect(() => parseResultsJsonl(text, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:2: not a streambench metric row \(/);
+    expect(() => parseResultsJsonl(text, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:2: not a streambench metric row \(ttft: /);
+    // After a header line, line numbers still count from the top of the file.
+    const header = JSON.stringify({ config: base.config, run: base.run });
+    expect(() => parseResultsJsonl(`${header}\n${text}`, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:3: not a streambench metric row/);
     expect(() => parseResultsJsonl('{"a":\n' + JSON.stringify(base.metrics[0]), 'j.jsonl', new Date())).toThrow(/^j\.jsonl:1: invalid JSON/);
     expect(() => parseResultsJsonl('\n\n', 'j.jsonl', new Date())).toThrow('j.jsonl holds no metric rows');
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
+import { runSummarize } from '../lib/commands/summarize.ts';
 import { captureIO } from './helpers/io.ts';
 import { createSimMsw, SIM_BASE } from './helpers/sim.ts';
 
@@ -66,5 +67,16 @@ describe('run --threshold', () => {
     const file = await run('-c', config);
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(/^error: invalid config \(.*bad\.json\): thresholds\.1: invalid rule "latency < 1": unknown metric/);
+  });
+
+  it("summarize reads the run's journal (<output>.jsonl) into the report of its results file", async () => {
+    expect((await run()).code).toBe(0);
+    const journal = captureIO(tmp);
+    expect(await runSummarize(['out.jsonl'], journal.io)).toBe(0);
+    expect(journal.stderr()).toMatch(/^note: out\.jsonl: read from a journal without a header/);
+    const final = captureIO(tmp);
+    expect(await runSummarize(['out.json'], final.io)).toBe(0);
+    expect(journal.stdout()).toMatch(/Total requests: +4\n/);
+    expect(journal.stdout()).toBe(final.stdout());
   });
 });

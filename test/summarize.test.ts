@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { renderReport } from '../lib/report.ts';
 import { CSV_COLUMNS } from '../lib/report-csv.ts';
-import { loadResults, rowToRecord } from '../lib/results.ts';
+import { rowToRecord } from '../lib/results.ts';
+import { loadResults } from '../lib/results-load.ts';
 import { summarize } from '../lib/summary.ts';
 import { captureIO } from './helpers/io.ts';
 

@@ -13,7 +13,8 @@ import { UsageError } from '../errors.ts';
 import { renderCompareHtml } from '../html-report.ts';
 import type { Lang } from '../i18n.ts';
 import { mergeResults } from '../merge.ts';
-import { loadResults, writeFileAtomic } from '../results.ts';
+import { writeFileAtomic } from '../results.ts';
+import { loadResults } from '../results-load.ts';
 import { directionWarning, parseRule } from '../rule.ts';
 
 export const compareArgs = {

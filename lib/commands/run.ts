@@ -7,7 +7,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
@@ -15,12 +15,14 @@ import { shouldColor } from '../color.ts';
 import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
+import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
-import { buildResults, writeFileAtomic } from '../results.ts';
+import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
 import { directionWarning, parseThreshold } from '../rule.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
@@ -40,6 +42,7 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
+  'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
@@ -73,8 +76,10 @@ export { EXIT };
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
+  // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
+  let journal: Journal | undefined;
   let redactor: Redactor = createRedactor();
   try {
     const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
@@ -94,7 +99,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       if (warning) io.stderr.write(`warning: ${warning}\n`);
     }
     redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url);
+    collectSecrets(redactor, config.headers, config.url, config.body);
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
@@ -120,6 +125,14 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
       concurrency = config.total_requests;
     }
+    const fileLimit = readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    if (limitProblem) throw new UsageError(limitProblem);
+
+    // Created before the load: an output that cannot be written fails now, not after the run.
+    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
+    journal = openJournal(journalPathFor(outputPath), warn);
+    const journalFile = journal;
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -160,12 +173,23 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
           transport: fetchTransport,
           protocol: choice.protocol,
           timeoutMs: config.timeout * 1000,
+          idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
           collectText: config.tokenizer !== undefined,
+          redact: redactor.text,
         },
       },
-      { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
+      {
+        signal: io.signal,
+        onStart: progress.onStart,
+        onComplete: (record) => {
+          // Journal first: once a request is reported anywhere, its line is on disk.
+          journalFile.append(redactor.value(recordToRow(record)));
+          progress.onComplete(record);
+        },
+      },
     );
     progress.finish();
+    journal.close();
 
     // Counted after the load, never while requests are in flight.
     if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
@@ -195,7 +219,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
     const redacted = redactor.value(results);
     await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
-    io.stderr.write(`results written to ${outputPath}\n`);
+    io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
     if (htmlPath) {
       await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
       io.stderr.write(`HTML report written to ${htmlPath}\n`);
@@ -206,6 +230,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   } catch (error) {
     return reportCommandError(error, io, debug, redactor.text);
   } finally {
+    journal?.close();
     await sim?.stop();
   }
 }
@@ -217,6 +242,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     concurrency: optionalNumber(values.concurrency, '--concurrency'),
     method: optionalString(values.method),
     timeout: optionalNumber(values.timeout, '--timeout'),
+    idle_timeout: optionalNumber(values['idle-timeout'], '--idle-timeout'),
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
@@ -245,11 +271,14 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
 
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     if (!name || /\s/.test(name)) {
-      throw new UsageError(`malformed header ${JSON.stringify(item.replace(/:.*/, ': …'))}: expected "Name: value"`);
+      // Name the header, never echo its value: it is often the key.
+      const first = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+\S/.exec(item)?.[1];
+      const which = first ? ` starting ${JSON.stringify(first)}` : '';
+      throw new UsageError(`malformed header${which} (-H number ${index + 1}): expected "Name: value"`);
     }
     headers[name] = item.slice(colon + 1).trim();
   }
@@ -267,11 +296,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
       throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonWithPosition(text, source);
 }
 
 function describeChoice(choice: ProtocolChoice): string {
@@ -313,6 +338,8 @@ async function assertWritableFolder(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`output folder ${folder} is not writable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'read-only file system' : (code ?? String(error));
+    throw new UsageError(`output folder ${folder} is not writable (${why}); choose another with --output`);
   }
 }

@@ -13,7 +13,8 @@ import { mergeResults, type MergedRun } from '../merge.ts';
 import { renderReport } from '../report.ts';
 import { renderRequestsCsv } from '../report-csv.ts';
 import { renderReportMarkdown } from '../report-markdown.ts';
-import { loadResults, writeFileAtomic } from '../results.ts';
+import { writeFileAtomic } from '../results.ts';
+import { loadResults } from '../results-load.ts';
 
 export const summarizeArgs = {
   files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
