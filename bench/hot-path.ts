@@ -9,10 +9,12 @@ import { openaiChat, quickDeltaTokens } from '../lib/protocols/openai-chat.ts';
 import type { StreamSink } from '../lib/protocols/protocol.ts';
 import { createRng } from '../lib/random.ts';
 import { TimeBuffer } from '../lib/record.ts';
-import { planChatStream } from '../lib/simulator.ts';
+import { planResponse } from '../lib/simulator.ts';
 import { createSseParser } from '../lib/sse.ts';
 
-const frames = planChatStream({ stream_options: { include_usage: true } }, { ttftMs: 0, itlMs: 0, tokens: 64, jitter: 0 }, createRng(1));
+const body = { stream: true, stream_options: { include_usage: true } };
+// Frames due together are merged on the wire; here each frame is its own chunk, as with a per-token delay.
+const { frames } = planResponse('/v1/chat/completions', body, { ttftMs: 1, itlMs: 1, tokens: 64, jitter: 0 }, createRng(1))!;
 const chunks = frames.map((frame) => Buffer.from(frame.text));
 const texts = frames.map((frame) => frame.text);
 const events = texts.flatMap((text) => text.split('\n\n').filter(Boolean).map((block) => block.slice('data: '.length)));
@@ -21,6 +23,8 @@ const jsonEvents = events.filter((data) => data !== '[DONE]');
 let sinkCount = 0;
 const sink: StreamSink = {
   token: () => sinkCount++,
+  text: () => {},
+  wantsText: false,
   usage: () => {},
   end: () => {},
   fail: () => {},

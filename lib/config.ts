@@ -7,8 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { jsonErrorOffset, lineColumn } from './json-position.ts';
+import { parseThreshold } from './rule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from './transport.ts';
+import { TOKENIZERS } from './tokenizer.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -31,8 +34,27 @@ export const SimulatorSchema = z.strictObject({
   itl_ms: z.number().min(0).default(DEFAULT_SIMULATOR.itlMs),
   tokens: z.int().min(1).default(DEFAULT_SIMULATOR.tokens),
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
+  reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
 });
+
+export const DataSourceSchema = z.strictObject({
+  /** Default: from the file extension (.jsonl / .ndjson: jsonl, else csv). */
+  type: z.enum(['csv', 'jsonl']).optional(),
+  /** Relative to the config file's folder (to the working folder for --data). */
+  file: z.string().min(1),
+  /** Limits the columns the template and group_by may use. */
+  column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
+  encoding: z.string().min(1).default('utf-8'),
+});
+function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseThreshold(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
 
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
@@ -42,21 +64,40 @@ export const ConfigSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .default('POST'),
   headers: z
-    .record(z.string().regex(headerName, 'is not a valid header name'), z.string())
+    .record(
+      z.string().regex(headerName, 'is not a valid header name'),
+      z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+    )
     .default({}),
   body: z.unknown().optional(),
   /** Seconds, per request. */
   timeout: z.number().positive().default(300),
+  /** Seconds: the longest allowed gap between body bytes once the headers are in. */
+  idle_timeout: z.number().positive().optional(),
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
   transport: z.enum(TRANSPORT_NAMES).default(DEFAULT_TRANSPORT),
   /** Worker threads driving the load; 'auto': one per free core. */
   workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
+  /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
+  include_usage: z.boolean().default(true),
+  /** Estimate output tokens with this tokenizer when the server reports no usage. */
+  tokenizer: z.enum(TOKENIZERS).optional(),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  /** Rows that fill {{placeholders}} in the url, headers and body, one row per request. */
+  data_source: DataSourceSchema.optional(),
+  /** A data column; the report adds a table per value. */
+  group_by: z.string().min(1).optional(),
+  /** Send the data rows in a random order (seeded by `seed`). */
+  shuffle: z.boolean().default(false),
+  /** Seed for the run's random choices (the shuffle); recorded in the results. */
+  seed: z.int().min(0).optional(),
+  /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
+  thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -69,6 +110,7 @@ export interface ConfigOverrides {
   concurrency?: number;
   method?: string;
   timeout?: number;
+  idle_timeout?: number;
   headers?: Record<string, string>;
   body?: unknown;
   output?: string;
@@ -77,6 +119,13 @@ export interface ConfigOverrides {
   protocol?: string;
   transport?: string;
   workers?: number | 'auto';
+  tokenizer?: string;
+  /** Merged into the file's data_source field by field. */
+  data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
+  group_by?: string;
+  shuffle?: boolean;
+  seed?: number;
+  thresholds?: string[];
 }
 
 export interface LoadedConfig {
@@ -104,29 +153,37 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column" error message. */
-export function parseJsonWithPosition(text: string, source: string): unknown {
+/** JSON.parse with a "file:line:column: invalid JSON: reason" error message; `firstLine` is the line `text` starts on. */
+export function parseJsonWithPosition(text: string, source: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    let where = source;
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset).split('\n');
-      where = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-    }
-    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-    throw new UsageError(`${where}: invalid JSON: ${reason}`);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    // Node's reasons differ by version; drop their positions and quoted snippets, ours are exact.
+    const reason = (error as Error).message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/ (?:in JSON )?at position \d+/, '')
+      .replace(/\n/g, '\\n');
+    throw new UsageError(`${source}:${line + firstLine - 1}:${column}: invalid JSON: ${reason}`);
   }
 }
 
 export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverrides): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || key === 'headers') continue;
+    if (value === undefined || key === 'headers' || key === 'data_source') continue;
     merged[key] = value;
+  }
+  if (flags.data_source) {
+    const source = { ...(file.data_source as Record<string, unknown> | undefined) };
+    for (const [name, value] of Object.entries(flags.data_source)) {
+      if (value === undefined && name !== 'type') continue;
+      source[name] = value;
+    }
+    // A type left undefined is inferred from the file's extension.
+    if (source.type === undefined) delete source.type;
+    merged.data_source = source;
   }
   if (flags.headers) {
     const headers = { ...(file.headers as Record<string, string> | undefined) };
@@ -160,16 +217,35 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, expanded: stri
   return value;
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** The flag that sets a config field, to name it in errors about a flag's value. */
+const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
+  url: '--url',
+  total_requests: '--requests',
+  concurrency: '--concurrency',
+  method: '--method',
+  timeout: '--timeout',
+  idle_timeout: '--idle-timeout',
+  output: '--output',
+  lang: '--lang',
+  protocol: '--protocol',
+  headers: '--header',
+};
+
+/** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
+export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
+    const field = String(issue.path[0] ?? '');
+    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
+    const fieldPath = issue.path.map(String).join('.') || '(root)';
+    const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
   });
-  throw new UsageError(`invalid config (${source}): ${problems.join('; ')}`);
+  const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
+  throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
 export interface ResolveOptions {
@@ -192,7 +268,10 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const source = path ?? 'flags';
   const expandedValues: string[] = [];
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
-  const config = validateConfig(merged, source);
+  const fromFlags = Object.entries(options.flags)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }
 

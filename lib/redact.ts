@@ -1,16 +1,17 @@
 /**
- * Keeps secrets out of results, logs and error messages. Secret fields are
- * found by name (headers and config fields whose name says key, token, secret,
- * password, authorization or cookie, but not token *counts* like max_tokens);
- * their values, and the values of expanded ${ENV} variables, are then scrubbed
- * from every string we write, wherever they appear (e.g. a 401 body echoing the key).
+ * Keeps secrets out of results, logs and error messages. Secret config fields
+ * are found by name (headers and config fields whose name says key, token,
+ * secret, password, authorization or cookie, but not token *counts* like
+ * max_tokens); their values, and the values of expanded ${ENV} variables, are
+ * then scrubbed from every string we write, wherever they appear (e.g. a 401
+ * body echoing the key), also URL-encoded or JSON-escaped. Bearer / Basic
+ * credentials, URL passwords and secret-named query parameters are scrubbed by
+ * shape as well.
  */
 
 export const REDACTED = '[REDACTED]';
 const SECRET_NAME = /key|token|secret|passw|authorization|cookie|credential|signature/i;
-// Token counts and rates (max_tokens, tokens_per_second) and the results' token timing fields
-// (first_token, token_times, token_source) are data, not secrets.
-const COUNT_NAME = /tokens|tokenizer|^first_token$|^token_(times|source)$/i;
+const COUNT_NAME = /tokens$|_tokens_|tokenizer/i;
 const MIN_SECRET_LENGTH = 4;
 
 export function isSecretName(name: string): boolean {
@@ -21,20 +22,26 @@ export interface Redactor {
   /** Registers a value to scrub from every string (ignored if too short to be a secret). */
   add(secret: string): void;
   text(value: string): string;
-  /** A deep copy with secret-named fields replaced and secret values scrubbed. */
+  /** A deep copy with every string scrubbed of known secret values. */
   value<T>(value: T): T;
+  /** The registered secret values (with their variants), to rebuild this redactor in a worker thread. */
+  secrets(): string[];
 }
 
 export function createRedactor(initial: Iterable<string> = []): Redactor {
   const secrets = new Set<string>();
   let pattern: RegExp | undefined;
 
+  const remember = (secret: string) => {
+    if (secret.length >= MIN_SECRET_LENGTH) secrets.add(secret);
+  };
   const add = (secret: string) => {
     if (secret.length < MIN_SECRET_LENGTH || secrets.has(secret)) return;
-    secrets.add(secret);
+    remember(secret);
     // A bearer token is also scrubbed without its "Bearer " prefix.
     const bare = secret.replace(/^(bearer|basic|token)\s+/i, '');
-    if (bare !== secret && bare.length >= MIN_SECRET_LENGTH) secrets.add(bare);
+    // ...and in the spellings an echo may use: URL-encoded (a query string) or JSON-escaped (an error body).
+    for (const variant of [bare, encodeURIComponent(bare), JSON.stringify(bare).slice(1, -1)]) remember(variant);
     const alternatives = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
     pattern = new RegExp(alternatives.join('|'), 'g');
   };
@@ -43,33 +50,75 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
   const text = (value: string): string => {
     let out = pattern ? value.replace(pattern, REDACTED) : value;
     out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+    // user:password@ in a URL.
+    out = out.replace(/(\/\/[^/\s:@"']+):[^@\s/"']+@/g, `$1:${REDACTED}@`);
     return redactUrlQuery(out);
   };
 
-  const value = <T>(input: T): T => deepRedact(input, text) as T;
-  return { add, text, value };
+  const value = <T>(input: T): T => mapStrings(input, text) as T;
+  return { add, text, value, secrets: () => [...secrets] };
 }
 
-/** Registers the values of secret-named fields (headers, query parameters) found in a config. */
-export function collectSecrets(redactor: Redactor, headers: Record<string, string>, url: string | undefined): void {
+/**
+ * Registers the secrets a config carries: values of secret-named headers, URL
+ * query parameters and body fields (at any depth), and a URL's password.
+ */
+export function collectSecrets(
+  redactor: Redactor,
+  headers: Record<string, string>,
+  url: string | undefined,
+  body?: unknown,
+): void {
   for (const [name, value] of Object.entries(headers)) if (isSecretName(name)) redactor.add(value);
   if (url) {
     try {
-      for (const [name, value] of new URL(url).searchParams) if (isSecretName(name)) redactor.add(value);
+      const parsed = new URL(url);
+      for (const [name, value] of parsed.searchParams) if (isSecretName(name)) redactor.add(value);
+      if (parsed.password) redactor.add(decodeSafe(parsed.password));
     } catch {
       // Not a URL: nothing to collect.
     }
   }
+  collectSecretFields(redactor, body);
 }
 
-function deepRedact(input: unknown, text: (s: string) => string): unknown {
-  if (typeof input === 'string') return text(input);
-  if (Array.isArray(input)) return input.map((item) => deepRedact(item, text));
+function collectSecretFields(redactor: Redactor, value: unknown): void {
+  if (Array.isArray(value)) for (const item of value) collectSecretFields(redactor, item);
+  else if (value && typeof value === 'object') {
+    for (const [name, item] of Object.entries(value)) {
+      if (isSecretName(name) && typeof item === 'string') redactor.add(item);
+      else collectSecretFields(redactor, item);
+    }
+  }
+}
+
+/**
+ * A deep copy of a config-like value with every secret-named field (a header,
+ * a body field, a query parameter holder) replaced by [REDACTED]. Only for
+ * user-supplied config: results fields such as token_times are not secrets.
+ */
+export function redactSecretFields<T>(input: T): T {
+  if (Array.isArray(input)) return input.map(redactSecretFields) as T;
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input)) {
-      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : deepRedact(value, text);
+      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : redactSecretFields(value);
     }
+    return out as T;
+  }
+  return input;
+}
+
+function mapStrings(input: unknown, text: (s: string) => string): unknown {
+  if (typeof input === 'string') return text(input);
+  if (Array.isArray(input)) {
+    // Token timestamps: thousands of numbers, nothing to scrub; shared, not copied.
+    if (input.every((item) => typeof item === 'number')) return input;
+    return input.map((item) => mapStrings(item, text));
+  }
+  if (input && typeof input === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(input)) out[name] = mapStrings(value, text);
     return out;
   }
   return input;

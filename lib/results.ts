@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
-import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { SelfCheck } from './selfcheck.ts';
 import type { RunSummary } from './summary.ts';
@@ -30,7 +31,9 @@ const DistributionSchema = z.object({
   p99: z.number(),
 });
 
-export const MetricRowSchema = z.object({
+// Loose objects: fields added by newer versions (or other issues) pass through a
+// read and are kept when summarize re-writes the file.
+export const MetricRowSchema = z.looseObject({
   request_id: z.int(),
   /** Seconds; null when the request failed. */
   ttft: z.number().nullable(),
@@ -42,8 +45,17 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
-  token_source: z.enum(['usage', 'events']),
+  /** The Retry-After header of an error response, as sent. */
+  retry_after: z.string().optional(),
+  /** The provider's error type or code of an in-stream error event. */
+  error_code: z.string().optional(),
+  /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
+  token_source: z.enum(TOKEN_SOURCES),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  /** Output tokens counted by --tokenizer over the generated text. */
+  tokenizer_tokens: z.int().optional(),
+  /** The protocol the response content-type picked (auto-detection on an unknown path). */
+  protocol: z.string().optional(),
   reasoning_tokens: z.int(),
   end_marker: z.boolean(),
   bytes: z.int(),
@@ -59,10 +71,95 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The data row (0-based, file order) that filled this request, with a data_source. */
+  row_index: z.int().min(0).optional(),
+  /** The request's group (config group_by), for per-group statistics. */
+  group: z.string().optional(),
+  /** A warm-up request: recorded, but left out of the statistics. */
+  warmup: z.boolean().optional(),
+  /** When the schedule meant to send it, ms since the run's origin. */
+  intended_start: ms.optional(),
+  /** In a merge of several files: the file (0-based, as given) and its own request_id. */
+  source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
-export const ResultsSchema = z.object({
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
+  buckets: z.array(
+    z.object({
+      /** Bucket start, seconds since the run's origin. */
+      t: z.number(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+
+export const SweepSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+/** Which data a run used: compare checks two runs used the same rows. */
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
+});
+
+export const ShardSchema = z.object({
+  index: z.int(),
+  count: z.int(),
+  /** This machine's clock minus the reference clock, ms; merge subtracts it from run.started_at. */
+  clock_offset_ms: z.number().optional(),
+});
+
+export const ThresholdOutcomeSchema = z.object({
+  rule: z.string(),
+  observed: z.number().nullable(),
+  pass: z.boolean(),
+});
+
+/** Where a merged file's requests came from: one entry per input file, in the order given. */
+export const MergedFromSchema = z.object({
+  file: z.string(),
+  started_at: z.string(),
+  /** Added to the file's timestamps to put them on the merged origin. */
+  offset_ms: z.number(),
+  requests: z.int(),
+});
+
+/** Files that were not written by run, converted on read. */
+export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
+
+export const ResultsSchema = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('streambench'), version: z.string() }),
   /** The run's config with secrets redacted, and its wall-clock start. */
@@ -79,29 +176,29 @@ export const ResultsSchema = z.object({
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
+    imported_from: z.enum(IMPORTED_FROM).optional(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
-  /** Was the client itself the bottleneck? (lib/selfcheck.ts) */
-  selfcheck: z
-    .object({ event_loop_delay_p99_ms: z.number(), cpu_percent: z.number(), client_bound: z.boolean() })
-    .optional(),
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
+  /** The data file the run's requests were filled from. */
+  dataset: DatasetSchema.optional(),
+  shard: ShardSchema.optional(),
+  /** run's threshold outcomes. */
+  thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  merged_from: z.array(MergedFromSchema).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
-const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
+/** Timestamps are kept to the microsecond (3 decimals of ms). */
+export const round3 = (value: number) => Math.round(value * 1000) / 1000;
+/** Seconds are kept to the microsecond; undefined (unknown) becomes null. */
+export const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
 const orNull = (value: number | undefined) => (value === undefined ? null : round3(value));
 
 export function recordToRow(r: RequestRecord): MetricRow {
@@ -130,6 +227,12 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
+  if (r.error?.code !== undefined) row.error_code = r.error.code;
+  if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
+  if (r.protocol !== undefined) row.protocol = r.protocol;
+  if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
+  if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -155,11 +258,17 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.status !== null) record.status = row.status;
+  if (row.row_index !== undefined) record.rowIndex = row.row_index;
+  if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
+  if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.retry_after !== undefined) record.error.retryAfter = row.retry_after;
+    if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
 }
@@ -174,6 +283,7 @@ export interface ResultsInput {
   summary: RunSummary;
   records: readonly RequestRecord[];
   selfcheck?: SelfCheck;
+  dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -191,6 +301,7 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    ...(input.dataset ? { dataset: input.dataset } : {}),
   };
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   return results;
@@ -222,19 +333,23 @@ const METRICS_SLOT = '\u0000streambench-metrics\u0000';
 const WRITE_BATCH_CHARS = 1 << 20;
 
 /**
- * The results file's JSON text in pieces, one metrics row at a time, with
- * `transform` (redaction) applied to the head and to each row. The same JSON
- * as JSON.stringify(transform(buildResults(input))), but a 100,000-request run
- * never holds every row, a redacted copy and one giant string at once.
+ * The results file's JSON text in pieces: `results` (its own `metrics` ignored)
+ * with one row per record streamed in, `transform` (redaction) applied to the
+ * head and to each row. The same JSON as JSON.stringify(transform(...)) of the
+ * whole, but a 100,000-request run never holds every row, a redacted copy and
+ * one giant string at once.
  */
-export function* serializeResults(input: ResultsInput, transform: <T>(value: T) => T = (value) => value): Generator<string> {
-  const head = transform(buildResults({ ...input, records: [] })) as Omit<Results, 'metrics'> & { metrics: unknown };
+export function* serializeResults(
+  results: Results,
+  records: readonly RequestRecord[],
+  transform: <T>(value: T) => T = (value) => value,
+): Generator<string> {
+  const head = transform({ ...results, metrics: [] }) as Omit<Results, 'metrics'> & { metrics: unknown };
   head.metrics = METRICS_SLOT;
   const text = JSON.stringify(head);
   const slotText = JSON.stringify(METRICS_SLOT);
   const slot = text.lastIndexOf(slotText);
   let batch = text.slice(0, slot) + '[';
-  const records = input.records;
   for (let i = 0; i < records.length; i++) {
     batch += (i > 0 ? ',' : '') + JSON.stringify(transform(recordToRow(records[i]!)));
     if (batch.length >= WRITE_BATCH_CHARS) {
@@ -245,29 +360,62 @@ export function* serializeResults(input: ResultsInput, transform: <T>(value: T) 
   yield batch + ']' + text.slice(slot + slotText.length) + '\n';
 }
 
+/** Upgrades from an older schema_version to the next one; none exist yet (version 1 is the first). */
+const MIGRATIONS: Partial<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
+
+/** Reads a streambench results JSON (any schema version that can be migrated); other formats: results-load.ts. */
 export async function readResults(path: string): Promise<Results> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read results file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read results file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not JSON, so not a streambench results file`);
-  }
-  const version = (json as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== undefined && version !== SCHEMA_VERSION) {
-    throw new UsageError(`${path} has results schema_version ${String(version)}; this streambench reads version ${SCHEMA_VERSION}`);
-  }
-  const parsed = ResultsSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
+  return parseResults(parseJsonWithPosition(text.replace(/^\uFEFF/, ''), path), path);
+}
+
+/** Validates a parsed results JSON against the versioned schema, migrating older versions. */
+export function parseResults(json: unknown, source: string): Results {
+  if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${path} is not a streambench results file (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch'})`,
+      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
     );
   }
+  let current: Record<string, unknown> = json;
+  const declared = current.schema_version;
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) {
+    throw new UsageError(`${source}: schema_version must be an integer, got ${JSON.stringify(declared)}`);
+  }
+  let version = declared;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(
+      `${source} has results schema_version ${version}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) {
+      throw new UsageError(
+        `${source} has results schema_version ${version}, which this streambench cannot migrate to ${SCHEMA_VERSION}: re-run the test`,
+      );
+    }
+    current = migrate(current);
+    version = current.schema_version as number;
+  }
+  const parsed = ResultsSchema.safeParse(current);
+  if (!parsed.success) {
+    throw new UsageError(`${source} is not a valid streambench results file (${describeIssue(parsed.error)})`);
+  }
   return parsed.data;
+}
+
+/** The first problem zod found, as `field.path: message`. */
+export function describeIssue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -16,6 +16,8 @@ export interface LoadPlan {
   concurrency: number;
   /** Builds request i (0-based); called just before it is sent. */
   buildRequest(index: number): TransportRequest;
+  /** Adds what request i was built from (its data row) to its record. */
+  tagRecord?(index: number, record: RequestRecord): void;
   context: Omit<RequestContext, 'origin' | 'signal'>;
   /** performance.now() value to measure from (a worker thread passes the main thread's origin); default: now. */
   origin?: number;
@@ -44,7 +46,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
   const startedAt = new Date();
   const origin = plan.origin ?? performance.now();
   const context: RequestContext = { ...plan.context, origin, signal: hooks.signal };
-  // Every in-flight request listens on the run's signal: allow that many without a leak warning.
+  // Each in-flight request listens on the run signal: N listeners at concurrency N are expected, not a leak.
   if (hooks.signal) setMaxListeners(plan.concurrency + 10, hooks.signal);
   const records: RequestRecord[] = [];
 
@@ -58,6 +60,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
       const id = index + 1;
       hooks.onStart?.(id);
       const record = await executeRequest(id, plan.buildRequest(index), context);
+      plan.tagRecord?.(index, record);
       records.push(record);
       hooks.onComplete?.(record);
     };

@@ -1,7 +1,7 @@
-/** The simulated endpoint as a real node:http server on loopback. */
+/** The simulated endpoint as a real node:http server on loopback; the request path picks the dialect. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { planChatStream, SSE_HEADERS, type SimulatorOptions } from './simulator.ts';
+import { planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
 import { createRng } from './random.ts';
 import { TimeBuffer } from './record.ts';
 
@@ -46,7 +46,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
       return;
     }
-    readBody(req).then((text) => serveStream(text, res, receivedAt), () => res.destroy());
+    readBody(req).then((text) => serveStream(req.url ?? '/', text, res, receivedAt), () => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
@@ -56,19 +56,27 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   });
   const { port } = server.address() as AddressInfo;
 
-  function serveStream(text: string, res: ServerResponse, receivedAt: number): void {
+  function serveStream(url: string, text: string, res: ServerResponse, receivedAt: number): void {
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
       body = {};
     }
-    const frames = planChatStream(body, options, rng);
+    const pathname = new URL(url, 'http://sim').pathname;
+    const response = planResponse(pathname, body, options, rng);
+    if (!response) {
+      const message = `the simulated endpoint serves ${SIM_PATHS.join(', ')}; not ${pathname}`;
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
+      return;
+    }
+    const { frames, firstTokenAtMs } = response;
     const start = performance.now();
     let index = 0;
+    let truthTaken = !options.recordTruth;
     let timer: NodeJS.Timeout | undefined;
     res.on('close', () => clearTimeout(timer));
-    res.writeHead(200, SSE_HEADERS);
+    res.writeHead(200, { 'content-type': response.contentType, 'cache-control': 'no-cache' });
     const writeDue = (): void => {
       // Write every frame that is due in one syscall (cork), then sleep until the next one.
       res.cork();
@@ -85,7 +93,10 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
             return;
           }
           res.write(frame.text);
-          if (frame.firstToken && options.recordTruth) truth.push(performance.now() - receivedAt);
+          if (!truthTaken && frame.atMs >= firstTokenAtMs) {
+            truthTaken = true;
+            truth.push(performance.now() - receivedAt);
+          }
           index++;
         }
       } finally {

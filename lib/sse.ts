@@ -22,13 +22,20 @@ export interface SseParserOptions {
 
 export interface SseParser {
   feed(chunk: string): void;
+  /**
+   * The body ended: processes an unterminated last line and dispatches a
+   * pending event. The spec discards an event cut off at EOF; a measuring
+   * client keeps it, because an end marker (`data: [DONE]`) that arrived
+   * without its blank line still arrived.
+   */
+  end(): void;
   reset(): void;
 }
 
 export class SseEventTooLargeError extends Error {
   readonly code = 'SSE_EVENT_TOO_LARGE';
   constructor(readonly limit: number) {
-    super(`an SSE event exceeded the buffer limit of ${limit} characters`);
+    super(`an SSE event exceeded the buffer limit of ${limit} characters; the stream was dropped`);
   }
 }
 
@@ -86,6 +93,13 @@ export function createSseParser(options: SseParserOptions): SseParser {
   }
 
   function feed(chunk: string): void {
+    // A long line split over many chunks: append without rescanning what is pending,
+    // so one huge event costs O(size), not O(size^2).
+    if (pending.length > 0 && chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1) {
+      pending += chunk;
+      if (pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
+      return;
+    }
     const text = pending.length > 0 ? pending + chunk : chunk;
     pending = '';
     let pos = 0;
@@ -124,6 +138,16 @@ export function createSseParser(options: SseParserOptions): SseParser {
     }
   }
 
+  function end(): void {
+    if (pending.length > 0) {
+      const line = pending;
+      pending = '';
+      processLine(line);
+    }
+    skipLeadingLF = false;
+    dispatch();
+  }
+
   function reset(): void {
     pending = '';
     data = '';
@@ -133,5 +157,5 @@ export function createSseParser(options: SseParserOptions): SseParser {
     skipLeadingLF = false;
   }
 
-  return { feed, reset };
+  return { feed, end, reset };
 }

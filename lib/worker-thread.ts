@@ -4,8 +4,9 @@
  * message per batch keeps the relay cheap).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { resolveProtocol } from './protocols/registry.ts';
+import { protocolByName } from './protocols/registry.ts';
 import type { RequestRecord } from './record.ts';
+import { createRedactor } from './redact.ts';
 import { runClosedLoop } from './runner.ts';
 import { monitorLoopDelay } from './selfcheck.ts';
 import { createTransport } from './transport.ts';
@@ -34,7 +35,8 @@ const timer = setInterval(flush, BATCH_INTERVAL_MS);
 
 const loop = monitorLoopDelay();
 const transport = createTransport(plan.transport, init.concurrency);
-const protocol = resolveProtocol(plan.protocol, plan.requests[0]!.url);
+const protocol = plan.protocol === undefined ? undefined : protocolByName(plan.protocol);
+const redact = createRedactor(plan.secrets).text;
 const result = await runClosedLoop(
   {
     total: init.total,
@@ -42,7 +44,15 @@ const result = await runClosedLoop(
     // The main thread's origin on this thread's clock: timestamps need no conversion later.
     origin: init.originEpochMs - performance.timeOrigin,
     buildRequest: (local) => plan.requests[(local * workers + index) % plan.requests.length]!,
-    context: { transport, protocol, timeoutMs: plan.timeoutMs, maxEventSize: plan.maxEventSize },
+    context: {
+      transport,
+      protocol,
+      timeoutMs: plan.timeoutMs,
+      idleTimeoutMs: plan.idleTimeoutMs,
+      collectText: plan.collectText,
+      maxEventSize: plan.maxEventSize,
+      redact,
+    },
   },
   {
     signal: controller.signal,

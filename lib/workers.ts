@@ -17,10 +17,15 @@ export interface WorkerLoadPlan {
   concurrency: number;
   /** Request i (0-based, global) is requests[i % requests.length]. */
   requests: TransportRequest[];
-  protocol: string;
+  /** A protocol name; undefined: each response's content-type picks it. */
+  protocol: string | undefined;
   transport: TransportName;
   timeoutMs: number;
+  idleTimeoutMs?: number;
+  collectText?: boolean;
   maxEventSize?: number;
+  /** The run's secret values: a worker scrubs error text with its own redactor built from them. */
+  secrets: string[];
 }
 
 /** The data a worker thread starts with. */

@@ -9,11 +9,14 @@ const ANSWER = 2;
 
 /** What the full JSON.parse reading says: the reference the shortcut must agree with. */
 function reference(data: string): number {
-  const delta = (JSON.parse(data) as { choices?: Array<{ delta?: Record<string, unknown> }> }).choices?.[0]?.delta;
-  if (!delta) return 0;
+  type Delta = Record<string, unknown> & { tool_calls?: Array<{ function?: { arguments?: unknown } }> };
+  const choices = (JSON.parse(data) as { choices?: Array<{ delta?: Delta | null }> }).choices ?? [];
   let mask = 0;
-  if (delta.reasoning_content || delta.reasoning) mask |= REASONING;
-  if (delta.content || (Array.isArray(delta.tool_calls) && delta.tool_calls.some((c) => c?.function?.arguments))) mask |= ANSWER;
+  for (const { delta } of choices) {
+    if (!delta) continue;
+    if (delta.reasoning_content || delta.reasoning) mask |= REASONING;
+    if (delta.content || delta.tool_calls?.some((c) => c.function?.arguments)) mask |= ANSWER;
+  }
   return mask;
 }
 
@@ -21,6 +24,8 @@ function signals(data: string): { tokens: boolean[]; usage?: Usage; ended: boole
   const out: { tokens: boolean[]; usage?: Usage; ended: boolean } = { tokens: [], ended: false };
   const sink: StreamSink = {
     token: (reasoning) => out.tokens.push(reasoning),
+    text: () => {},
+    wantsText: false,
     usage: (usage) => (out.usage = usage),
     end: () => (out.ended = true),
     fail: (message) => {
@@ -83,9 +88,11 @@ describe('quickDeltaTokens', () => {
 });
 
 describe('openaiChat.onMessage', () => {
-  it('gives the same signals on the quick and the parsed path', () => {
-    expect(signals(chunk({ reasoning_content: 'a', content: 'b' })).tokens).toEqual([true, false]);
-    expect(signals(JSON.stringify({ choices: [{ delta: { reasoning_content: 'a', content: 'b' } }] }, null, 1)).tokens).toEqual([true, false]);
+  it('gives the same signals on the quick and the parsed path: one token event per chunk', () => {
+    expect(signals(chunk({ reasoning_content: 'a', content: 'b' })).tokens).toEqual([false]);
+    expect(signals(JSON.stringify({ choices: [{ delta: { reasoning_content: 'a', content: 'b' } }] }, null, 1)).tokens).toEqual([false]);
+    expect(signals(chunk({ reasoning_content: 'a' })).tokens).toEqual([true]);
+    expect(signals(chunk({ role: 'assistant', content: '' })).tokens).toEqual([]);
     expect(signals(chunk({ content: 'x' }, { usage: { prompt_tokens: 1, completion_tokens: 2 } }))).toEqual({
       tokens: [false],
       usage: { inputTokens: 1, outputTokens: 2 },
@@ -97,5 +104,13 @@ describe('openaiChat.onMessage', () => {
   it('still reports malformed JSON and in-stream errors', () => {
     expect(() => signals('{"choices": [')).toThrow(/malformed JSON/);
     expect(() => signals('{"error":{"message":"overloaded"}}')).toThrow('overloaded');
+  });
+
+  it('parses every chunk when the run keeps the text, so the text is exact', () => {
+    const texts: string[] = [];
+    const sink: StreamSink = { token: () => {}, text: (t) => texts.push(t), usage: () => {}, end: () => {}, fail: () => {}, wantsText: true };
+    openaiChat.onMessage(chunk({ content: 'say \\"hi\\"' }), undefined, sink);
+    openaiChat.onMessage(chunk({ content: '流式 🚀' }), undefined, sink);
+    expect(texts).toEqual(['say \\"hi\\"', '流式 🚀']);
   });
 });

@@ -1,16 +1,148 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretName } from '../lib/redact.ts';
+import type { RequestRecord } from '../lib/record.ts';
+import { collectSecrets, createRedactor, isSecretName, REDACTED, redactSecretFields } from '../lib/redact.ts';
+import { buildResults, recordToRow, ResultsSchema } from '../lib/results.ts';
+import { summarize } from '../lib/summary.ts';
 
-describe('isSecretName', () => {
-  it('treats key, token and secret names as secrets', () => {
-    for (const name of ['Authorization', 'x-api-key', 'access_token', 'token', 'client_secret', 'password']) {
-      expect(isSecretName(name)).toBe(true);
-    }
+describe('redaction', () => {
+  it.each([
+    ['Authorization', true],
+    ['x-api-key', true],
+    ['api-key', true],
+    ['access_token', true],
+    ['client_secret', true],
+    ['max_tokens', false],
+    ['max_completion_tokens', false],
+    ['model', false],
+  ])('%s is secret: %s', (name, secret) => {
+    expect(isSecretName(name)).toBe(secret);
   });
 
-  it('keeps token counts, rates and token timing fields as data', () => {
-    for (const name of ['max_tokens', 'total_tokens', 'tokens_per_second', 'output_tokens_per_second', 'first_token', 'token_times', 'token_source', 'reasoning_tokens']) {
-      expect(isSecretName(name)).toBe(false);
-    }
+  it('scrubs secret fields and secret values anywhere, including echoed bodies and query strings', () => {
+    const canary = 'sk-canary-0123456789';
+    const redactor = createRedactor();
+    collectSecrets(redactor, { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' }, 'http://h/v1?key=gem-canary-42&alt=sse');
+    const out = redactor.value(redactSecretFields({
+      headers: { Authorization: `Bearer ${canary}`, 'X-Trace': 'abc' },
+      url: 'http://h/v1?key=gem-canary-42&alt=sse',
+      body: { max_tokens: 5 },
+      error: `401: {"error":"bad key ${canary}"}`,
+      other: 'uses gem-canary-42 somewhere',
+    }));
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(canary);
+    expect(text).not.toContain('gem-canary-42');
+    expect(out.headers['X-Trace']).toBe('abc');
+    expect(out.body.max_tokens).toBe(5);
+    expect(out.url).toBe(`http://h/v1?key=${REDACTED}&alt=sse`);
+    expect(out.headers.Authorization).toBe(REDACTED);
+  });
+
+  it('scrubs values only (not field names) in results-like data', () => {
+    const redactor = createRedactor(['sk-canary-9999']);
+    const row = { token_times: [1, 2], tokens_per_second: 3, error: 'echo sk-canary-9999' };
+    expect(redactor.value(row)).toEqual({ token_times: [1, 2], tokens_per_second: 3, error: `echo ${REDACTED}` });
+  });
+
+  it('scrubs bare bearer tokens it was never told about', () => {
+    expect(createRedactor().text('sent Authorization: Bearer abcdefgh12345')).toBe(`sent Authorization: Bearer ${REDACTED}`);
+  });
+});
+
+const KEY = 'sk-live/abc+def=123456';
+
+describe('createRedactor, hardened', () => {
+  it('scrubs a registered secret raw, URL-encoded, JSON-escaped and without its Bearer prefix', () => {
+    const r = createRedactor([`Bearer ${KEY}`]);
+    expect(r.text(`got ${KEY}`)).toBe(`got ${REDACTED}`);
+    expect(r.text(`url ?k=${encodeURIComponent(KEY)}`)).toBe(`url ?k=${REDACTED}`);
+    expect(r.text(`Authorization: Bearer ${KEY}`)).toBe(`Authorization: ${REDACTED}`);
+    const password = 'pa"ss\\word';
+    r.add(password);
+    expect(r.text(JSON.stringify({ echo: password }))).toBe(`{"echo":"${REDACTED}"}`);
+  });
+
+  it('scrubs by shape what it was never told: Bearer tokens, URL passwords, secret-named query parameters', () => {
+    const r = createRedactor();
+    expect(r.text('Authorization: Bearer abcdefgh12345678')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(r.text('http://user:hunter22@host/x')).toBe(`http://user:${REDACTED}@host/x`);
+    expect(r.text('"https://g.test/v1/m:stream?alt=sse&key=AIzaXYZ" failed')).toBe(`"https://g.test/v1/m:stream?alt=sse&key=${REDACTED}" failed`);
+    expect(r.text('?api_key=1&access_token=2&max_tokens=3')).toBe(`?api_key=${REDACTED}&access_token=${REDACTED}&max_tokens=3`);
+  });
+
+  it('redactSecretFields() replaces secret-named config fields; value() keeps measured fields such as first_token', () => {
+    const r = createRedactor();
+    const config = { headers: { 'x-api-key': 'abcd1234', 'Content-Type': 'application/json' }, body: { max_tokens: 5, api_token: 'zzzz9999' } };
+    expect(redactSecretFields(config)).toEqual({
+      headers: { 'x-api-key': REDACTED, 'Content-Type': 'application/json' },
+      body: { max_tokens: 5, api_token: REDACTED },
+    });
+    const row = recordToRow({
+      id: 1,
+      startedAt: 0,
+      firstTokenAt: 10,
+      tokenTimes: [10],
+      reasoningTokens: 0,
+      endedAt: 20,
+      bytes: 1,
+      chunks: 1,
+      sawEndMarker: true,
+    });
+    expect(r.value(row)).toEqual(row);
+  });
+});
+
+describe('collectSecrets', () => {
+  it('collects secret-named headers, query parameters, body fields at any depth and URL passwords', () => {
+    const r = createRedactor();
+    collectSecrets(r, { Authorization: 'Bearer hdr-secret-1', Accept: 'text/event-stream' }, 'http://u:pw-secret-2@h/x?key=q-secret-3&model=m', {
+      auth: { api_key: 'body-secret-4' },
+      messages: [{ content: 'hello world' }],
+    });
+    const text = 'hdr-secret-1 pw-secret-2 q-secret-3 body-secret-4 text/event-stream hello world';
+    expect(r.text(text)).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} text/event-stream hello world`);
+  });
+});
+
+describe('a results file after redaction, as run writes it', () => {
+  it('keeps every measurement readable by its own schema and scrubs the secrets', () => {
+    const record: RequestRecord = {
+      id: 1,
+      startedAt: 0,
+      headersAt: 5,
+      firstByteAt: 6,
+      firstTokenAt: 10,
+      firstAnswerAt: 10,
+      tokenTimes: [10, 20],
+      reasoningTokens: 0,
+      endedAt: 30,
+      bytes: 100,
+      chunks: 2,
+      usage: { inputTokens: 3, outputTokens: 2 },
+      sawEndMarker: true,
+    };
+    const failed: RequestRecord = { ...record, id: 2, error: { kind: 'http', message: 'denied', status: 401, body: 'bad key sk-secret-value' } };
+    const redactor = createRedactor(['Bearer sk-secret-value']);
+    const config = { url: 'http://127.0.0.1/v1/chat/completions', concurrency: 1, total_requests: 1, headers: { Authorization: 'Bearer sk-secret-value' } };
+    const results = buildResults({
+      config: redactSecretFields(config),
+      startedAt: new Date(0),
+      protocol: 'openai-chat',
+      transport: 'fetch',
+      interrupted: false,
+      version: '0.0.0',
+      summary: summarize([record, failed]),
+      records: [record, failed],
+    });
+    const parsed = ResultsSchema.parse(JSON.parse(JSON.stringify(redactor.value(results))));
+    expect(parsed.metrics[0]).toMatchObject({
+      tokens_per_second: expect.any(Number),
+      token_source: 'usage',
+      token_times: [10, 20],
+      timestamps: { first_token: 10 },
+    });
+    expect(parsed.summary).toMatchObject({ token_sources: { usage: 1, tokenizer: 0, events: 0 }, peak_output_tokens_per_second: 2 });
+    expect((parsed.config.headers as Record<string, string>).Authorization).toBe(REDACTED);
+    expect(parsed.metrics[1]!.error_body).toBe(`bad key ${REDACTED}`);
   });
 });

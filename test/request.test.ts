@@ -1,8 +1,10 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputTokens, tpot, ttft, totalTime } from '../lib/metrics.ts';
+import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/metrics.ts';
+import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
 import { openaiChat } from '../lib/protocols/openai-chat.ts';
+import { createRedactor } from '../lib/redact.ts';
 import { executeRequest, type RequestContext } from '../lib/request.ts';
 import { runClosedLoop } from '../lib/runner.ts';
 import { fetchTransport } from '../lib/transport-fetch.ts';
@@ -93,7 +95,8 @@ describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transp
     server.use(http.post(URL_, () => HttpResponse.json({ error: { message: 'x'.repeat(500) } }, { status: 503 })));
     const record = await executeRequest(1, request, ctx());
     expect(record.error).toMatchObject({ kind: 'http', status: 503 });
-    expect(record.error!.message).toBe(`[POST] "${URL_}": 503 Service Unavailable`);
+    expect(record.error!.message).toMatch(`[POST] "${URL_}": 503 Service Unavailable: ${'x'.repeat(20)}`);
+    expect(record.error!.message).toMatch(/\(the server is overloaded or down\)$/);
     expect(record.error!.body!.length).toBe(200);
     expect(ttft(record)).toBeUndefined();
   });
@@ -133,6 +136,51 @@ describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transp
     expect(record.error!.message).toMatch(/overloaded/);
   });
 
+  it('re-arms the idle timeout on every byte: slow but steady streams pass', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ content: 'a' })],
+            [80, chunk({ content: 'b' })],
+            [80, chunk({ content: 'c' })],
+            [80, chunk({ content: 'd' })],
+            [80, chunk({ content: 'e' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx({ idleTimeoutMs: 200 }));
+    expect(record.error).toBeUndefined();
+    expect(record.tokenTimes).toHaveLength(5);
+  });
+
+  it('fails a stream silent for longer than the idle timeout, timed from the last byte', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(scriptedStream([[0, chunk({ content: 'a' })], [100, chunk({ content: 'b' })], [5000, chunk({ content: 'c' })]]), {
+          headers: SSE,
+        }),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx({ idleTimeoutMs: 150 }));
+    expect(record.error).toMatchObject({ kind: 'timeout' });
+    expect(record.error!.message).toMatch(/no byte for 0\.15s mid-stream \(--idle-timeout\) after 2 tokens$/);
+    expect(record.endedAt - record.tokenTimes[1]!).toBeGreaterThanOrEqual(150 - TIMER_SLACK * 1000);
+  });
+
+  it('scrubs a key echoed in an error body before cutting the body to size', async () => {
+    const key = 'sk-echoed-0123456789abcdef';
+    server.use(
+      http.post(URL_, () => new HttpResponse('x'.repeat(195) + key, { status: 401, headers: { 'retry-after': '30' } })),
+    );
+    const record = await executeRequest(1, request, ctx({ redact: createRedactor([key]).text }));
+    expect(record.error).toMatchObject({ kind: 'http', status: 401, retryAfter: '30' });
+    // Cut first, the body would end in "sk-ec", a piece no redactor recognises.
+    expect(record.error!.body).toBe('x'.repeat(195) + '[REDA');
+  });
+
   it('survives a multi-byte character split across chunks', async () => {
     const bytes = new TextEncoder().encode(chunk({ content: '流🚀' }) + 'data: [DONE]\n\n');
     const cut = bytes.indexOf(0xf0) + 2; // inside the 4-byte emoji
@@ -154,6 +202,117 @@ describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transp
     expect(record.error).toBeUndefined();
     expect(record.chunks).toBe(2);
     expect(record.tokenTimes).toHaveLength(1);
+  });
+});
+
+describe.each(TRANSPORTS)('stream health and protocol detection over the %s transport', (_name, transport) => {
+  function ctx(extra: Partial<RequestContext> = {}): RequestContext {
+    return { transport, protocol: openaiChat, timeoutMs: 5000, origin: performance.now(), ...extra };
+  }
+  const named = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+  const MESSAGES = 'http://api.test/v1/messages';
+  const anthropicRequest = { ...request, url: MESSAGES };
+
+  it('does not time TTFT at an Anthropic ping sent before the first text', async () => {
+    server.use(
+      http.post(MESSAGES, () =>
+        new HttpResponse(
+          scriptedStream([
+            [
+              0,
+              named('message_start', { message: { usage: { input_tokens: 5, output_tokens: 1 } } }) +
+                named('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+                named('ping', {}),
+            ],
+            [120, named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } })],
+            [
+              10,
+              named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ' there' } }) +
+                named('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } }) +
+                named('message_stop', {}),
+            ],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, anthropicRequest, ctx({ protocol: anthropicMessages }));
+    expect(record.error).toBeUndefined();
+    expect(record.firstByteAt! - record.startedAt).toBeLessThan(110);
+    expect(ttft(record)!).toBeGreaterThanOrEqual(0.12 - TIMER_SLACK);
+    expect(record.tokenTimes).toHaveLength(2);
+    expect(record.usage).toEqual({ inputTokens: 5, outputTokens: 3 });
+    expect(outputTokens(record)).toBe(3);
+    expect(truncated(record)).toBe(false);
+  });
+
+  it('classifies an Anthropic overloaded_error event with the provider message and type', async () => {
+    server.use(
+      http.post(MESSAGES, () =>
+        new HttpResponse(
+          named('message_start', { message: { usage: { input_tokens: 5 } } }) +
+            named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }) +
+            'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n',
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, anthropicRequest, ctx({ protocol: anthropicMessages }));
+    expect(record.error).toEqual({
+      kind: 'protocol',
+      message: `[POST] "${MESSAGES}": error event in stream: Overloaded`,
+      code: 'overloaded_error',
+    });
+    expect(ttft(record)).toBeUndefined();
+  });
+
+  it('keeps a stream that ends without [DONE] as a success, flagged truncated', async () => {
+    server.use(http.post(URL_, () => new HttpResponse(chunk({ content: 'a' }) + chunk({ content: 'b' }), { headers: SSE })));
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toBeUndefined();
+    expect(record.sawEndMarker).toBe(false);
+    expect(truncated(record)).toBe(true);
+    expect(outputTokens(record)).toBe(2);
+  });
+
+  it('times the first answer token after a reasoning-first stream, with the same TTFT as reasoning', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ role: 'assistant', content: '' })],
+            [60, chunk({ reasoning: 'hmm' })],
+            [80, chunk({ content: 'ok' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(ttft(record)!).toBeGreaterThanOrEqual(0.06 - TIMER_SLACK);
+    expect(ttfat(record)! - ttft(record)!).toBeGreaterThanOrEqual(0.08 - TIMER_SLACK);
+    expect(record.reasoningTokens).toBe(1);
+  });
+
+  it('picks the protocol from the content-type when the path names none, and keeps text only when asked', async () => {
+    const CUSTOM = 'http://api.test/generate-stream';
+    server.use(
+      http.post(CUSTOM, () =>
+        new HttpResponse('{"response":"Hel","done":false}\n{"response":"lo","done":false}\n{"done":true,"prompt_eval_count":4,"eval_count":2}\n', {
+          headers: { 'content-type': 'application/x-ndjson' },
+        }),
+      ),
+    );
+    const custom = { ...request, url: CUSTOM };
+    const record = await executeRequest(1, custom, ctx({ protocol: undefined, collectText: true }));
+    expect(record.error).toBeUndefined();
+    expect(record.protocol).toBe('ollama');
+    expect(record.usage).toEqual({ inputTokens: 4, outputTokens: 2 });
+    expect(outputTokenSource(record)).toBe('usage');
+    expect(record.outputText).toBe('Hello');
+    expect(record.sawEndMarker).toBe(true);
+    const plain = await executeRequest(2, custom, ctx({ protocol: undefined }));
+    expect(plain.outputText).toBeUndefined();
   });
 });
 

@@ -34,6 +34,7 @@ describe('runInWorkers', () => {
     protocol: 'openai-chat',
     transport: 'http',
     timeoutMs: 10_000,
+    secrets: [],
   });
 
   it('runs the requests on worker threads and merges their records onto one clock', async () => {

@@ -6,22 +6,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
-import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
-import type { Lang } from '../i18n.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
+import { summarizeGroups } from '../groups.ts';
+import { renderHtmlReport } from '../html-report.ts';
+import { labels, type Lang } from '../i18n.ts';
+import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
-import { resolveProtocol } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, type Redactor } from '../redact.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { serializeResults, writeFileAtomic } from '../results.ts';
+import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
+import { buildResults, recordToRow, serializeResults, writeFileAtomic } from '../results.ts';
+import { directionWarning, parseThreshold } from '../rule.ts';
 import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { summarize } from '../summary.ts';
+import { collectSamples, summarize } from '../summary.ts';
+import { checkThresholds, renderThresholds } from '../thresholds.ts';
+import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { freeCores } from '../cpu.ts';
 import { startSelfCheck } from '../selfcheck.ts';
-import { createTransport, type TransportRequest } from '../transport.ts';
+import { createTransport } from '../transport.ts';
 import { runInWorkers } from '../workers.ts';
+import type { RequestRecord } from '../record.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -33,36 +45,49 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
-  model: { type: 'string', description: 'sets body.model' },
-  protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
-  transport: { type: 'string', description: `HTTP client: http (node:http, default) or fetch` },
+  'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
+  model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
+  protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
+  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
+  transport: { type: 'string', description: 'HTTP client: http (node:http, default) or fetch' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
+  'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
+  'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
+  'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
+  shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
+  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
+  threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
+/** Flags that may be given without a value. */
+const OPTIONAL_VALUE = ['html'] as const;
 
-export interface RunIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+export interface RunIO extends CommandIO {
+  stderr: CommandIO['stderr'] & { columns?: number };
   env: NodeJS.ProcessEnv;
-  cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
   signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+// Kept importable from here for code written against the first version.
+export { EXIT };
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
-  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
-  const debug = values.debug === true;
+  // Known before parsing, so that a flag error can show its stack too.
+  const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
+  let journal: Journal | undefined;
   let redactor: Redactor = createRedactor();
   try {
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -73,17 +98,46 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       fileExists: existsSync,
     });
     const { config } = loaded;
+    const thresholdRules = config.thresholds.map(parseThreshold);
+    for (const rule of thresholdRules) {
+      const warning = directionWarning(rule, false);
+      if (warning) io.stderr.write(`warning: ${warning}\n`);
+    }
     redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url);
+    collectSecrets(redactor, config.headers, config.url, config.body);
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
+    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+
+    // The protocol depends only on the URL's path, which the simulator keeps.
+    const choice = resolveProtocol(config.protocol, config.url);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
+    // Load and check the data before anything starts: bad data fails with no request sent.
+    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+    if (data) {
+      body = data.body;
+      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+      if (data.placeholders.length === 0) {
+        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+      }
+    }
 
     let concurrency = config.concurrency;
     if (concurrency > config.total_requests) {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
       concurrency = config.total_requests;
     }
+    const fileLimit = readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    if (limitProblem) throw new UsageError(limitProblem);
+
+    // Created before the load: an output that cannot be written fails now, not after the run.
+    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
+    journal = openJournal(journalPathFor(outputPath), warn);
+    const journalFile = journal;
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -92,42 +146,65 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         itlMs: config.simulator.itl_ms,
         tokens: config.simulator.tokens,
         jitter: config.simulator.jitter,
+        reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
-      const path = new URL(config.url);
-      targetUrl = sim.url + path.pathname + path.search;
+      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+      const { protocol: scheme, host } = new URL(config.url);
+      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const protocol = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
     const progress = createProgress({
       stream: io.stderr,
       total: config.total_requests,
       quiet: config.quiet,
       lang: config.lang as Lang,
       redact: redactor.text,
+      color: shouldColor(io.stderr, io.env),
     });
     const workers = Math.min(await workerCount(config.workers, sim !== undefined), concurrency);
+    if (workers > 1 && data) throw new UsageError('--workers with a data source is not supported yet: use --workers 1');
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}\n`,
     );
 
-    const hooks = { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete };
-    const timeoutMs = config.timeout * 1000;
+    const context = {
+      protocol: choice.protocol,
+      timeoutMs: config.timeout * 1000,
+      idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
+      collectText: config.tokenizer !== undefined,
+    };
+    const hooks = {
+      signal: io.signal,
+      onStart: progress.onStart,
+      onComplete: (record: RequestRecord) => {
+        // Journal first: once a request is reported anywhere, its line is on disk.
+        journalFile.append(redactor.value(recordToRow(record)));
+        progress.onComplete(record);
+      },
+    };
     const selfCheck = startSelfCheck(workers);
     let workerDelays: number[] | undefined;
     let load;
     if (workers > 1) {
-      const plan = { total: config.total_requests, concurrency, requests: [request], protocol: protocol.name, transport: config.transport, timeoutMs };
-      const result = await runInWorkers(plan, workers, hooks);
+      const { protocol, ...shared } = context;
+      const workerPlan = { ...shared, total: config.total_requests, concurrency, requests: [plan.buildRequest(0)], protocol: protocol?.name, transport: config.transport, secrets: redactor.secrets() };
+      const result = await runInWorkers(workerPlan, workers, hooks);
       workerDelays = result.eventLoopDelaysMs;
       load = result;
     } else {
       const transport = createTransport(config.transport, concurrency);
       try {
         load = await runClosedLoop(
-          { total: config.total_requests, concurrency, buildRequest: () => request, context: { transport, protocol, timeoutMs } },
+          {
+            total: config.total_requests,
+            concurrency,
+            buildRequest: plan.buildRequest,
+            tagRecord: plan.tagRecord,
+            context: { ...context, transport, redact: redactor.text },
+          },
           hooks,
         );
       } finally {
@@ -136,35 +213,50 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
     const selfcheck = selfCheck.stop(workerDelays);
     progress.finish();
+    journal.close();
 
-    const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, selfcheck }));
+    // Counted after the load, never while requests are in flight.
+    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
+    const samples = collectSamples(load.records);
+    const summary = summarize(load.records, samples);
+    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups, selfcheck }));
+    const chart = renderAsciiHistogram(samples.ttft, { title: labels(config.lang as Lang).histogramTitle });
+    if (chart) io.stdout.write('\n' + chart);
+    const thresholds = checkThresholds(thresholdRules, { summary, samples });
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, config.lang as Lang));
 
-    const results = serializeResults(
-      {
-        config: redactor.value(publicConfig(config)),
-        startedAt: load.startedAt,
-        protocol: protocol.name,
-        transport: config.transport,
-        interrupted: load.interrupted,
-        version: VERSION,
-        summary,
-        records: load.records,
-        selfcheck,
-      },
-      redactor.value,
-    );
-    await writeFileAtomic(outputPath, results);
-    io.stderr.write(`results written to ${outputPath}\n`);
+    const results = buildResults({
+      // The body template and the shuffle seed actually used, so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
+      startedAt: load.startedAt,
+      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
+      transport: config.transport,
+      interrupted: load.interrupted,
+      version: VERSION,
+      summary,
+      // The rows are streamed into the file one by one below, not built here all at once.
+      records: [],
+      dataset: data?.dataset.fingerprint(),
+      selfcheck,
+    });
+    if (thresholds.length > 0) {
+      results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
+    }
+    await writeFileAtomic(outputPath, serializeResults(results, load.records, redactor.value));
+    io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
+    if (htmlPath) {
+      const redacted = redactor.value({ ...results, metrics: load.records.map(recordToRow) });
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      io.stderr.write(`HTML report written to ${htmlPath}\n`);
+    }
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-    return EXIT.ok;
+    return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    const message = redactor.text(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
-    return EXIT.usage;
+    return reportCommandError(error, io, debug, redactor.text);
   } finally {
+    journal?.close();
     await sim?.stop();
   }
 }
@@ -176,28 +268,45 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     concurrency: optionalNumber(values.concurrency, '--concurrency'),
     method: optionalString(values.method),
     timeout: optionalNumber(values.timeout, '--timeout'),
+    idle_timeout: optionalNumber(values['idle-timeout'], '--idle-timeout'),
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    tokenizer: optionalString(values.tokenizer),
     transport: optionalString(values.transport),
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
+    group_by: optionalString(values['group-by']),
+    shuffle: values.shuffle === true ? true : undefined,
+    seed: optionalNumber(values.seed, '--seed'),
   };
+  if (Array.isArray(values.threshold)) {
+    overrides.thresholds = values.threshold as string[];
+    // Checked here so the error names the flag, not the config file.
+    overrides.thresholds.forEach(parseThreshold);
+  }
+  const source: NonNullable<ConfigOverrides['data_source']> = {};
+  // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
+  if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
+  if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
+  const columns = values['data-column'];
+  if (Array.isArray(columns)) source.column = columns.length === 1 ? columns[0] : columns;
+  if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
-  if (typeof values.model === 'string') {
-    overrides.body = { ...(overrides.body as object | undefined), model: values.model };
-  }
   return overrides;
 }
 
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     if (!name || /\s/.test(name)) {
-      throw new UsageError(`malformed header ${JSON.stringify(item.replace(/:.*/, ': …'))}: expected "Name: value"`);
+      // Name the header, never echo its value: it is often the key.
+      const first = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+\S/.exec(item)?.[1];
+      const which = first ? ` starting ${JSON.stringify(first)}` : '';
+      throw new UsageError(`malformed header${which} (-H number ${index + 1}): expected "Name: value"`);
     }
     headers[name] = item.slice(colon + 1).trim();
   }
@@ -215,36 +324,18 @@ function parseBodyFlag(value: string, cwd: string): unknown {
       throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonWithPosition(text, source);
 }
 
-/** The default chat body when neither the config nor a flag gives one. */
-export const DEFAULT_BODY = {
-  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
-  stream: true,
-  max_tokens: 256,
-};
+function describeChoice(choice: ProtocolChoice): string {
+  if (!choice.protocol) return 'auto (picked per response by content-type)';
+  return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
+}
 
-function buildStaticRequest(
-  config: Config,
-  url: string,
-  prepareBody: ((body: unknown) => unknown) | undefined,
-): TransportRequest {
-  const headers: Record<string, string> = { ...config.headers };
-  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let body: string | undefined;
-  if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body === undefined ? DEFAULT_BODY : config.body;
-    if (prepareBody) value = prepareBody(value);
-    body = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
-  }
-  if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body };
+/** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
+function detectedNames(records: readonly RequestRecord[]): string {
+  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? names.sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
@@ -258,6 +349,19 @@ async function workerCount(setting: number | 'auto', simulatorHere: boolean): Pr
   return Math.max(1, (await freeCores()) - (simulatorHere ? 1 : 0));
 }
 
+function describeData(dataset: Dataset, seed: number | undefined): string {
+  const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
+  const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
+  return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
+}
+
+/** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
+function htmlOutputPath(flag: unknown, outputPath: string, cwd: string): string | undefined {
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  if (flag !== true) return undefined;
+  return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
+}
+
 function defaultOutputPath(): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return `results/${stamp}.json`;
@@ -268,6 +372,8 @@ async function assertWritableFolder(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`output folder ${folder} is not writable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'read-only file system' : (code ?? String(error));
+    throw new UsageError(`output folder ${folder} is not writable (${why}); choose another with --output`);
   }
 }
