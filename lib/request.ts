@@ -4,6 +4,7 @@
  * the protocol adapter; per token it stores one float. Nothing is logged here.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { onAbort } from './abort-fanout.ts';
 import { connectHint, describeHttpError, describeTokenlessStream, isHtml } from './error-hints.ts';
 import { describeRequest, errorCode, messageOf, RequestFailure } from './errors.ts';
 import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
@@ -56,8 +57,9 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   };
   const timer = setTimeout(() => abort('timeout'), ctx.timeoutMs);
   const onRunAbort = () => abort('interrupted');
+  let stopListening: (() => void) | undefined;
   if (ctx.signal?.aborted) onRunAbort();
-  else ctx.signal?.addEventListener('abort', onRunAbort, { once: true });
+  else if (ctx.signal) stopListening = onAbort(ctx.signal, onRunAbort);
 
   const tokenTimes = new TimeBuffer();
   const record: RequestRecord = {
@@ -178,7 +180,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   } finally {
     clearTimeout(timer);
     clearTimeout(idleTimer);
-    ctx.signal?.removeEventListener('abort', onRunAbort);
+    stopListening?.();
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
     if (ctx.collectText) record.outputText = outputText;
