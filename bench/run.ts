@@ -10,8 +10,7 @@ const command = defineCommand({
   meta: { name: 'bench', description: 'Benchmark streambench against ground truth and peer clients' },
   args: benchArgs,
   async run({ rawArgs }) {
-    const code = await runBench(rawArgs, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
-    process.exit(code);
+    process.exit(await runBench(rawArgs, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }));
   },
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchRow, checkGoals, CLIENT, renderBenchTable, type BenchRow, type ClientReport } from '../lib/bench-report.ts';
 import { selectScenarios } from '../lib/bench-scenarios.ts';
 import { runBench, type BenchFile } from '../lib/commands/bench.ts';
+import { captureIO } from './helpers/io.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -14,17 +15,11 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function bench(args: string[]): Promise<{ code: number; stdout: string; stderr: string; file?: BenchFile }> {
-  let stdout = '';
-  let stderr = '';
+  const captured = captureIO(dir);
   const output = join(dir, `bench-${Math.random().toString(36).slice(2)}.json`);
-  const code = await runBench([...args, '-o', output], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: dir,
-  });
+  const code = await runBench([...args, '-o', output], captured.io);
   const file = code === 0 ? (JSON.parse(await readFile(output, 'utf8')) as BenchFile) : undefined;
-  return { code, stdout, stderr, file };
+  return { code, stdout: captured.stdout(), stderr: captured.stderr(), file };
 }
 
 describe('selectScenarios', () => {

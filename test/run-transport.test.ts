@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRun } from '../lib/commands/run.ts';
 import type { Results } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { runCaptured } from './helpers/run-capture.ts';
 
 let server: SimServer;
 let dir: string;
@@ -18,17 +18,10 @@ afterAll(async () => {
 });
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string; results?: Results }> {
-  let stdout = '';
-  let stderr = '';
   const output = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-  const code = await runRun(['-u', `${server.url}/v1/chat/completions`, '-q', '-o', output, ...args], {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: dir,
-  });
-  const results = code === 0 ? (JSON.parse(await readFile(output, 'utf8')) as Results) : undefined;
-  return { code, stdout, stderr, results };
+  const captured = await runCaptured(['-u', `${server.url}/v1/chat/completions`, '-q', '-o', output, ...args], { cwd: dir });
+  const results = captured.code === 0 ? (JSON.parse(await readFile(output, 'utf8')) as Results) : undefined;
+  return { ...captured, results };
 }
 
 describe('run --transport and --workers', () => {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArgsDef } from 'citty';
 import { benchRow, checkGoals, CLIENT, renderBenchTable, renderGoals, type BenchRow, type ClientReport } from '../bench-report.ts';
 import { SCENARIO_NAMES, selectScenarios, type Scenario } from '../bench-scenarios.ts';
-import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { coreCount, hasTaskset, pinnedCommand } from '../cpu.ts';
 import { StreamBenchError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../results.ts';
@@ -23,7 +23,6 @@ import { STATS_PATH, type SimStats } from '../sim-server.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { DEFAULT_TRANSPORT, TRANSPORT_NAMES, type TransportName } from '../transport.ts';
 import { VERSION } from '../version.ts';
-import type { RunIO } from './run.ts';
 
 export const benchArgs = {
   scenario: { type: 'string', description: `scenarios to run, comma-separated (default ${SCENARIO_NAMES.join(',')})` },
@@ -33,6 +32,7 @@ export const benchArgs = {
   python: { type: 'string', description: 'Python with aiohttp for the aiohttp peer (default /usr/bin/python3)' },
   workers: { type: 'string', description: 'streambench --workers for its runs (default 1); clients get cores 0..K-1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/bench-<timestamp>.json)' },
+  debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
 const PEERS = ['aiohttp', 'node-http'] as const;
@@ -61,7 +61,8 @@ export interface BenchFile {
   notes: string[];
 }
 
-export async function runBench(rawArgs: string[], io: RunIO): Promise<number> {
+export async function runBench(rawArgs: string[], io: CommandIO): Promise<number> {
+  const debug = rawArgs.includes('--debug');
   try {
     const { values } = parseStrict(rawArgs, benchArgs);
     const scale = optionalNumber(values.scale, '--scale') ?? 1;
@@ -149,10 +150,9 @@ export async function runBench(rawArgs: string[], io: RunIO): Promise<number> {
     );
     await writeFileAtomic(outputPath, JSON.stringify(bench, null, 2) + '\n');
     io.stderr.write(`bench results written to ${outputPath}\n`);
-    return 0;
+    return EXIT.ok;
   } catch (error) {
-    io.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 2;
+    return reportCommandError(error, io, debug);
   }
 }
 
