@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { ShardSchema } from './shard.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 
 export const SIM_SCHEME = 'sim:';
@@ -54,6 +55,8 @@ export const ConfigSchema = z.strictObject({
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  /** "i/N": this copy is shard i of N and sends its share of total_requests and concurrency. */
+  shard: ShardSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -73,6 +76,7 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  shard?: string;
 }
 
 export interface LoadedConfig {

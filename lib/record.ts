@@ -22,7 +22,7 @@ export interface Usage {
 }
 
 export interface RequestRecord {
-  /** 1-based, in send order. */
+  /** 1-based global request index (a shard's ids skip the other shards'), ascending in send order. */
   id: number;
   /** Just before the request was handed to the transport. */
   startedAt: number;

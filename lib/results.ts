@@ -61,6 +61,15 @@ export const MetricRowSchema = z.object({
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
+/** Which part of a sharded run this file holds (see lib/shard.ts). */
+export const ShardResultSchema = z.object({
+  index: z.int().min(0),
+  count: z.int().min(1),
+  /** Actual start - requested --start-at, ms, on this copy's wall clock. */
+  clock_offset_ms: z.number().optional(),
+});
+export type ShardResult = z.infer<typeof ShardResultSchema>;
+
 export const ResultsSchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('streambench'), version: z.string() }),
@@ -78,6 +87,8 @@ export const ResultsSchema = z.object({
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
+    /** The requested common start (--start-at), ISO. */
+    start_at: z.string().optional(),
   }),
   summary: z.looseObject({
     success_count: z.int(),
@@ -92,6 +103,7 @@ export const ResultsSchema = z.object({
     error_samples: z.record(z.string(), z.string()).optional(),
   }),
   metrics: z.array(MetricRowSchema),
+  shard: ShardResultSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -168,10 +180,13 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  /** The requested common start (--start-at). */
+  startAt?: Date;
+  shard?: ShardResult;
 }
 
 export function buildResults(input: ResultsInput): Results {
-  return {
+  const results: Results = {
     schema_version: SCHEMA_VERSION,
     tool: { name: 'streambench', version: input.version },
     config: { ...input.config, timestamp: input.startedAt.toISOString() },
@@ -186,6 +201,9 @@ export function buildResults(input: ResultsInput): Results {
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
   };
+  if (input.startAt) results.run.start_at = input.startAt.toISOString();
+  if (input.shard) results.shard = input.shard;
+  return results;
 }
 
 /** Writes to a temp file in the same folder, then renames: readers never see half a file. */

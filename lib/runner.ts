@@ -11,9 +11,15 @@ import { executeRequest, type RequestContext } from './request.ts';
 import type { TransportRequest } from './transport.ts';
 
 export interface LoadPlan {
+  /** Requests this process sends. */
   total: number;
   concurrency: number;
-  /** Builds request i (0-based); called just before it is sent. */
+  /**
+   * The global 0-based index of this process's n-th request (a shard sends
+   * every N-th); identity by default. Record ids are global index + 1.
+   */
+  requestIndex?(n: number): number;
+  /** Builds the request with global index i (0-based); called just before it is sent. */
   buildRequest(index: number): TransportRequest;
   context: Omit<RequestContext, 'origin' | 'signal'>;
 }
@@ -41,7 +47,8 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
   const records: RequestRecord[] = [];
 
   const tasks: Array<Promise<void>> = [];
-  for (let index = 0; index < plan.total; index++) {
+  for (let n = 0; n < plan.total; n++) {
+    const index = plan.requestIndex?.(n) ?? n;
     tasks.push(
       limit(async () => {
         if (hooks.signal?.aborted) return;

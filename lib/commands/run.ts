@@ -14,9 +14,11 @@ import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { buildResults, writeFileAtomic } from '../results.ts';
+import { buildResults, writeFileAtomic, type ShardResult } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
+import { globalIndex, parseShard, planShard, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
+import { parseStartAt, waitUntil } from '../start-at.ts';
 import { summarize } from '../summary.ts';
 import { fetchTransport } from '../transport-fetch.ts';
 import type { TransportRequest } from '../transport.ts';
@@ -33,7 +35,9 @@ export const runArgs = {
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
   model: { type: 'string', description: 'sets body.model' },
   protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
-  output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
+  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency' },
+  'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   debug: { type: 'boolean', description: 'show stack traces' },
@@ -51,6 +55,9 @@ export interface RunIO {
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** `--output -`: the results go to stdout as one JSON line and the report to stderr. */
+const STDOUT_OUTPUT = '-';
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
@@ -72,13 +79,19 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     redactor = createRedactor(loaded.expandedValues);
     collectSecrets(redactor, config.headers, config.url);
 
-    const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
-    await assertWritableFolder(dirname(outputPath));
+    const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
+    const toStdout = config.output === STDOUT_OUTPUT;
+    const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
+    if (outputPath) await assertWritableFolder(dirname(outputPath));
+    const reportStream = toStdout ? io.stderr : io.stdout;
 
-    let concurrency = config.concurrency;
-    if (concurrency > config.total_requests) {
-      io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
-      concurrency = config.total_requests;
+    const shard = config.shard === undefined ? undefined : parseShard(config.shard);
+    const share = shard ? planShard(config, shard) : { requests: config.total_requests, concurrency: config.concurrency };
+    if (typeof share === 'string') throw new UsageError(`shard ${config.shard}: ${share}`);
+    let concurrency = share.concurrency;
+    if (concurrency > share.requests) {
+      io.stderr.write(`note: concurrency ${concurrency} > requests ${share.requests}; using ${share.requests}\n`);
+      concurrency = share.requests;
     }
 
     let targetUrl = config.url;
@@ -97,21 +110,28 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const protocol = resolveProtocol(config.protocol, targetUrl);
     const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    io.stderr.write(
+      `${config.method} ${redactor.text(targetUrl)} | ${share.requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}${shard ? ` | shard ${shard.index}/${shard.count} of ${config.total_requests} requests, concurrency ${config.concurrency}` : ''}\n`,
+    );
+
+    if (startAt !== undefined) {
+      const wait = await waitForStart(startAt, io);
+      if (wait.aborted) return interruptedExit(io);
+    }
+
+    // Created after the wait, so its elapsed time starts with the load.
     const progress = createProgress({
       stream: io.stderr,
-      total: config.total_requests,
+      total: share.requests,
       quiet: config.quiet,
       lang: config.lang as Lang,
       redact: redactor.text,
     });
-    io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
-    );
-
     const load = await runClosedLoop(
       {
-        total: config.total_requests,
+        total: share.requests,
         concurrency,
+        requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
         buildRequest: () => request,
         context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
       },
@@ -120,7 +140,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     progress.finish();
 
     const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    reportStream.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
       config: redactSecretFields(publicConfig(config)),
@@ -131,11 +151,18 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       version: VERSION,
       summary,
       records: load.records,
+      startAt: startAt === undefined ? undefined : new Date(startAt),
+      shard: shard && shardResult(shard, load.startedAt, startAt),
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
-    io.stderr.write(`results written to ${outputPath}\n`);
+    const text = JSON.stringify(redactor.value(results)) + '\n';
+    if (outputPath) {
+      await writeFileAtomic(outputPath, text);
+      io.stderr.write(`results written to ${outputPath}\n`);
+    } else {
+      io.stdout.write(text);
+    }
 
-    if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+    if (load.interrupted) return interruptedExit(io);
     return EXIT.ok;
   } catch (error) {
     const message = redactor.text(error instanceof Error ? error.message : String(error));
@@ -158,6 +185,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
     quiet: values.quiet === true ? true : undefined,
+    shard: optionalString(values.shard),
   };
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
@@ -226,6 +254,26 @@ function buildStaticRequest(
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+function interruptedExit(io: RunIO): number {
+  return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+}
+
+async function waitForStart(startAt: number, io: RunIO): Promise<{ aborted: boolean }> {
+  const iso = new Date(startAt).toISOString();
+  const aheadMs = startAt - Date.now();
+  if (aheadMs > 0) io.stderr.write(`waiting until ${iso} (in ${(aheadMs / 1000).toFixed(1)} s) for the common start\n`);
+  const wait = await waitUntil(startAt, undefined, io.signal);
+  if (wait.pastByMs > 0) io.stderr.write(`note: --start-at ${iso} was already ${(wait.pastByMs / 1000).toFixed(1)} s past; starting now\n`);
+  if (wait.aborted) io.stderr.write('interrupted before the start: nothing was sent, no results written\n');
+  return wait;
+}
+
+function shardResult(shard: ShardSpec, startedAt: Date, startAt: number | undefined): ShardResult {
+  const result: ShardResult = { index: shard.index, count: shard.count };
+  if (startAt !== undefined) result.clock_offset_ms = startedAt.getTime() - startAt;
+  return result;
 }
 
 function defaultOutputPath(): string {
