@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { ResultsSchema } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { captureIO } from './helpers/io.ts';
+import { runScript as runChild } from './helpers/run-script.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'streambench-run-'));
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (t: string) => (out.stdout += t) },
-      stderr: { write: (t: string) => (out.stderr += t), isTTY: false },
-      env: {},
-      cwd: dir,
-    },
-  };
-}
+const capture = () => captureIO(dir);
 
 let sim: SimServer;
 beforeAll(async () => {
@@ -98,20 +87,15 @@ describe('runRun', () => {
 });
 
 function runScript(args: string[], options: { killAfterMs?: number } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'scripts/run.ts'), ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
+  return runChild(args, {
+    cwd: dir,
+    onStderr: (stderr, child) => {
       // Interrupt once the run is measurably under way.
       if (options.killAfterMs !== undefined && /\[0*2\] done/.test(stderr)) {
         setTimeout(() => child.kill('SIGINT'), options.killAfterMs);
         options.killAfterMs = undefined;
       }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    },
   });
 }
 
