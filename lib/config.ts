@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { ShardSchema } from './shard.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
+import { TOKENIZERS } from './tokenizer.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -31,7 +32,19 @@ export const SimulatorSchema = z.strictObject({
   itl_ms: z.number().min(0).default(DEFAULT_SIMULATOR.itlMs),
   tokens: z.int().min(1).default(DEFAULT_SIMULATOR.tokens),
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
+  reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
+});
+
+export const DataSourceSchema = z.strictObject({
+  /** Default: from the file extension (.jsonl / .ndjson: jsonl, else csv). */
+  type: z.enum(['csv', 'jsonl']).optional(),
+  /** Relative to the config file's folder (to the working folder for --data). */
+  file: z.string().min(1),
+  /** Limits the columns the template and group_by may use. */
+  column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
+  encoding: z.string().min(1).default('utf-8'),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -50,11 +63,23 @@ export const ConfigSchema = z.strictObject({
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
+  /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
+  include_usage: z.boolean().default(true),
+  /** Estimate output tokens with this tokenizer when the server reports no usage. */
+  tokenizer: z.enum(TOKENIZERS).optional(),
   transport: z.enum(['fetch']).default('fetch'),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  /** Rows that fill {{placeholders}} in the url, headers and body, one row per request. */
+  data_source: DataSourceSchema.optional(),
+  /** A data column; the report adds a table per value. */
+  group_by: z.string().min(1).optional(),
+  /** Send the data rows in a random order (seeded by `seed`). */
+  shuffle: z.boolean().default(false),
+  /** Seed for the run's random choices (the shuffle); recorded in the results. */
+  seed: z.int().min(0).optional(),
   /** "i/N": this copy is shard i of N and sends its share of total_requests and concurrency. */
   shard: ShardSchema.optional(),
 });
@@ -76,6 +101,12 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  tokenizer?: string;
+  /** Merged into the file's data_source field by field. */
+  data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
+  group_by?: string;
+  shuffle?: boolean;
+  seed?: number;
   shard?: string;
 }
 
@@ -104,8 +135,8 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column" error message. */
-export function parseJsonWithPosition(text: string, source: string): unknown {
+/** JSON.parse with a "file:line:column" error message; `firstLine` is the line `text` starts on. */
+export function parseJsonWithPosition(text: string, source: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -115,7 +146,7 @@ export function parseJsonWithPosition(text: string, source: string): unknown {
     if (position) {
       const offset = Number(position[1]);
       const before = text.slice(0, offset).split('\n');
-      where = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
+      where = `${source}:${before.length + firstLine - 1}:${(before.at(-1)?.length ?? 0) + 1}`;
     }
     const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
     throw new UsageError(`${where}: invalid JSON: ${reason}`);
@@ -125,8 +156,18 @@ export function parseJsonWithPosition(text: string, source: string): unknown {
 export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverrides): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || key === 'headers') continue;
+    if (value === undefined || key === 'headers' || key === 'data_source') continue;
     merged[key] = value;
+  }
+  if (flags.data_source) {
+    const source = { ...(file.data_source as Record<string, unknown> | undefined) };
+    for (const [name, value] of Object.entries(flags.data_source)) {
+      if (value === undefined && name !== 'type') continue;
+      source[name] = value;
+    }
+    // A type left undefined is inferred from the file's extension.
+    if (source.type === undefined) delete source.type;
+    merged.data_source = source;
   }
   if (flags.headers) {
     const headers = { ...(file.headers as Record<string, string> | undefined) };

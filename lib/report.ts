@@ -2,6 +2,7 @@
  * The text report: a pure renderer from a RunSummary to a string, with the
  * seed's sections. run and summarize both print through it.
  */
+import type { GroupSummary } from './groups.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
@@ -9,6 +10,8 @@ import type { RunSummary } from './summary.ts';
 export interface ReportOptions {
   lang: Lang;
   interrupted?: boolean;
+  /** The group_by column and its per-group summaries: adds a per-group table. */
+  groups?: { by: string; rows: readonly GroupSummary[] };
 }
 
 const RULE = '='.repeat(60);
@@ -20,14 +23,17 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
 
   const total = summary.total_requests;
   const pct = (n: number) => (total > 0 ? `${((n / total) * 100).toFixed(1)}%` : '-');
-  section(lines, L.overall, [
+  const overall: Array<[string, string]> = [
     [L.total, String(total)],
     [L.success, `${summary.success_count} (${pct(summary.success_count)})`],
     [L.failed, `${summary.failed_count} (${pct(summary.failed_count)})`],
     [L.wall, seconds(summary.wall_time)],
     [L.throughput, `${summary.requests_per_second.toFixed(2)} ${L.reqPerSec}`],
     [L.outputTokens, `${summary.output_tokens} (${summary.output_tokens_per_second.toFixed(1)} ${L.tokPerSec})`],
-  ]);
+    [L.peakRate, `${summary.peak_output_tokens_per_second.toFixed(1)} ${L.tokPerSec}`],
+  ];
+  if (summary.input_tokens > 0) overall.push([L.inputTokens, String(summary.input_tokens)]);
+  section(lines, L.overall, overall);
 
   distributionSection(lines, L, L.ttft, summary.ttft, seconds);
   if (summary.ttfat && summary.ttft && summary.ttfat.p50 !== summary.ttft.p50) {
@@ -35,6 +41,8 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   }
   distributionSection(lines, L, L.totalTime, summary.total_time, seconds);
   if (summary.tpot) distributionSection(lines, L, L.tpot, summary.tpot, millis);
+  if (summary.itl) distributionSection(lines, L, L.itl, summary.itl, millis);
+  if (summary.max_stall) distributionSection(lines, L, L.maxStall, summary.max_stall, millis);
   const rate = summary.tokens_per_second;
   section(
     lines,
@@ -47,6 +55,9 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
         ]
       : [[L.noData, '']],
   );
+
+  if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
+  section(lines, L.health, healthRows(summary, L));
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   section(
@@ -61,6 +72,37 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   );
   lines.push(RULE);
   return lines.join('\n') + '\n';
+}
+
+function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
+  const fill = (template: string, values: Record<string, number>) =>
+    template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
+  const sources = summary.token_sources;
+  const sourceText = (
+    [
+      [L.sourceUsage, sources.usage],
+      [L.sourceTokenizer, sources.tokenizer],
+      [L.sourceEvents, sources.events],
+    ] as const
+  )
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+  const codes = Object.entries(summary.error_codes);
+  const mismatch = summary.token_count_mismatch;
+  const rows: Array<[string, string]> = [
+    [L.truncated, String(summary.truncated_count)],
+    [L.streamErrors, codes.length === 0 ? L.noErrors : codes.map(([code, n]) => `${code} ×${n}`).join(', ')],
+    [L.tokenSources, sourceText || '-'],
+  ];
+  if (sources.usage > 0) {
+    rows.push([
+      L.usageVsEvents,
+      mismatch.requests === 0 ? L.agree : `! ${fill(L.mismatch, { n: mismatch.requests, usage: mismatch.usage_tokens, events: mismatch.event_tokens })}`,
+    ]);
+  }
+  if (summary.truncated_count > 0) rows.push([`! ${fill(L.truncatedNote, { n: summary.truncated_count })}`, '']);
+  return rows;
 }
 
 function distributionSection(
@@ -82,6 +124,30 @@ function distributionSection(
     ['P95', format(d.p95)],
     ['P99', format(d.p99)],
   ]);
+}
+
+/** Count, TTFT P50/P95 and mean per-request tokens/s of each group; "-" where a group has no successful request. */
+function groupTable(lines: string[], L: Labels, by: string, groups: readonly GroupSummary[]): void {
+  const header = [L.group, L.requests, L.failed, 'TTFT P50', 'TTFT P95', L.tokPerSecMean];
+  const rows = groups.map(({ group, summary }) => [
+    group,
+    String(summary.total_requests),
+    String(summary.failed_count),
+    summary.ttft ? seconds(summary.ttft.p50) : '-',
+    summary.ttft ? seconds(summary.ttft.p95) : '-',
+    summary.tokens_per_second ? summary.tokens_per_second.mean.toFixed(2) : '-',
+  ]);
+  const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((row) => displayWidth(row[i] ?? ''))));
+  const pad = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((cell, i) => {
+        const fill = ' '.repeat((widths[i] ?? 0) - displayWidth(cell));
+        return i === 0 ? cell + fill : fill + cell;
+      })
+      .join('  ')
+      .trimEnd();
+  lines.push(`【${L.groupTable}: ${by}】`, pad(header), ...rows.map(pad), '');
 }
 
 function section(lines: string[], title: string, rows: Array<[string, string]>): void {

@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -41,8 +41,15 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
-  token_source: z.enum(['usage', 'events']),
+  /** The provider's error type or code of an in-stream error event. */
+  error_code: z.string().optional(),
+  /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
+  token_source: z.enum(TOKEN_SOURCES),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  /** Output tokens counted by --tokenizer over the generated text. */
+  tokenizer_tokens: z.int().optional(),
+  /** The protocol the response content-type picked (auto-detection on an unknown path). */
+  protocol: z.string().optional(),
   reasoning_tokens: z.int(),
   end_marker: z.boolean(),
   bytes: z.int(),
@@ -58,8 +65,64 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The data row (0-based, file order) that filled this request, with a data_source. */
+  row_index: z.int().min(0).optional(),
+  /** The request's group (config group_by), for per-group statistics. */
+  group: z.string().optional(),
+  /** A warm-up request: recorded, but left out of the statistics. */
+  warmup: z.boolean().optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
+  buckets: z.array(
+    z.object({
+      /** Bucket start, seconds since the run's origin. */
+      t: z.number(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
+
+export const SweepSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+/** Which data a run used: compare checks two runs used the same rows. */
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
+});
 
 /** Which part of a sharded run this file holds (see lib/shard.ts). */
 export const ShardResultSchema = z.object({
@@ -90,19 +153,16 @@ export const ResultsSchema = z.object({
     /** The requested common start (--start-at), ISO. */
     start_at: z.string().optional(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
+  /** The data file the run's requests were filled from. */
+  dataset: DatasetSchema.optional(),
   shard: ShardResultSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
@@ -137,6 +197,11 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.code !== undefined) row.error_code = r.error.code;
+  if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
+  if (r.protocol !== undefined) row.protocol = r.protocol;
+  if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
+  if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -162,11 +227,16 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.status !== null) record.status = row.status;
+  if (row.row_index !== undefined) record.rowIndex = row.row_index;
+  if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
+  if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
 }
@@ -183,6 +253,7 @@ export interface ResultsInput {
   /** The requested common start (--start-at). */
   startAt?: Date;
   shard?: ShardResult;
+  dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -200,6 +271,7 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    ...(input.dataset ? { dataset: input.dataset } : {}),
   };
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
   if (input.shard) results.shard = input.shard;

@@ -21,6 +21,8 @@ export interface LoadPlan {
   requestIndex?(n: number): number;
   /** Builds the request with global index i (0-based); called just before it is sent. */
   buildRequest(index: number): TransportRequest;
+  /** Adds what request i was built from (its data row) to its record. */
+  tagRecord?(index: number, record: RequestRecord): void;
   context: Omit<RequestContext, 'origin' | 'signal'>;
 }
 
@@ -55,6 +57,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
         const id = index + 1;
         hooks.onStart?.(id);
         const record = await executeRequest(id, plan.buildRequest(index), context);
+        plan.tagRecord?.(index, record);
         records.push(record);
         hooks.onComplete?.(record);
       }),

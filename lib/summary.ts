@@ -7,13 +7,18 @@
 import { describe, type Distribution } from './stats.ts';
 import {
   interTokenLatencies,
+  maxStall,
   outputTokens,
+  outputTokenSource,
+  tokenCountMismatch,
   tokensPerSecond,
   totalTime,
   tpot,
+  truncated,
   ttfat,
   ttfb,
   ttft,
+  type TokenSource,
 } from './metrics.ts';
 import type { ErrorKind, RequestRecord } from './record.ts';
 
@@ -23,6 +28,8 @@ export interface RunSummary {
   failed_count: number;
   /** success_count / total_requests, 0..1 (0 when there are no requests). */
   success_rate: number;
+  /** Successful requests whose stream ended without its protocol's end marker (counted in success_count too). */
+  truncated_count: number;
   /** Earliest request start to latest request end, seconds. */
   wall_time: number;
   /** Completed successful requests / wall_time. */
@@ -31,30 +38,54 @@ export interface RunSummary {
   output_tokens: number;
   /** output_tokens / wall_time. */
   output_tokens_per_second: number;
+  /** The most output tokens that arrived within one 1 s bucket of the run (bucket k = [k, k+1) s since the run's origin). */
+  peak_output_tokens_per_second: number;
+  /** Sum of server-reported input tokens over successful requests that reported them. */
+  input_tokens: number;
+  /** How many successful requests took their output-token count from each source. */
+  token_sources: Record<TokenSource, number>;
+  /** Successful requests whose server-reported output tokens differ from the token events counted. */
+  token_count_mismatch: { requests: number; usage_tokens: number; event_tokens: number };
   ttfb?: Distribution;
   ttft?: Distribution;
   ttfat?: Distribution;
   total_time?: Distribution;
   tpot?: Distribution;
   itl?: Distribution;
+  max_stall?: Distribution;
   tokens_per_second?: Distribution;
   errors: Partial<Record<ErrorKind, number>>;
   /** The first error message of each kind, to show what went wrong. */
   error_samples: Partial<Record<ErrorKind, string>>;
+  /** Provider error types or codes of in-stream errors (e.g. overloaded_error), counted. */
+  error_codes: Record<string, number>;
 }
+
+type Series = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second';
 
 export function summarize(records: readonly RequestRecord[]): RunSummary {
   let success = 0;
   let tokens = 0;
+  let inputTokens = 0;
+  let truncatedCount = 0;
   let first = Infinity;
   let last = -Infinity;
   const errors: Partial<Record<ErrorKind, number>> = {};
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
-  const series = { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], tokens_per_second: [] } as Record<
-    'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'tokens_per_second',
-    number[]
-  >;
-  const push = (key: keyof typeof series, value: number | undefined) => {
+  const errorCodes: Record<string, number> = {};
+  const sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
+  const mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
+  const series: Record<Series, number[]> = {
+    ttfb: [],
+    ttft: [],
+    ttfat: [],
+    total_time: [],
+    tpot: [],
+    itl: [],
+    max_stall: [],
+    tokens_per_second: [],
+  };
+  const push = (key: Series, value: number | undefined) => {
     if (value !== undefined) series[key].push(value);
   };
 
@@ -65,15 +96,25 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
       const kind = r.error.kind;
       errors[kind] = (errors[kind] ?? 0) + 1;
       errorSamples[kind] ??= r.error.message;
+      if (r.error.code !== undefined) errorCodes[r.error.code] = (errorCodes[r.error.code] ?? 0) + 1;
       continue;
     }
     success++;
     tokens += outputTokens(r);
+    inputTokens += r.usage?.inputTokens ?? 0;
+    sources[outputTokenSource(r)]++;
+    if (truncated(r)) truncatedCount++;
+    if (tokenCountMismatch(r)) {
+      mismatch.requests++;
+      mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
+      mismatch.event_tokens += r.tokenTimes.length;
+    }
     push('ttfb', ttfb(r));
     push('ttft', ttft(r));
     push('ttfat', ttfat(r));
     push('total_time', totalTime(r));
     push('tpot', tpot(r));
+    push('max_stall', maxStall(r));
     push('tokens_per_second', tokensPerSecond(r));
     for (const gap of interTokenLatencies(r)) series.itl.push(gap);
   }
@@ -85,16 +126,44 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
     success_count: success,
     failed_count: total - success,
     success_rate: total > 0 ? success / total : 0,
+    truncated_count: truncatedCount,
     wall_time: wall,
     requests_per_second: wall > 0 ? success / wall : 0,
     output_tokens: tokens,
     output_tokens_per_second: wall > 0 ? tokens / wall : 0,
+    peak_output_tokens_per_second: peakTokensPerSecond(records),
+    input_tokens: inputTokens,
+    token_sources: sources,
+    token_count_mismatch: mismatch,
     errors,
     error_samples: errorSamples,
+    error_codes: errorCodes,
   };
-  for (const key of Object.keys(series) as Array<keyof typeof series>) {
+  for (const key of Object.keys(series) as Series[]) {
     const distribution = describe(series[key]);
     if (distribution) summary[key] = distribution;
   }
   return summary;
+}
+
+/**
+ * Token arrivals of successful requests in 1 s buckets since the run's origin;
+ * the fullest bucket. Each token event carries its request's share of output
+ * tokens (output tokens / token events), so the buckets add up to output_tokens
+ * even when a server sends several tokens per event.
+ */
+function peakTokensPerSecond(records: readonly RequestRecord[]): number {
+  const buckets = new Map<number, number>();
+  for (const r of records) {
+    if (r.error || r.tokenTimes.length === 0) continue;
+    const weight = outputTokens(r) / r.tokenTimes.length;
+    for (const t of r.tokenTimes) {
+      const bucket = Math.floor(t / 1000);
+      buckets.set(bucket, (buckets.get(bucket) ?? 0) + weight);
+    }
+  }
+  let peak = 0;
+  for (const value of buckets.values()) if (value > peak) peak = value;
+  // Fractional shares can sum to 9.999999…; token counts are whole.
+  return Math.round(peak * 1e6) / 1e6;
 }

@@ -8,20 +8,28 @@ import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
-import type { Lang } from '../i18n.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
+import { summarizeGroups } from '../groups.ts';
+import { renderHtmlReport } from '../html-report.ts';
+import { labels, type Lang } from '../i18n.ts';
+import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
-import { resolveProtocol } from '../protocols/registry.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
+import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
 import { buildResults, writeFileAtomic, type ShardResult } from '../results.ts';
 import { runClosedLoop } from '../runner.ts';
 import { globalIndex, parseShard, planShard, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseStartAt, waitUntil } from '../start-at.ts';
 import { summarize } from '../summary.ts';
+import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport } from '../transport-fetch.ts';
-import type { TransportRequest } from '../transport.ts';
+import type { RequestRecord } from '../record.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -33,21 +41,31 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
-  model: { type: 'string', description: 'sets body.model' },
-  protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
+  model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
+  protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
+  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
-  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency' },
-  'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
+  html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
+  'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
+  'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
+  'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
+  shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
+  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
+  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency' },
+  'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'data-column'] as const;
+/** Flags that may be given without a value. */
+const OPTIONAL_VALUE = ['html'] as const;
 
 export interface RunIO {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
@@ -65,7 +83,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
-    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -84,10 +102,29 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
     if (outputPath) await assertWritableFolder(dirname(outputPath));
     const reportStream = toStdout ? io.stderr : io.stdout;
+    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+
+    // The protocol depends only on the URL's path, which the simulator keeps.
+    const choice = resolveProtocol(config.protocol, config.url);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
+    // Load and check the data before anything starts: bad data fails with no request sent.
+    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+    if (data) {
+      body = data.body;
+      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+      if (data.placeholders.length === 0) {
+        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+      }
+    }
 
     const shard = config.shard === undefined ? undefined : parseShard(config.shard);
     const share = shard ? planShard(config, shard) : { requests: config.total_requests, concurrency: config.concurrency };
     if (typeof share === 'string') throw new UsageError(`shard ${config.shard}: ${share}`);
+    if (shard && data?.seed !== undefined && config.seed === undefined) {
+      throw new UsageError(`shard ${config.shard}: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike`);
+    }
     let concurrency = share.concurrency;
     if (concurrency > share.requests) {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${share.requests}; using ${share.requests}\n`);
@@ -101,17 +138,18 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         itlMs: config.simulator.itl_ms,
         tokens: config.simulator.tokens,
         jitter: config.simulator.jitter,
+        reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
-      const path = new URL(config.url);
-      targetUrl = sim.url + path.pathname + path.search;
+      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+      const { protocol: scheme, host } = new URL(config.url);
+      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const protocol = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${share.requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}${shard ? ` | shard ${shard.index}/${shard.count} of ${config.total_requests} requests, concurrency ${config.concurrency}` : ''}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${share.requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}${shard ? ` | shard ${shard.index}/${shard.count} of ${config.total_requests} requests, concurrency ${config.concurrency}` : ''}\n`,
     );
 
     if (startAt !== undefined) {
@@ -126,40 +164,60 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       quiet: config.quiet,
       lang: config.lang as Lang,
       redact: redactor.text,
+      color: shouldColor(io.stderr, io.env),
     });
     const load = await runClosedLoop(
       {
         total: share.requests,
         concurrency,
         requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
-        buildRequest: () => request,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
+        buildRequest: plan.buildRequest,
+        tagRecord: plan.tagRecord,
+        context: {
+          transport: fetchTransport,
+          protocol: choice.protocol,
+          timeoutMs: config.timeout * 1000,
+          collectText: config.tokenizer !== undefined,
+        },
       },
       { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
     );
     progress.finish();
 
+    // Counted after the load, never while requests are in flight.
+    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
     const summary = summarize(load.records);
-    reportStream.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
+    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+    reportStream.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
+    const ttfts = load.records.map(ttft).filter((value): value is number => value !== undefined);
+    const chart = renderAsciiHistogram(ttfts, { title: labels(config.lang as Lang).histogramTitle });
+    if (chart) reportStream.write('\n' + chart);
 
     const results = buildResults({
-      config: redactSecretFields(publicConfig(config)),
+      // The body template and the shuffle seed actually used, so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
       startedAt: load.startedAt,
-      protocol: protocol.name,
+      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
       interrupted: load.interrupted,
       version: VERSION,
       summary,
       records: load.records,
+      dataset: data?.dataset.fingerprint(),
       startAt: startAt === undefined ? undefined : new Date(startAt),
       shard: shard && shardResult(shard, load.startedAt, startAt),
     });
-    const text = JSON.stringify(redactor.value(results)) + '\n';
+    const redacted = redactor.value(results);
+    const text = JSON.stringify(redacted) + '\n';
     if (outputPath) {
       await writeFileAtomic(outputPath, text);
       io.stderr.write(`results written to ${outputPath}\n`);
     } else {
       io.stdout.write(text);
+    }
+    if (htmlPath) {
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      io.stderr.write(`HTML report written to ${htmlPath}\n`);
     }
 
     if (load.interrupted) return interruptedExit(io);
@@ -184,14 +242,22 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
+    group_by: optionalString(values['group-by']),
+    shuffle: values.shuffle === true ? true : undefined,
+    seed: optionalNumber(values.seed, '--seed'),
     shard: optionalString(values.shard),
   };
+  const source: NonNullable<ConfigOverrides['data_source']> = {};
+  // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
+  if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
+  if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
+  const columns = values['data-column'];
+  if (Array.isArray(columns)) source.column = columns.length === 1 ? columns[0] : columns;
+  if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
-  if (typeof values.model === 'string') {
-    overrides.body = { ...(overrides.body as object | undefined), model: values.model };
-  }
   return overrides;
 }
 
@@ -226,29 +292,15 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   }
 }
 
-/** The default chat body when neither the config nor a flag gives one. */
-export const DEFAULT_BODY = {
-  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
-  stream: true,
-  max_tokens: 256,
-};
+function describeChoice(choice: ProtocolChoice): string {
+  if (!choice.protocol) return 'auto (picked per response by content-type)';
+  return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
+}
 
-function buildStaticRequest(
-  config: Config,
-  url: string,
-  prepareBody: ((body: unknown) => unknown) | undefined,
-): TransportRequest {
-  const headers: Record<string, string> = { ...config.headers };
-  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let body: string | undefined;
-  if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body === undefined ? DEFAULT_BODY : config.body;
-    if (prepareBody) value = prepareBody(value);
-    body = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
-  }
-  if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body };
+/** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
+function detectedNames(records: readonly RequestRecord[]): string {
+  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? names.sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
@@ -274,6 +326,20 @@ function shardResult(shard: ShardSpec, startedAt: Date, startAt: number | undefi
   const result: ShardResult = { index: shard.index, count: shard.count };
   if (startAt !== undefined) result.clock_offset_ms = startedAt.getTime() - startAt;
   return result;
+}
+
+function describeData(dataset: Dataset, seed: number | undefined): string {
+  const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
+  const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
+  return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
+}
+
+/** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
+function htmlOutputPath(flag: unknown, outputPath: string | undefined, cwd: string): string | undefined {
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  if (flag !== true) return undefined;
+  if (outputPath === undefined) throw new UsageError('--html needs a FILE when the results go to stdout (--output -)');
+  return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
 }
 
 function defaultOutputPath(): string {
