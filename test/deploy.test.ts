@@ -4,15 +4,19 @@
  * (or not at all) for kubectl, field names the API server rejects, pieces that
  * don't refer to each other, and args our own CLI would refuse.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { captureIO } from './helpers/io.ts';
 import { z } from 'zod';
 import { parseStrict } from '../lib/cli.ts';
-import { runArgs } from '../lib/commands/run.ts';
+import { runArgs, runRun } from '../lib/commands/run.ts';
 import { expandEnv, validateConfig } from '../lib/config.ts';
+import { ResultsSchema } from '../lib/results.ts';
 import { parseShard } from '../lib/shard.ts';
+import { startSimServer } from '../lib/sim-server.ts';
 import { parseStartAt } from '../lib/start-at.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -140,6 +144,35 @@ describe('deploy/k8s', () => {
     const env = { [container.env[0]!.name]: 'sk-test' };
     const config = validateConfig(expandEnv(file, env, []), 'configmap.yaml');
     expect(config.headers.Authorization).toBe('Bearer sk-test');
+    // Its data file sits beside it in the same ConfigMap, so the relative path resolves in the mount.
+    expect(Object.keys(configMap.data)).toContain(config.data_source!.file);
+  });
+
+  it("runs a pod's command as the Job would, with the URL pointed at a local simulated endpoint", async () => {
+    // The ConfigMap's files where the pod mounts them, the index and start time filled in, the key from the env.
+    const mount = mkdtempSync(join(tmpdir(), 'streambench-pod-'));
+    for (const [file, text] of Object.entries(configMap.data)) writeFileSync(join(mount, file), text);
+    const mountPath = container.volumeMounts[0]!.mountPath;
+    const podArgs = args.map((arg) =>
+      arg
+        .replace('$(JOB_COMPLETION_INDEX)', '1')
+        .replace('__START_AT__', new Date(Date.now() - 1000).toISOString())
+        .replace(mountPath, mount),
+    );
+    const sim = await startSimServer({ ttftMs: 5, itlMs: 1, tokens: 3, jitter: 0 });
+    try {
+      const { io, out } = captureIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
+      const code = await runRun([...podArgs, '-u', `${sim.url}/v1/chat/completions`, '-n', '9', '-p', '3'], io);
+      expect(code, out.stderr).toBe(0);
+      // stdout is exactly the one JSON line that the README's collection loop keeps.
+      expect(out.stdout.split('\n').filter((line) => line.startsWith('{"schema_version"'))).toHaveLength(1);
+      const results = ResultsSchema.parse(JSON.parse(out.stdout));
+      expect(results.shard).toMatchObject({ index: 1, count: job.spec.completions });
+      expect(results.metrics.map((m) => m.row_index)).toEqual([1, 0, 3]);
+      expect(out.stdout + out.stderr).not.toContain('sk-pod-secret');
+    } finally {
+      await sim.close();
+    }
   });
 
   it('reads the API key from the Secret into the variable config.json expands', () => {

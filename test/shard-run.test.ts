@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,42 @@ describe('run --shard', () => {
     expect(results.metrics.map((m) => m.request_id)).toEqual([1, 3]);
     expect(out.stderr).toMatch(/Succeeded:\s+2 \(100\.0%\)/);
     expect(out.stderr).not.toContain('results written');
+  });
+});
+
+describe('run --shard with a data file', () => {
+  const data = join(dir, 'prompts.csv');
+  writeFileSync(data, ['topic', ...Array.from({ length: 9 }, (_, i) => `topic ${i}`)].join('\n') + '\n');
+  const body = JSON.stringify({ messages: [{ role: 'user', content: 'Write about {{topic}}' }], stream: true });
+
+  async function shardRows(extra: string[]): Promise<number[][]> {
+    const rows: number[][] = [];
+    for (const index of [0, 1, 2]) {
+      const { io, out } = captureIO(dir);
+      const output = join(dir, `data-${index}.json`);
+      const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', `${index}/3`, ...extra, '-q', '-o', output], io);
+      expect(code, out.stderr).toBe(0);
+      rows.push(readResults(output).metrics.map((m) => m.row_index!));
+    }
+    return rows;
+  }
+
+  it('sends every N-th row: no row twice, and every row once over the shards', async () => {
+    const rows = await shardRows([]);
+    expect(rows).toEqual([[0, 3, 6], [1, 4, 7], [2, 5, 8]]);
+  });
+
+  it('shuffles the rows alike in every shard when given a seed', async () => {
+    const rows = await shardRows(['--shuffle', '--seed', '7']);
+    expect(rows.flat().sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(rows.flat()).not.toEqual([0, 3, 6, 1, 4, 7, 2, 5, 8]);
+  });
+
+  it('refuses to shuffle without a seed, since each shard would draw its own order', async () => {
+    const { io, out } = captureIO(dir);
+    const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', '0/3', '--shuffle', '-o', join(dir, 'never.json')], io);
+    expect(code).toBe(2);
+    expect(out.stderr).toBe('error: shard 0/3: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike\n');
   });
 });
 

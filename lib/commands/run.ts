@@ -109,6 +109,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const choice = resolveProtocol(config.protocol, config.url);
     // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
     let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
+    if (config.shard !== undefined && config.shuffle && config.seed === undefined) {
+      throw new UsageError(`shard ${config.shard}: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike`);
+    }
     // Load and check the data before anything starts: bad data fails with no request sent.
     const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
     if (data) {
@@ -122,9 +125,6 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const shard = config.shard === undefined ? undefined : parseShard(config.shard);
     const share = shard ? planShard(config, shard) : { requests: config.total_requests, concurrency: config.concurrency };
     if (typeof share === 'string') throw new UsageError(`shard ${config.shard}: ${share}`);
-    if (shard && data?.seed !== undefined && config.seed === undefined) {
-      throw new UsageError(`shard ${config.shard}: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike`);
-    }
     let concurrency = share.concurrency;
     if (concurrency > share.requests) {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${share.requests}; using ${share.requests}\n`);
