@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
+import { jsonErrorOffset, lineColumn } from './json-position.ts';
+import { parseThreshold } from './rule.ts';
 import { ShardSchema } from './shard.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 import { TOKENIZERS } from './tokenizer.ts';
@@ -46,6 +48,13 @@ export const DataSourceSchema = z.strictObject({
   /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
   encoding: z.string().min(1).default('utf-8'),
 });
+function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseThreshold(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
 
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
@@ -55,11 +64,16 @@ export const ConfigSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .default('POST'),
   headers: z
-    .record(z.string().regex(headerName, 'is not a valid header name'), z.string())
+    .record(
+      z.string().regex(headerName, 'is not a valid header name'),
+      z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+    )
     .default({}),
   body: z.unknown().optional(),
   /** Seconds, per request. */
   timeout: z.number().positive().default(300),
+  /** Seconds: the longest allowed gap between body bytes once the headers are in. */
+  idle_timeout: z.number().positive().optional(),
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
@@ -80,6 +94,8 @@ export const ConfigSchema = z.strictObject({
   shuffle: z.boolean().default(false),
   /** Seed for the run's random choices (the shuffle); recorded in the results. */
   seed: z.int().min(0).optional(),
+  /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
+  thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of total_requests and concurrency. */
   shard: ShardSchema.optional(),
 });
@@ -94,6 +110,7 @@ export interface ConfigOverrides {
   concurrency?: number;
   method?: string;
   timeout?: number;
+  idle_timeout?: number;
   headers?: Record<string, string>;
   body?: unknown;
   output?: string;
@@ -107,6 +124,7 @@ export interface ConfigOverrides {
   group_by?: string;
   shuffle?: boolean;
   seed?: number;
+  thresholds?: string[];
   shard?: string;
 }
 
@@ -135,21 +153,19 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column" error message; `firstLine` is the line `text` starts on. */
+/** JSON.parse with a "file:line:column: invalid JSON: reason" error message; `firstLine` is the line `text` starts on. */
 export function parseJsonWithPosition(text: string, source: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    let where = source;
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset).split('\n');
-      where = `${source}:${before.length + firstLine - 1}:${(before.at(-1)?.length ?? 0) + 1}`;
-    }
-    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-    throw new UsageError(`${where}: invalid JSON: ${reason}`);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    // Node's reasons differ by version; drop their positions and quoted snippets, ours are exact.
+    const reason = (error as Error).message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/ (?:in JSON )?at position \d+/, '')
+      .replace(/\n/g, '\\n');
+    throw new UsageError(`${source}:${line + firstLine - 1}:${column}: invalid JSON: ${reason}`);
   }
 }
 
@@ -201,16 +217,36 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, expanded: stri
   return value;
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** The flag that sets a config field, to name it in errors about a flag's value. */
+const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
+  url: '--url',
+  total_requests: '--requests',
+  concurrency: '--concurrency',
+  method: '--method',
+  timeout: '--timeout',
+  idle_timeout: '--idle-timeout',
+  output: '--output',
+  lang: '--lang',
+  protocol: '--protocol',
+  headers: '--header',
+  shard: '--shard',
+};
+
+/** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
+export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
+    const field = String(issue.path[0] ?? '');
+    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
+    const fieldPath = issue.path.map(String).join('.') || '(root)';
+    const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
   });
-  throw new UsageError(`invalid config (${source}): ${problems.join('; ')}`);
+  const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
+  throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
 export interface ResolveOptions {
@@ -233,7 +269,10 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const source = path ?? 'flags';
   const expandedValues: string[] = [];
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
-  const config = validateConfig(merged, source);
+  const fromFlags = Object.entries(options.flags)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }
 

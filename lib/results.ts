@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
@@ -29,7 +30,9 @@ const DistributionSchema = z.object({
   p99: z.number(),
 });
 
-export const MetricRowSchema = z.object({
+// Loose objects: fields added by newer versions (or other issues) pass through a
+// read and are kept when summarize re-writes the file.
+export const MetricRowSchema = z.looseObject({
   request_id: z.int(),
   /** Seconds; null when the request failed. */
   ttft: z.number().nullable(),
@@ -41,6 +44,8 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
+  /** The Retry-After header of an error response, as sent. */
+  retry_after: z.string().optional(),
   /** The provider's error type or code of an in-stream error event. */
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
@@ -71,6 +76,10 @@ export const MetricRowSchema = z.object({
   group: z.string().optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
+  /** When the schedule meant to send it, ms since the run's origin. */
+  intended_start: ms.optional(),
+  /** In a merge of several files: the file (0-based, as given) and its own request_id. */
+  source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
@@ -133,7 +142,25 @@ export const ShardResultSchema = z.object({
 });
 export type ShardResult = z.infer<typeof ShardResultSchema>;
 
-export const ResultsSchema = z.object({
+export const ThresholdOutcomeSchema = z.object({
+  rule: z.string(),
+  observed: z.number().nullable(),
+  pass: z.boolean(),
+});
+
+/** Where a merged file's requests came from: one entry per input file, in the order given. */
+export const MergedFromSchema = z.object({
+  file: z.string(),
+  started_at: z.string(),
+  /** Added to the file's timestamps to put them on the merged origin. */
+  offset_ms: z.number(),
+  requests: z.int(),
+});
+
+/** Files that were not written by run, converted on read. */
+export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
+
+export const ResultsSchema = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('streambench'), version: z.string() }),
   /** The run's config with secrets redacted, and its wall-clock start. */
@@ -150,6 +177,7 @@ export const ResultsSchema = z.object({
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
+    imported_from: z.enum(IMPORTED_FROM).optional(),
     /** The requested common start (--start-at), ISO. */
     start_at: z.string().optional(),
   }),
@@ -163,12 +191,18 @@ export const ResultsSchema = z.object({
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
   dataset: DatasetSchema.optional(),
+  /** Which part of a sharded run this file holds. */
   shard: ShardResultSchema.optional(),
+  /** run's threshold outcomes. */
+  thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  merged_from: z.array(MergedFromSchema).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
-const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
+/** Timestamps are kept to the microsecond (3 decimals of ms). */
+export const round3 = (value: number) => Math.round(value * 1000) / 1000;
+/** Seconds are kept to the microsecond; undefined (unknown) becomes null. */
+export const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
 const orNull = (value: number | undefined) => (value === undefined ? null : round3(value));
 
 export function recordToRow(r: RequestRecord): MetricRow {
@@ -197,6 +231,7 @@ export function recordToRow(r: RequestRecord): MetricRow {
     token_times: r.tokenTimes.map(round3),
   };
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
   if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
   if (r.protocol !== undefined) row.protocol = r.protocol;
@@ -236,6 +271,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.retry_after !== undefined) record.error.retryAfter = row.retry_after;
     if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
@@ -291,29 +327,62 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
+/** Upgrades from an older schema_version to the next one; none exist yet (version 1 is the first). */
+const MIGRATIONS: Partial<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
+
+/** Reads a streambench results JSON (any schema version that can be migrated); other formats: results-load.ts. */
 export async function readResults(path: string): Promise<Results> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read results file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read results file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not JSON, so not a streambench results file`);
-  }
-  const version = (json as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== undefined && version !== SCHEMA_VERSION) {
-    throw new UsageError(`${path} has results schema_version ${String(version)}; this streambench reads version ${SCHEMA_VERSION}`);
-  }
-  const parsed = ResultsSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
+  return parseResults(parseJsonWithPosition(text.replace(/^\uFEFF/, ''), path), path);
+}
+
+/** Validates a parsed results JSON against the versioned schema, migrating older versions. */
+export function parseResults(json: unknown, source: string): Results {
+  if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${path} is not a streambench results file (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch'})`,
+      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
     );
   }
+  let current: Record<string, unknown> = json;
+  const declared = current.schema_version;
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) {
+    throw new UsageError(`${source}: schema_version must be an integer, got ${JSON.stringify(declared)}`);
+  }
+  let version = declared;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(
+      `${source} has results schema_version ${version}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) {
+      throw new UsageError(
+        `${source} has results schema_version ${version}, which this streambench cannot migrate to ${SCHEMA_VERSION}: re-run the test`,
+      );
+    }
+    current = migrate(current);
+    version = current.schema_version as number;
+  }
+  const parsed = ResultsSchema.safeParse(current);
+  if (!parsed.success) {
+    throw new UsageError(`${source} is not a valid streambench results file (${describeIssue(parsed.error)})`);
+  }
   return parsed.data;
+}
+
+/** The first problem zod found, as `field.path: message`. */
+export function describeIssue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

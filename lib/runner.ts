@@ -5,6 +5,7 @@
  * requests (they are recorded as "aborted"); requests never started are not
  * recorded.
  */
+import { setMaxListeners } from 'node:events';
 import { createLimiter } from './limiter.ts';
 import type { RequestRecord } from './record.ts';
 import { executeRequest, type RequestContext } from './request.ts';
@@ -46,6 +47,8 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
   const startedAt = new Date();
   const origin = performance.now();
   const context: RequestContext = { ...plan.context, origin, signal: hooks.signal };
+  // Each in-flight request listens on the run signal: N listeners at concurrency N are expected, not a leak.
+  if (hooks.signal) setMaxListeners(plan.concurrency + 10, hooks.signal);
   const records: RequestRecord[] = [];
 
   const tasks: Array<Promise<void>> = [];

@@ -61,9 +61,43 @@ export interface RunSummary {
   error_codes: Record<string, number>;
 }
 
-type Series = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second';
+/** The per-request metrics that have distributions, in report order. */
+export const SAMPLE_METRICS = ['ttfb', 'ttft', 'ttfat', 'total_time', 'tpot', 'itl', 'max_stall', 'tokens_per_second'] as const;
+export type SampleMetric = (typeof SAMPLE_METRICS)[number];
 
-export function summarize(records: readonly RequestRecord[]): RunSummary {
+/** Per-request values of each sample metric over the successful requests (ITL: every gap), in seconds. */
+export type MetricSamples = Record<SampleMetric, number[]>;
+
+export function collectSamples(records: readonly RequestRecord[]): MetricSamples {
+  const samples: MetricSamples = {
+    ttfb: [],
+    ttft: [],
+    ttfat: [],
+    total_time: [],
+    tpot: [],
+    itl: [],
+    max_stall: [],
+    tokens_per_second: [],
+  };
+  const push = (key: SampleMetric, value: number | undefined) => {
+    if (value !== undefined) samples[key].push(value);
+  };
+  for (const r of records) {
+    if (r.error) continue;
+    push('ttfb', ttfb(r));
+    push('ttft', ttft(r));
+    push('ttfat', ttfat(r));
+    push('total_time', totalTime(r));
+    push('tpot', tpot(r));
+    push('max_stall', maxStall(r));
+    push('tokens_per_second', tokensPerSecond(r));
+    for (const gap of interTokenLatencies(r)) samples.itl.push(gap);
+  }
+  return samples;
+}
+
+/** `samples` may be passed when the caller already collected them from the same records. */
+export function summarize(records: readonly RequestRecord[], samples: MetricSamples = collectSamples(records)): RunSummary {
   let success = 0;
   let tokens = 0;
   let inputTokens = 0;
@@ -75,19 +109,6 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
   const errorCodes: Record<string, number> = {};
   const sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
   const mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
-  const series: Record<Series, number[]> = {
-    ttfb: [],
-    ttft: [],
-    ttfat: [],
-    total_time: [],
-    tpot: [],
-    itl: [],
-    max_stall: [],
-    tokens_per_second: [],
-  };
-  const push = (key: Series, value: number | undefined) => {
-    if (value !== undefined) series[key].push(value);
-  };
 
   for (const r of records) {
     if (r.startedAt < first) first = r.startedAt;
@@ -109,14 +130,6 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
       mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
       mismatch.event_tokens += r.tokenTimes.length;
     }
-    push('ttfb', ttfb(r));
-    push('ttft', ttft(r));
-    push('ttfat', ttfat(r));
-    push('total_time', totalTime(r));
-    push('tpot', tpot(r));
-    push('max_stall', maxStall(r));
-    push('tokens_per_second', tokensPerSecond(r));
-    for (const gap of interTokenLatencies(r)) series.itl.push(gap);
   }
 
   const total = records.length;
@@ -139,8 +152,8 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
     error_samples: errorSamples,
     error_codes: errorCodes,
   };
-  for (const key of Object.keys(series) as Series[]) {
-    const distribution = describe(series[key]);
+  for (const key of SAMPLE_METRICS) {
+    const distribution = describe(samples[key]);
     if (distribution) summary[key] = distribution;
   }
   return summary;

@@ -161,15 +161,15 @@ describe('deploy/k8s', () => {
     );
     const sim = await startSimServer({ ttftMs: 5, itlMs: 1, tokens: 3, jitter: 0 });
     try {
-      const { io, out } = captureIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
+      const { io, stdout, stderr } = captureIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
       const code = await runRun([...podArgs, '-u', `${sim.url}/v1/chat/completions`, '-n', '9', '-p', '3'], io);
-      expect(code, out.stderr).toBe(0);
+      expect(code, stderr()).toBe(0);
       // stdout is exactly the one JSON line that the README's collection loop keeps.
-      expect(out.stdout.split('\n').filter((line) => line.startsWith('{"schema_version"'))).toHaveLength(1);
-      const results = ResultsSchema.parse(JSON.parse(out.stdout));
+      expect(stdout().split('\n').filter((line) => line.startsWith('{"schema_version"'))).toHaveLength(1);
+      const results = ResultsSchema.parse(JSON.parse(stdout()));
       expect(results.shard).toMatchObject({ index: 1, count: job.spec.completions });
       expect(results.metrics.map((m) => m.row_index)).toEqual([1, 0, 3]);
-      expect(out.stdout + out.stderr).not.toContain('sk-pod-secret');
+      expect(stdout() + stderr()).not.toContain('sk-pod-secret');
     } finally {
       await sim.close();
     }
@@ -210,7 +210,7 @@ describe('Dockerfile', () => {
     const imported = new Set<string>();
     for (const file of files) {
       // Static and dynamic imports, and import.meta.resolve (how tsx is loaded into child processes).
-      for (const match of read(file).matchAll(/(?:\bfrom\s+|^import\s+|\bimport\(\s*|\bimport\.meta\.resolve\(\s*)'([^'.][^']*)'/gm)) {
+      for (const match of read(file).matchAll(/(?:\bfrom\s+|^import\s+|\bimport\(\s*|\bimport\.meta\.resolve\(\s*)'([@a-z][^'\s]*)'/gm)) {
         const specifier = match[1]!;
         if (specifier.startsWith('node:')) continue;
         imported.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);

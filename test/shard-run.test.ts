@@ -37,11 +37,11 @@ describe('run --shard', () => {
   it('sends every N-th request and its share of the concurrency, and records the shard', async () => {
     const shares = [];
     for (const index of [0, 1]) {
-      const { io, out } = captureIO(dir);
+      const { io, stdout, stderr } = captureIO(dir);
       const output = join(dir, `s${index}.json`);
       expect(await runRun(['-u', url, '-n', '10', '-p', '5', '--shard', `${index}/3`, '-q', '-o', output], io)).toBe(0);
       const results = readResults(output);
-      shares.push({ out, results });
+      shares.push({ stderr: stderr(), results });
     }
     const [first, second] = shares as [(typeof shares)[0], (typeof shares)[0]];
     // 10 requests over 3 shards: 4, 3, 3; concurrency 5: 2, 2, 1.
@@ -53,8 +53,8 @@ describe('run --shard', () => {
     expect(first.results.summary.total_requests).toBe(4);
     // The config is the whole run's: every shard records the same one, but for `shard`.
     expect(second.results.config).toMatchObject({ total_requests: 10, concurrency: 5, shard: '1/3' });
-    expect(second.out.stderr).toContain('3 requests | concurrency 2 |');
-    expect(second.out.stderr).toContain('shard 1/3 of 10 requests, concurrency 5');
+    expect(second.stderr).toContain('3 requests | concurrency 2 |');
+    expect(second.stderr).toContain('shard 1/3 of 10 requests, concurrency 5');
   });
 
   it('gives the last shard the smaller concurrency share', async () => {
@@ -67,24 +67,24 @@ describe('run --shard', () => {
   });
 
   it.each([
-    [['--shard', '3/3'], /^error: invalid config \(flags\): shard: must be "i\/N": shard i of N, 0-based/],
-    [['--shard', 'two'], /shard: must be "i\/N"/],
+    [['--shard', '3/3'], /^error: invalid option: --shard \(shard\): must be "i\/N": shard i of N, 0-based \(0\/3, 1\/3, 2\/3\)$/],
+    [['--shard', 'two'], /--shard \(shard\): must be "i\/N"/],
     [['--shard', '0/4', '-p', '3'], /^error: shard 0\/4: concurrency 3 cannot be split over 4 shards: each shard needs at least 1 in flight$/],
     [['--shard', '3/4', '-n', '3', '-p', '8'], /^error: shard 3\/4: total_requests 3 cannot be split over 4 shards/],
     [['--start-at', 'soon'], /^error: --start-at "soon" is not an ISO 8601 time with a zone/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
-    const { io, out } = captureIO(dir);
+    const { io, stdout, stderr } = captureIO(dir);
     expect(await runRun(['-u', url, ...args, '-o', join(dir, 'never.json')], io)).toBe(2);
-    expect(out.stderr.trim()).toMatch(message);
-    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr().trim()).toMatch(message);
+    expect(stderr().trim().split('\n')).toHaveLength(1);
   });
 
   it('starts at once with a note when --start-at is already past, and records the offset', async () => {
-    const { io, out } = captureIO(dir);
+    const { io, stdout, stderr } = captureIO(dir);
     const output = join(dir, 'late.json');
     const startAt = new Date(Date.now() - 60_000).toISOString();
     expect(await runRun(['-u', url, '-n', '2', '-p', '2', '--shard', '1/2', '--start-at', startAt, '-q', '-o', output], io)).toBe(0);
-    expect(out.stderr).toMatch(/note: --start-at \S+ was already 6\d\.\d s past; starting now/);
+    expect(stderr()).toMatch(/note: --start-at \S+ was already 6\d\.\d s past; starting now/);
     const results = readResults(output);
     expect(results.run.start_at).toBe(startAt);
     expect(results.shard!.clock_offset_ms).toBe(Date.parse(results.run.started_at) - Date.parse(startAt));
@@ -93,27 +93,27 @@ describe('run --shard', () => {
 
   it('sends nothing and writes nothing when interrupted while waiting for the start', async () => {
     const controller = new AbortController();
-    const { io, out } = captureIO(dir, { signal: controller.signal });
+    const { io, stdout, stderr } = captureIO(dir, { signal: controller.signal });
     const output = join(dir, 'never-started.json');
     const startAt = new Date(Date.now() + 60_000).toISOString();
     const run = runRun(['-u', url, '-n', '2', '--start-at', startAt, '-o', output], io);
     setTimeout(() => controller.abort('SIGTERM'), 50);
     expect(await run).toBe(143);
-    expect(out.stderr).toMatch(/waiting until \S+ \(in 60\.0 s\) for the common start/);
-    expect(out.stderr).toContain('interrupted before the start: nothing was sent, no results written');
+    expect(stderr()).toMatch(/waiting until \S+ \(in 60\.0 s\) for the common start/);
+    expect(stderr()).toContain('interrupted before the start: nothing was sent, no results written');
     expect(() => readFileSync(output)).toThrow(/ENOENT/);
   });
 
   it('with -o - prints the results as one JSON line on stdout and the report on stderr', async () => {
-    const { io, out } = captureIO(dir);
+    const { io, stdout, stderr } = captureIO(dir);
     expect(await runRun(['-u', url, '-n', '4', '-p', '2', '--shard', '0/2', '-q', '-o', '-'], io)).toBe(0);
-    const lines = out.stdout.split('\n');
+    const lines = stdout().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe('');
     const results = ResultsSchema.parse(JSON.parse(lines[0]!));
     expect(results.metrics.map((m) => m.request_id)).toEqual([1, 3]);
-    expect(out.stderr).toMatch(/Succeeded:\s+2 \(100\.0%\)/);
-    expect(out.stderr).not.toContain('results written');
+    expect(stderr()).toMatch(/Succeeded:\s+2 \(100\.0%\)/);
+    expect(stderr()).not.toContain('results written');
   });
 });
 
@@ -125,10 +125,10 @@ describe('run --shard with a data file', () => {
   async function shardRows(extra: string[]): Promise<number[][]> {
     const rows: number[][] = [];
     for (const index of [0, 1, 2]) {
-      const { io, out } = captureIO(dir);
+      const { io, stdout, stderr } = captureIO(dir);
       const output = join(dir, `data-${index}.json`);
       const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', `${index}/3`, ...extra, '-q', '-o', output], io);
-      expect(code, out.stderr).toBe(0);
+      expect(code, stderr()).toBe(0);
       rows.push(readResults(output).metrics.map((m) => m.row_index!));
     }
     return rows;
@@ -146,10 +146,10 @@ describe('run --shard with a data file', () => {
   });
 
   it('refuses to shuffle without a seed, since each shard would draw its own order', async () => {
-    const { io, out } = captureIO(dir);
+    const { io, stdout, stderr } = captureIO(dir);
     const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', '0/3', '--shuffle', '-o', join(dir, 'never.json')], io);
     expect(code).toBe(2);
-    expect(out.stderr).toBe('error: shard 0/3: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike\n');
+    expect(stderr()).toBe('error: shard 0/3: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike\n');
   });
 });
 

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
-import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
@@ -15,18 +15,21 @@ import { shouldColor } from '../color.ts';
 import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
-import { ttft } from '../metrics.ts';
+import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
-import { buildResults, writeFileAtomic, type ShardResult } from '../results.ts';
+import { buildResults, recordToRow, writeFileAtomic, type ShardResult } from '../results.ts';
+import { directionWarning, parseThreshold } from '../rule.ts';
 import { runClosedLoop } from '../runner.ts';
 import { globalIndex, parseShard, planShard, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseStartAt, waitUntil } from '../start-at.ts';
-import { summarize } from '../summary.ts';
+import { collectSamples, summarize } from '../summary.ts';
+import { checkThresholds, renderThresholds } from '../thresholds.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport } from '../transport-fetch.ts';
 import type { RequestRecord } from '../record.ts';
@@ -41,6 +44,7 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
+  'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
@@ -54,33 +58,35 @@ export const runArgs = {
   'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
   shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
   seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
+  threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
   shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency' },
   'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header', 'data-column'] as const;
+const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
 /** Flags that may be given without a value. */
 const OPTIONAL_VALUE = ['html'] as const;
 
-export interface RunIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+export interface RunIO extends CommandIO {
+  stderr: CommandIO['stderr'] & { columns?: number };
   env: NodeJS.ProcessEnv;
-  cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
   signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+// Kept importable from here for code written against the first version.
+export { EXIT };
 
 /** `--output -`: the results go to stdout as one JSON line and the report to stderr. */
 const STDOUT_OUTPUT = '-';
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
+  // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
+  let journal: Journal | undefined;
   let redactor: Redactor = createRedactor();
   try {
     const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
@@ -94,8 +100,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       fileExists: existsSync,
     });
     const { config } = loaded;
+    const thresholdRules = config.thresholds.map(parseThreshold);
+    for (const rule of thresholdRules) {
+      const warning = directionWarning(rule, false);
+      if (warning) io.stderr.write(`warning: ${warning}\n`);
+    }
     redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url);
+    collectSecrets(redactor, config.headers, config.url, config.body);
 
     const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
     const toStdout = config.output === STDOUT_OUTPUT;
@@ -130,6 +141,15 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`note: concurrency ${concurrency} > requests ${share.requests}; using ${share.requests}\n`);
       concurrency = share.requests;
     }
+    const fileLimit = readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    if (limitProblem) throw new UsageError(limitProblem);
+
+    // Created before the load: an output that cannot be written fails now, not after the run.
+    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
+    // With --output - there is no file to keep a journal beside.
+    journal = outputPath === undefined ? undefined : openJournal(journalPathFor(outputPath), warn);
+    const journalFile = journal;
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -177,21 +197,34 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
           transport: fetchTransport,
           protocol: choice.protocol,
           timeoutMs: config.timeout * 1000,
+          idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
           collectText: config.tokenizer !== undefined,
+          redact: redactor.text,
         },
       },
-      { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
+      {
+        signal: io.signal,
+        onStart: progress.onStart,
+        onComplete: (record) => {
+          // Journal first: once a request is reported anywhere, its line is on disk.
+          journalFile?.append(redactor.value(recordToRow(record)));
+          progress.onComplete(record);
+        },
+      },
     );
     progress.finish();
+    journal?.close();
 
     // Counted after the load, never while requests are in flight.
     if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
-    const summary = summarize(load.records);
+    const samples = collectSamples(load.records);
+    const summary = summarize(load.records, samples);
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
     reportStream.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
-    const ttfts = load.records.map(ttft).filter((value): value is number => value !== undefined);
-    const chart = renderAsciiHistogram(ttfts, { title: labels(config.lang as Lang).histogramTitle });
+    const chart = renderAsciiHistogram(samples.ttft, { title: labels(config.lang as Lang).histogramTitle });
     if (chart) reportStream.write('\n' + chart);
+    const thresholds = checkThresholds(thresholdRules, { summary, samples });
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, config.lang as Lang));
 
     const results = buildResults({
       // The body template and the shuffle seed actually used, so the run can be repeated.
@@ -207,11 +240,14 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       startAt: startAt === undefined ? undefined : new Date(startAt),
       shard: shard && shardResult(shard, load.startedAt, startAt),
     });
+    if (thresholds.length > 0) {
+      results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
+    }
     const redacted = redactor.value(results);
     const text = JSON.stringify(redacted) + '\n';
     if (outputPath) {
       await writeFileAtomic(outputPath, text);
-      io.stderr.write(`results written to ${outputPath}\n`);
+      io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal?.path})\n`);
     } else {
       io.stdout.write(text);
     }
@@ -221,13 +257,11 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     if (load.interrupted) return interruptedExit(io);
-    return EXIT.ok;
+    return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    const message = redactor.text(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error: ${message}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
-    return EXIT.usage;
+    return reportCommandError(error, io, debug, redactor.text);
   } finally {
+    journal?.close();
     await sim?.stop();
   }
 }
@@ -239,6 +273,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     concurrency: optionalNumber(values.concurrency, '--concurrency'),
     method: optionalString(values.method),
     timeout: optionalNumber(values.timeout, '--timeout'),
+    idle_timeout: optionalNumber(values['idle-timeout'], '--idle-timeout'),
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
@@ -249,6 +284,11 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     seed: optionalNumber(values.seed, '--seed'),
     shard: optionalString(values.shard),
   };
+  if (Array.isArray(values.threshold)) {
+    overrides.thresholds = values.threshold as string[];
+    // Checked here so the error names the flag, not the config file.
+    overrides.thresholds.forEach(parseThreshold);
+  }
   const source: NonNullable<ConfigOverrides['data_source']> = {};
   // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
   if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
@@ -263,11 +303,14 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
 
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     if (!name || /\s/.test(name)) {
-      throw new UsageError(`malformed header ${JSON.stringify(item.replace(/:.*/, ': …'))}: expected "Name: value"`);
+      // Name the header, never echo its value: it is often the key.
+      const first = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+\S/.exec(item)?.[1];
+      const which = first ? ` starting ${JSON.stringify(first)}` : '';
+      throw new UsageError(`malformed header${which} (-H number ${index + 1}): expected "Name: value"`);
     }
     headers[name] = item.slice(colon + 1).trim();
   }
@@ -285,11 +328,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
       throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseJsonWithPosition(text, source);
 }
 
 function describeChoice(choice: ProtocolChoice): string {
@@ -352,6 +391,8 @@ async function assertWritableFolder(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`output folder ${folder} is not writable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'read-only file system' : (code ?? String(error));
+    throw new UsageError(`output folder ${folder} is not writable (${why}); choose another with --output`);
   }
 }

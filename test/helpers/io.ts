@@ -1,14 +1,25 @@
-/** A RunIO that captures stdout and stderr as strings, for in-process command tests. */
-export function captureIO(cwd: string, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
-  const out = { stdout: '', stderr: '' };
+/** Captured stdout / stderr for the testable commands. */
+import type { CommandIO } from '../../lib/cli.ts';
+
+export interface CapturedIO {
+  /** A CommandIO, and a RunIO too: env and signal are what run reads beyond it. */
+  io: CommandIO & { env: NodeJS.ProcessEnv; signal?: AbortSignal };
+  stdout(): string;
+  stderr(): string;
+}
+
+export function captureIO(cwd: string = process.cwd(), options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): CapturedIO {
+  let out = '';
+  let err = '';
   return {
-    out,
     io: {
-      stdout: { write: (t: string) => (out.stdout += t) },
-      stderr: { write: (t: string) => (out.stderr += t), isTTY: false },
-      env: options.env ?? {},
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
       cwd,
+      env: options.env ?? {},
       signal: options.signal,
     },
+    stdout: () => out,
+    stderr: () => err,
   };
 }
