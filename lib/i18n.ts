@@ -146,6 +146,11 @@ const en = {
   warnings: 'Warnings',
   method: 'Method',
   thresholds: 'Thresholds',
+  shardTable: 'Per shard (merged files)',
+  shard: 'Shard',
+  file: 'File',
+  startMs: 'Start (ms)',
+  afterStartAtMs: 'After --start-at (ms)',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -294,6 +299,11 @@ const zh: Labels = {
   warnings: '警告',
   method: '方法',
   thresholds: '阈值',
+  shardTable: '分片统计 (合并的文件)',
+  shard: '分片',
+  file: '文件',
+  startMs: '启动 (ms)',
+  afterStartAtMs: '晚于 --start-at (ms)',
 };
 
 export function labels(lang: Lang): Labels {

@@ -4,6 +4,7 @@
  */
 import type { GroupSummary } from './groups.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';
+import type { MergedFrom } from './results.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -12,6 +13,8 @@ export interface ReportOptions {
   interrupted?: boolean;
   /** The group_by column and its per-group summaries: adds a per-group table. */
   groups?: { by: string; rows: readonly GroupSummary[] };
+  /** The files a merged report came from (results.merged_from): adds a per-shard table. */
+  shards?: readonly MergedFrom[];
 }
 
 const RULE = '='.repeat(60);
@@ -57,6 +60,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   );
 
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
+  if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
@@ -137,7 +141,30 @@ function groupTable(lines: string[], L: Labels, by: string, groups: readonly Gro
     summary.ttft ? seconds(summary.ttft.p95) : '-',
     summary.tokens_per_second ? summary.tokens_per_second.mean.toFixed(2) : '-',
   ]);
-  const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((row) => displayWidth(row[i] ?? ''))));
+  table(lines, `${L.groupTable}: ${by}`, header, rows);
+}
+
+/**
+ * One row per merged file: its shard, requests, failures and own TTFT P50, where its load began on the merged
+ * timeline, and how late it began after --start-at on its own clock. "-" where a file has no such value.
+ */
+export function shardTable(L: Labels, shards: readonly MergedFrom[]): [string[], string[][]] {
+  const header = [L.file, L.shard, L.requests, L.failed, 'TTFT P50', L.startMs, L.afterStartAtMs];
+  const rows = shards.map((source) => [
+    source.file,
+    source.shard ? `${source.shard.index}/${source.shard.count}` : '-',
+    String(source.requests),
+    source.failed === undefined ? '-' : String(source.failed),
+    source.ttft_p50 == null ? '-' : seconds(source.ttft_p50),
+    `+${Math.round(source.offset_ms)}`,
+    source.shard?.clock_offset_ms === undefined ? '-' : `${source.shard.clock_offset_ms >= 0 ? '+' : ''}${Math.round(source.shard.clock_offset_ms)}`,
+  ]);
+  return [header, rows];
+}
+
+/** A titled table: the first column left-aligned, the others right-aligned, CJK-width aware. */
+function table(lines: string[], title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((name, i) => Math.max(displayWidth(name), ...rows.map((row) => displayWidth(row[i] ?? ''))));
   const pad = (cells: string[]) =>
     '  ' +
     cells
@@ -147,7 +174,7 @@ function groupTable(lines: string[], L: Labels, by: string, groups: readonly Gro
       })
       .join('  ')
       .trimEnd();
-  lines.push(`【${L.groupTable}: ${by}】`, pad(header), ...rows.map(pad), '');
+  lines.push(`【${title}】`, pad(header), ...rows.map(pad), '');
 }
 
 function section(lines: string[], title: string, rows: Array<[string, string]>): void {

@@ -155,7 +155,14 @@ export const MergedFromSchema = z.object({
   /** Added to the file's timestamps to put them on the merged origin. */
   offset_ms: z.number(),
   requests: z.int(),
+  /** Failed requests of this file. */
+  failed: z.int().optional(),
+  /** This file's own TTFT P50, seconds; null when none of its requests succeeded. */
+  ttft_p50: z.number().nullable().optional(),
+  /** The file's shard, when it is one. */
+  shard: ShardResultSchema.optional(),
 });
+export type MergedFrom = z.infer<typeof MergedFromSchema>;
 
 /** Files that were not written by run, converted on read. */
 export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
