@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { hasTimeUnit, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
+import { ARRIVALS } from './schedule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 
 export const SIM_SCHEME = 'sim:';
@@ -33,6 +35,43 @@ export const SimulatorSchema = z.strictObject({
   seed: z.int().optional(),
 });
 
+/** Seconds: a number, or a string with a unit ("60s", "2m", "500ms"). */
+function durationSeconds(allowZero: boolean) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const seconds = typeof value === 'number' ? value : parseDuration(value);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0 || (!allowZero && seconds === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a ${allowZero ? 'non-negative' : 'positive'} duration such as 30, "30s", "2m" or "500ms"`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+export const SWEEP_PARAMETERS = ['concurrency', 'rate'] as const;
+
+export const SweepSchema = z
+  .strictObject({
+    parameter: z.enum(SWEEP_PARAMETERS),
+    values: z.array(z.number().positive()).min(1),
+    /** Stop after a level whose error rate (0..1) exceeds this. */
+    max_error_rate: z.number().min(0).max(1).default(0.1),
+    /** Stop after a level whose TTFT p99 (seconds) exceeds this. */
+    max_ttft_p99: durationSeconds(false).optional(),
+  })
+  .refine((sweep) => sweep.parameter !== 'concurrency' || sweep.values.every(Number.isInteger), {
+    message: 'concurrency levels must be whole numbers',
+    path: ['values'],
+  });
+
+export const SloSchema = z.strictObject({
+  ttft: durationSeconds(false).optional(),
+  tpot: durationSeconds(false).optional(),
+  e2e: durationSeconds(false).optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
   method: z
@@ -54,6 +93,34 @@ export const ConfigSchema = z.strictObject({
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  // Load shape (README "Load shapes"). Without `rate`: closed loop at `concurrency`.
+  /** Open loop: requests per second. */
+  rate: z.number().positive().optional(),
+  /** Inter-arrival distribution; default poisson (gamma when burstiness is set). */
+  arrival: z.enum(ARRIVALS).optional(),
+  /** Gamma shape: 1 = Poisson, < 1 burstier, > 1 more even. */
+  burstiness: z.number().positive().optional(),
+  /** Seeds the arrival schedule; a random one is chosen and recorded when absent. */
+  seed: z.int().optional(),
+  /** Open loop: at most this many in flight. */
+  max_concurrency: z.int().min(1).optional(),
+  /** Seconds; replaces total_requests: sending stops at the deadline. */
+  duration: durationSeconds(false).optional(),
+  /** Seconds in-flight requests may finish after the deadline before being aborted. */
+  grace: durationSeconds(true).default(30),
+  /** A request count (number) or a time ("10s"): flagged in results, left out of stats. */
+  warmup: z
+    .union([
+      z.int().min(0),
+      z.string().refine((text) => hasTimeUnit(text) && parseDuration(text) !== undefined, {
+        message: 'must be a request count (number) or a duration such as "10s"',
+      }),
+    ])
+    .optional(),
+  /** Seconds over which concurrency (from 1) or rate (from 0) rises linearly to its target. */
+  ramp_up: durationSeconds(true).optional(),
+  sweep: SweepSchema.optional(),
+  slo: SloSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -73,6 +140,19 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  rate?: number;
+  arrival?: string;
+  burstiness?: number;
+  seed?: number;
+  max_concurrency?: number;
+  duration?: string;
+  grace?: string;
+  /** A count, or a duration string. */
+  warmup?: number | string;
+  ramp_up?: string;
+  /** Merged into the file's sweep field, so a flag can change one setting. */
+  sweep?: Record<string, unknown>;
+  slo?: Record<string, unknown>;
 }
 
 export interface LoadedConfig {
@@ -122,7 +202,8 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers') continue;
-    merged[key] = value;
+    const base = file[key];
+    merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
   }
   if (flags.headers) {
     const headers = { ...(file.headers as Record<string, string> | undefined) };

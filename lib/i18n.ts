@@ -33,6 +33,21 @@ const en = {
   progress: 'progress',
   elapsed: 'elapsed',
   inFlight: 'in flight',
+  warmup: 'Warm-up requests (not in the statistics)',
+  schedule: 'Coordinated omission (open loop)',
+  sendLag: 'Send lag (intended to actual send)',
+  fromActual: 'from actual send',
+  fromIntended: 'from intended send',
+  lagWarning: 'send lag p99 is over 10 ms: requests went out later than scheduled (client busy or concurrency cap); latency from the intended send is what users would feel',
+  goodput: 'Goodput (met every SLO)',
+  sloMet: 'Met',
+  sloRate: 'Rate',
+  sweep: 'Sweep',
+  level: 'level',
+  errorPct: 'errors',
+  stoppedEarly: 'Stopped early',
+  chartTitle: 'Throughput vs TTFT p99',
+  noChartData: 'no level has a TTFT p99 to chart',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -69,6 +84,21 @@ const zh: Labels = {
   progress: '进度',
   elapsed: '已用时',
   inFlight: '进行中',
+  warmup: '预热请求 (不计入统计)',
+  schedule: '协调遗漏 (开环)',
+  sendLag: '发送延迟 (计划到实际发送)',
+  fromActual: '从实际发送起',
+  fromIntended: '从计划发送起',
+  lagWarning: '发送延迟 P99 超过 10 ms：请求晚于计划发出 (客户端繁忙或并发上限)；从计划发送起的延迟才是用户的真实感受',
+  goodput: '有效吞吐 (满足全部 SLO)',
+  sloMet: '达标',
+  sloRate: '速率',
+  sweep: '扫描',
+  level: '档位',
+  errorPct: '错误',
+  stoppedEarly: '提前停止',
+  chartTitle: '吞吐量 vs TTFT P99',
+  noChartData: '没有可绘制 TTFT P99 的档位',
 };
 
 export function labels(lang: Lang): Labels {

@@ -14,7 +14,8 @@ export interface ProgressStream {
 
 export interface ProgressOptions {
   stream: ProgressStream;
-  total: number;
+  /** Undefined when a duration, not a count, ends the run. */
+  total: number | undefined;
   quiet: boolean;
   lang: Lang;
   /** Scrubs secrets from error messages before they are printed. */
@@ -33,7 +34,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const { stream, total, quiet } = options;
   const L = labels(options.lang);
   const tty = stream.isTTY === true;
-  const idWidth = Math.max(3, String(total).length);
+  const idWidth = Math.max(3, String(total ?? 0).length);
   const started = performance.now();
   let done = 0;
   let inFlight = 0;
@@ -41,7 +42,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let dirty = false;
 
   const statusLine = () =>
-    `${L.progress}: ${done}/${total} | ${L.elapsed}: ${((performance.now() - started) / 1000).toFixed(1)}s | ${L.inFlight}: ${inFlight}`;
+    `${L.progress}: ${done}${total === undefined ? '' : `/${total}`} | ${L.elapsed}: ${((performance.now() - started) / 1000).toFixed(1)}s | ${L.inFlight}: ${inFlight}`;
 
   const clear = () => {
     if (drawn) stream.write('\r\x1b[2K');

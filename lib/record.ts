@@ -24,6 +24,12 @@ export interface Usage {
 export interface RequestRecord {
   /** 1-based, in send order. */
   id: number;
+  /**
+   * When the schedule meant to send it. Open loop: the arrival time, so
+   * startedAt - intendedAt is the send lag (client busy, concurrency cap).
+   * Closed loop: equal to startedAt. Undefined reads as startedAt.
+   */
+  intendedAt?: number;
   /** Just before the request was handed to the transport. */
   startedAt: number;
   /** Response status line and headers received. */
@@ -48,6 +54,10 @@ export interface RequestRecord {
   /** True when the protocol's end marker ([DONE] etc.) was seen. */
   sawEndMarker: boolean;
   error?: RequestError;
+  /** A warm-up request: kept in results, left out of every statistic. */
+  warmup?: boolean;
+  /** The sweep level (concurrency or rate) it ran at. */
+  level?: number;
 }
 
 /**

@@ -15,26 +15,40 @@ export interface RequestContext {
   timeoutMs: number;
   /** performance.now() value that timestamps are measured from. */
   origin: number;
-  /** Aborts the whole run (Ctrl-C, deadline): in-flight requests become "aborted". */
+  /**
+   * Aborts the whole run: in-flight requests become "aborted". An abort with
+   * reason DEADLINE_ABORT (the --duration grace ran out) says so in the message.
+   */
   signal?: AbortSignal;
   maxEventSize?: number;
 }
 
 const ERROR_BODY_BYTES = 200;
 
-export async function executeRequest(id: number, request: TransportRequest, ctx: RequestContext): Promise<RequestRecord> {
+/** The run signal's abort reason when a --duration run's grace period ends. */
+export const DEADLINE_ABORT = 'deadline';
+
+type AbortReason = 'timeout' | 'interrupted' | 'deadline';
+
+/** `intendedAt`: when the schedule meant to send it (ms since origin); default: when it is sent. */
+export async function executeRequest(
+  id: number,
+  request: TransportRequest,
+  ctx: RequestContext,
+  intendedAt?: number,
+): Promise<RequestRecord> {
   const { origin, protocol } = ctx;
   const controller = new AbortController();
-  let abortReason: 'timeout' | 'interrupted' | undefined;
+  let abortReason: AbortReason | undefined;
   let response: TransportResponse | undefined;
-  const abort = (reason: 'timeout' | 'interrupted') => {
+  const abort = (reason: AbortReason) => {
     abortReason ??= reason;
     controller.abort();
     // Not every body stream honours the signal once headers are in; cancel it too.
     response?.cancel();
   };
   const timer = setTimeout(() => abort('timeout'), ctx.timeoutMs);
-  const onRunAbort = () => abort('interrupted');
+  const onRunAbort = () => abort(ctx.signal?.reason === DEADLINE_ABORT ? 'deadline' : 'interrupted');
   if (ctx.signal?.aborted) onRunAbort();
   else ctx.signal?.addEventListener('abort', onRunAbort, { once: true });
 
@@ -74,6 +88,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   const decoder = new TextDecoder();
 
   record.startedAt = performance.now() - origin;
+  record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
     record.headersAt = performance.now() - origin;
@@ -155,7 +170,7 @@ async function readPrefix(response: TransportResponse, limit: number): Promise<s
 
 function classify(
   error: unknown,
-  abortReason: 'timeout' | 'interrupted' | undefined,
+  abortReason: AbortReason | undefined,
   record: RequestRecord,
   request: TransportRequest,
 ): RequestError {
@@ -166,7 +181,10 @@ function classify(
     return { kind: 'timeout', message: where(`timed out ${phase}`) };
   }
   if (abortReason === 'interrupted') {
-    return { kind: 'aborted', message: where('aborted by the run (interrupt or deadline)') };
+    return { kind: 'aborted', message: where('aborted by the run (interrupted)') };
+  }
+  if (abortReason === 'deadline') {
+    return { kind: 'aborted', message: where('aborted: still in flight when the grace period after the deadline ended') };
   }
   if (error instanceof SseEventTooLargeError || error instanceof MalformedMessageError) {
     return { kind: 'protocol', message: where(error.message) };

@@ -12,6 +12,8 @@ import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { RunSummary } from './summary.ts';
+import type { SweepResults } from './sweep.ts';
+import { timeseries } from './timeseries.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -58,8 +60,47 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
+  intended_start: ms.optional(),
+  /** A warm-up request: left out of the summary. */
+  warmup: z.boolean().optional(),
+  /** The sweep level it ran at. */
+  level: z.number().optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
+
+const SummarySchema = z.looseObject({
+  success_count: z.int(),
+  failed_count: z.int(),
+  total_requests: z.int(),
+  wall_time: z.number(),
+  requests_per_second: z.number(),
+  ttft: DistributionSchema.optional(),
+  total_time: DistributionSchema.optional(),
+  tokens_per_second: DistributionSchema.optional(),
+  errors: z.record(z.string(), z.int()),
+  error_samples: z.record(z.string(), z.string()).optional(),
+});
+
+const TimeseriesSchema = z.object({
+  bucket_seconds: z.number(),
+  buckets: z.array(
+    z.object({
+      t: z.number(),
+      started: z.int(),
+      completed: z.int(),
+      failed: z.int(),
+      output_tokens: z.number(),
+      in_flight: z.number(),
+    }),
+  ),
+});
+
+const SweepResultsSchema = z.object({
+  parameter: z.enum(['concurrency', 'rate']),
+  levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
+  stopped_early: z.string().optional(),
+});
 
 export const ResultsSchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
@@ -79,19 +120,12 @@ export const ResultsSchema = z.object({
     node: z.string(),
     platform: z.string(),
   }),
-  summary: z.looseObject({
-    success_count: z.int(),
-    failed_count: z.int(),
-    total_requests: z.int(),
-    wall_time: z.number(),
-    requests_per_second: z.number(),
-    ttft: DistributionSchema.optional(),
-    total_time: DistributionSchema.optional(),
-    tokens_per_second: DistributionSchema.optional(),
-    errors: z.record(z.string(), z.int()),
-    error_samples: z.record(z.string(), z.string()).optional(),
-  }),
+  summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
+  /** Per-second activity over the whole run (timeseries.ts). */
+  timeseries: TimeseriesSchema.optional(),
+  /** A sweep: one summary per level; `summary` above then covers every level's requests. */
+  sweep: SweepResultsSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -123,7 +157,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
       ended: round3(r.endedAt),
     },
     token_times: r.tokenTimes.map(round3),
+    intended_start: round3(r.intendedAt ?? r.startedAt),
+    warmup: r.warmup === true,
   };
+  if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.usage) {
     row.usage = {};
@@ -149,6 +186,9 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_byte !== null) record.firstByteAt = t.first_byte;
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
+  if (row.intended_start !== undefined) record.intendedAt = row.intended_start;
+  if (row.warmup) record.warmup = true;
+  if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
   if (row.error_kind !== null) {
@@ -168,6 +208,7 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  sweep?: SweepResults;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -185,6 +226,8 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    timeseries: timeseries(input.records),
+    ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
   };
 }
 

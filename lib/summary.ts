@@ -5,15 +5,19 @@
  * a latency distribution. Durations are in seconds.
  */
 import { describe, type Distribution } from './stats.ts';
+import { goodput, type Goodput, type Slo } from './goodput.ts';
 import {
   interTokenLatencies,
   outputTokens,
+  sendLag,
   tokensPerSecond,
   totalTime,
+  totalTimeFromIntended,
   tpot,
   ttfat,
   ttfb,
   ttft,
+  ttftFromIntended,
 } from './metrics.ts';
 import type { ErrorKind, RequestRecord } from './record.ts';
 
@@ -41,9 +45,27 @@ export interface RunSummary {
   errors: Partial<Record<ErrorKind, number>>;
   /** The first error message of each kind, to show what went wrong. */
   error_samples: Partial<Record<ErrorKind, string>>;
+  /** Warm-up requests left out of every statistic above (present when there were any). */
+  warmup_requests?: number;
+  /**
+   * Open loop only (present when any request was sent later than scheduled):
+   * send lag (actual - intended send, every sent request) and latencies
+   * measured from the intended send, which include that lag.
+   */
+  send_lag?: Distribution;
+  ttft_from_intended?: Distribution;
+  total_time_from_intended?: Distribution;
+  /** With SLOs: requests meeting every one. */
+  goodput?: Goodput;
 }
 
-export function summarize(records: readonly RequestRecord[]): RunSummary {
+export interface SummarizeOptions {
+  slo?: Slo;
+}
+
+/** Warm-up records (record.warmup) are counted in warmup_requests and left out of everything else. */
+export function summarize(allRecords: readonly RequestRecord[], options: SummarizeOptions = {}): RunSummary {
+  const records = allRecords.some((r) => r.warmup) ? allRecords.filter((r) => !r.warmup) : allRecords;
   let success = 0;
   let tokens = 0;
   let first = Infinity;
@@ -96,5 +118,19 @@ export function summarize(records: readonly RequestRecord[]): RunSummary {
     const distribution = describe(series[key]);
     if (distribution) summary[key] = distribution;
   }
+  if (records.length < allRecords.length) summary.warmup_requests = allRecords.length - records.length;
+  Object.assign(summary, scheduleLag(records));
+  if (options.slo) summary.goodput = goodput(records, options.slo, wall);
   return summary;
+}
+
+function scheduleLag(records: readonly RequestRecord[]): Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> {
+  const lags = records.map(sendLag);
+  if (!lags.some((lag) => lag !== 0)) return {};
+  const defined = (values: Array<number | undefined>) => values.filter((v): v is number => v !== undefined);
+  return {
+    send_lag: describe(lags),
+    ttft_from_intended: describe(defined(records.map(ttftFromIntended))),
+    total_time_from_intended: describe(defined(records.map(totalTimeFromIntended))),
+  };
 }

@@ -10,14 +10,18 @@ import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import type { Lang } from '../i18n.ts';
+import { parseSloFlag } from '../goodput.ts';
+import { runConfiguredLoad } from '../load.ts';
+import { describeLoadShape, loadShapeFromConfig } from '../load-shape.ts';
 import { createProgress } from '../progress.ts';
 import { resolveProtocol } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
-import { runClosedLoop } from '../runner.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { summarize } from '../summary.ts';
+import { parseSweepFlag } from '../sweep.ts';
+import { renderSweepChart } from '../sweep-chart.ts';
+import { renderSweepTable } from '../sweep-table.ts';
 import { fetchTransport } from '../transport-fetch.ts';
 import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
@@ -37,6 +41,20 @@ export const runArgs = {
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   debug: { type: 'boolean', description: 'show stack traces' },
+  // Load shapes (README "Load shapes").
+  rate: { type: 'string', description: 'open loop: requests per second (default: closed loop at --concurrency)' },
+  arrival: { type: 'string', description: 'open-loop arrivals: poisson (default), constant, gamma' },
+  burstiness: { type: 'string', description: 'gamma shape: 1 = Poisson, <1 burstier, >1 more even (implies gamma)' },
+  seed: { type: 'string', description: 'seed of the arrival schedule (default: random, recorded in results)' },
+  'max-concurrency': { type: 'string', description: 'open loop: at most N in flight; the wait shows as send lag' },
+  duration: { type: 'string', description: 'send for this long (60s, 5m) instead of a request count' },
+  grace: { type: 'string', description: 'after --duration, time for in-flight requests before abort (default 30s)' },
+  warmup: { type: 'string', description: 'warm-up: N requests or a time (10s); kept in results, left out of stats' },
+  'ramp-up': { type: 'string', description: 'concurrency (from 1) or rate (from 0) rises linearly over this time' },
+  sweep: { type: 'string', description: 'run several levels: concurrency=1,2,4,8 or rate=1,2,5,10' },
+  'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
+  'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
+  slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header'] as const;
@@ -75,11 +93,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
 
-    let concurrency = config.concurrency;
-    if (concurrency > config.total_requests) {
-      io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
-      concurrency = config.total_requests;
-    }
+    const { shape, seedChosen, notes } = loadShapeFromConfig(config);
+    for (const note of notes) io.stderr.write(note + '\n');
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -97,33 +112,33 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const protocol = resolveProtocol(config.protocol, targetUrl);
     const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
-    const progress = createProgress({
-      stream: io.stderr,
-      total: config.total_requests,
-      quiet: config.quiet,
-      lang: config.lang as Lang,
-      redact: redactor.text,
-    });
+    const lang = config.lang as Lang;
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${protocol.name} | transport ${config.transport}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${protocol.name} | transport ${config.transport}\n`,
     );
 
-    const load = await runClosedLoop(
-      {
-        total: config.total_requests,
-        concurrency,
+    const load = await runConfiguredLoad({
+      shape,
+      sweep: config.sweep,
+      slo: config.slo,
+      target: {
         buildRequest: () => request,
         context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
       },
-      { signal: io.signal, onStart: progress.onStart, onComplete: progress.onComplete },
+      signal: io.signal,
+      progress: (requests) =>
+        createProgress({ stream: io.stderr, total: requests, quiet: config.quiet, lang, redact: redactor.text }),
+      log: (line) => io.stderr.write(line + '\n'),
+    });
+    const { summary } = load;
+    io.stdout.write(
+      load.sweep
+        ? renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang })
+        : renderReport(summary, { lang, interrupted: load.interrupted }),
     );
-    progress.finish();
-
-    const summary = summarize(load.records);
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted }));
 
     const results = buildResults({
-      config: redactSecretFields(publicConfig(config)),
+      config: redactSecretFields(publicConfig(seedChosen ? { ...config, seed: shape.seed } : config)),
       startedAt: load.startedAt,
       protocol: protocol.name,
       transport: config.transport,
@@ -131,6 +146,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       version: VERSION,
       summary,
       records: load.records,
+      sweep: load.sweep,
     });
     await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
@@ -158,7 +174,24 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
     quiet: values.quiet === true ? true : undefined,
+    rate: optionalNumber(values.rate, '--rate'),
+    arrival: optionalString(values.arrival),
+    burstiness: optionalNumber(values.burstiness, '--burstiness'),
+    seed: optionalNumber(values.seed, '--seed'),
+    max_concurrency: optionalNumber(values['max-concurrency'], '--max-concurrency'),
+    duration: optionalString(values.duration),
+    grace: optionalString(values.grace),
+    ramp_up: optionalString(values['ramp-up']),
+    // A bare number is a request count; with a unit ("10s") it is a time.
+    warmup: typeof values.warmup === 'string' && /^\s*\d+\s*$/.test(values.warmup) ? Number(values.warmup) : optionalString(values.warmup),
+    slo: typeof values.slo === 'string' ? parseSloFlag(values.slo) : undefined,
   };
+  const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
+  const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
+  if (maxErrorRate !== undefined) sweep.max_error_rate = maxErrorRate;
+  const maxTtft = optionalString(values['sweep-max-ttft-p99']);
+  if (maxTtft !== undefined) sweep.max_ttft_p99 = maxTtft;
+  if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   if (typeof values.model === 'string') {

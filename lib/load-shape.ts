@@ -1,0 +1,147 @@
+/**
+ * The load shape of a run, resolved from the config: closed loop at a
+ * concurrency, or open loop at a rate; a request count or a duration; warm-up
+ * and ramp-up. runLoadShape picks the loop and runs it, so the run command
+ * only has to choose between one run and a sweep.
+ */
+import { randomInt } from 'node:crypto';
+import type { Config } from './config.ts';
+import { formatDuration, parseDuration } from './duration.ts';
+import { UsageError } from './errors.ts';
+import { createRng } from './random.ts';
+import { runClosedLoop, runOpenLoop, type LoadHooks, type LoadPlan, type LoadResult } from './runner.ts';
+import { createArrivalTimes, type Arrival } from './schedule.ts';
+
+export interface LoadShape {
+  /** Closed loop: requests in flight. */
+  concurrency: number;
+  /** Open loop when set: requests per second. */
+  rate?: number;
+  arrival: Arrival;
+  burstiness?: number;
+  /** Seeds the arrival schedule. */
+  seed: number;
+  maxConcurrency?: number;
+  /** Measured requests; Infinity with a duration. */
+  total: number;
+  durationMs?: number;
+  graceMs: number;
+  warmup?: { requests?: number; ms?: number };
+  rampUpMs?: number;
+}
+
+/** What a load needs besides its shape. */
+export type LoadTarget = Pick<LoadPlan, 'buildRequest' | 'context' | 'origin' | 'firstId'>;
+
+export interface ResolvedShape {
+  shape: LoadShape;
+  /** True when the seed was chosen here (record it, so the schedule can be replayed). */
+  seedChosen: boolean;
+  notes: string[];
+}
+
+/** Checks combinations the schema cannot, and resolves defaults. */
+export function loadShapeFromConfig(config: Config): ResolvedShape {
+  const openLoop = config.rate !== undefined || config.sweep?.parameter === 'rate';
+  const needsRate = (field: string, flag: string) =>
+    new UsageError(`${field} (${flag}) applies to an open-loop run: set rate (--rate) or sweep rate`);
+  if (!openLoop) {
+    if (config.max_concurrency !== undefined) throw needsRate('max_concurrency', '--max-concurrency');
+    if (config.arrival !== undefined) throw needsRate('arrival', '--arrival');
+    if (config.burstiness !== undefined) throw needsRate('burstiness', '--burstiness');
+  }
+  if (config.burstiness !== undefined && config.arrival !== undefined && config.arrival !== 'gamma') {
+    throw new UsageError(`burstiness (--burstiness) applies to arrival gamma, not ${config.arrival}`);
+  }
+  if (config.sweep?.parameter === 'concurrency' && config.rate !== undefined) {
+    throw new UsageError('sweep concurrency runs closed loops at each level: drop rate (--rate), or sweep rate');
+  }
+
+  const notes: string[] = [];
+  const warmup = parseWarmup(config.warmup);
+  const total = config.duration !== undefined ? Infinity : config.total_requests;
+  let concurrency = config.concurrency;
+  const sendable = total + (warmup?.requests ?? 0);
+  if (!openLoop && config.sweep === undefined && concurrency > sendable) {
+    notes.push(`note: concurrency ${concurrency} > requests ${sendable}; using ${sendable}`);
+    concurrency = sendable;
+  }
+  const shape: LoadShape = {
+    concurrency,
+    arrival: config.arrival ?? (config.burstiness !== undefined ? 'gamma' : 'poisson'),
+    seed: config.seed ?? randomInt(2 ** 31),
+    total,
+    graceMs: config.grace * 1000,
+  };
+  if (config.rate !== undefined) shape.rate = config.rate;
+  if (config.burstiness !== undefined) shape.burstiness = config.burstiness;
+  if (config.max_concurrency !== undefined) shape.maxConcurrency = config.max_concurrency;
+  if (config.duration !== undefined) shape.durationMs = config.duration * 1000;
+  if (warmup) shape.warmup = warmup;
+  if (config.ramp_up) shape.rampUpMs = config.ramp_up * 1000;
+  return { shape, seedChosen: openLoop && config.seed === undefined, notes };
+}
+
+/** The shape of one sweep level. */
+export function atLevel(shape: LoadShape, parameter: 'concurrency' | 'rate', value: number): LoadShape {
+  return parameter === 'rate' ? { ...shape, rate: value } : { ...shape, concurrency: value };
+}
+
+export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHooks = {}): Promise<LoadResult> {
+  const common = {
+    ...target,
+    total: shape.total,
+    warmup: shape.warmup,
+    durationMs: shape.durationMs,
+    graceMs: shape.graceMs,
+  };
+  if (shape.rate === undefined) {
+    return runClosedLoop({ ...common, concurrency: shape.concurrency, rampUpMs: shape.rampUpMs }, hooks);
+  }
+  const arrivals = createArrivalTimes({
+    rate: shape.rate,
+    arrival: shape.arrival,
+    burstiness: shape.burstiness,
+    rampUpSeconds: (shape.rampUpMs ?? 0) / 1000,
+    rng: createRng(shape.seed),
+  });
+  return runOpenLoop({ ...common, arrivals, maxConcurrency: shape.maxConcurrency }, hooks);
+}
+
+/** Requests the run will send, warm-up included; undefined when a duration decides. */
+export function plannedRequests(shape: LoadShape): number | undefined {
+  return Number.isFinite(shape.total) && shape.warmup?.ms === undefined ? shape.total + (shape.warmup?.requests ?? 0) : undefined;
+}
+
+/**
+ * One line for the run header: "100 requests | concurrency 10",
+ * "1m (grace 30s) | rate 5/s poisson | seed 7", "20 requests | rate 1,2,5/s poisson | seed 7".
+ */
+export function describeLoadShape(shape: LoadShape, sweep?: { parameter: 'concurrency' | 'rate'; values: number[] }): string {
+  if (sweep) shape = atLevel(shape, sweep.parameter, sweep.values[0] as number);
+  const level = (value: number) => (sweep ? sweep.values.join(',') : String(value));
+  const parts: string[] = [];
+  if (shape.durationMs !== undefined) {
+    parts.push(`${formatDuration(shape.durationMs / 1000)} (grace ${formatDuration(shape.graceMs / 1000)})`);
+  } else {
+    parts.push(`${shape.total} requests`);
+  }
+  if (shape.warmup?.requests) parts.push(`warm-up ${shape.warmup.requests} requests`);
+  if (shape.warmup?.ms) parts.push(`warm-up ${formatDuration(shape.warmup.ms / 1000)}`);
+  const ramp = shape.rampUpMs ? ` (ramp-up ${formatDuration(shape.rampUpMs / 1000)})` : '';
+  if (shape.rate === undefined) {
+    parts.push(`concurrency ${level(shape.concurrency)}${ramp}`);
+  } else {
+    const gamma = shape.arrival === 'gamma' ? ` burstiness ${shape.burstiness ?? 1}` : '';
+    parts.push(`rate ${level(shape.rate)}/s ${shape.arrival}${gamma}${ramp}`);
+    if (shape.maxConcurrency !== undefined) parts.push(`max concurrency ${shape.maxConcurrency}`);
+    parts.push(`seed ${shape.seed}`);
+  }
+  return parts.join(' | ');
+}
+
+function parseWarmup(value: number | string | undefined): LoadShape['warmup'] {
+  if (value === undefined || value === 0) return undefined;
+  if (typeof value === 'number') return { requests: value };
+  return { ms: (parseDuration(value) as number) * 1000 };
+}

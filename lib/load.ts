@@ -1,0 +1,68 @@
+/**
+ * Runs the configured load, one run or a sweep of runs, and summarizes it:
+ * what the run command calls once it has a request to send.
+ */
+import type { Slo } from './goodput.ts';
+import { atLevel, plannedRequests, runLoadShape, type LoadShape, type LoadTarget } from './load-shape.ts';
+import type { Progress } from './progress.ts';
+import type { RequestRecord } from './record.ts';
+import { summarize, type RunSummary } from './summary.ts';
+import { runSweep, type SweepResults, type SweepSpec } from './sweep.ts';
+
+export interface LoadOptions {
+  shape: LoadShape;
+  sweep?: SweepSpec;
+  slo?: Slo;
+  target: Omit<LoadTarget, 'origin' | 'firstId'>;
+  signal?: AbortSignal;
+  /** A live progress display for one run of `requests` requests (undefined: unknown). */
+  progress(requests: number | undefined): Progress;
+  /** Log lines (stderr). */
+  log(line: string): void;
+}
+
+export interface LoadOutcome {
+  records: RequestRecord[];
+  summary: RunSummary;
+  sweep?: SweepResults;
+  startedAt: Date;
+  interrupted: boolean;
+  unsent: number;
+}
+
+export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutcome> {
+  const { shape, sweep: spec, slo, signal } = options;
+  const summarizeRecords = (records: readonly RequestRecord[]) => summarize(records, { slo });
+  const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}) => {
+    const progress = options.progress(plannedRequests(levelShape));
+    const load = await runLoadShape(levelShape, { ...options.target, ...at }, {
+      signal,
+      onStart: progress.onStart,
+      onComplete: progress.onComplete,
+    });
+    progress.finish();
+    return load;
+  };
+
+  if (!spec) {
+    const load = await runOnce(shape);
+    return { ...load, summary: summarizeRecords(load.records), ...noteUnsent(load.unsent, options.log) };
+  }
+  const run = await runSweep(spec, (value, at) => runOnce(atLevel(shape, spec.parameter, value), at), {
+    summarize: summarizeRecords,
+    onLevel: ({ value, summary, stopped_reason }) =>
+      options.log(
+        `${spec.parameter} ${value}: ${summary.requests_per_second.toFixed(2)} req/s, ` +
+          `TTFT p99 ${summary.ttft ? `${summary.ttft.p99.toFixed(3)}s` : '-'}, ` +
+          `errors ${summary.failed_count}/${summary.total_requests}${stopped_reason ? ` — stopping: ${stopped_reason}` : ''}`,
+      ),
+  });
+  return { ...run, summary: summarizeRecords(run.records), ...noteUnsent(run.unsent, options.log) };
+}
+
+function noteUnsent(unsent: number, log: (line: string) => void): { unsent: number } {
+  if (unsent > 0) {
+    log(`note: ${unsent} scheduled requests were still waiting behind max_concurrency when sending stopped, and were not sent`);
+  }
+  return { unsent };
+}
