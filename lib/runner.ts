@@ -114,7 +114,7 @@ export async function runOpenLoop(plan: OpenLoopPlan, hooks: LoadHooks = {}): Pr
     now: run.elapsed,
     sleep: createSleep(run.signal),
     stopAt: run.deadlineMs,
-    stopped: run.exhausted,
+    stopped: run.halted,
     dispatch: (intendedMs) => {
       const slot = run.claim(intendedMs);
       if (!slot) return false;
@@ -163,19 +163,27 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
   let measured = 0;
   let failure: unknown;
 
-  const stopped = () =>
-    failure !== undefined || signal.aborted || (deadlineMs !== undefined && elapsed() >= deadlineMs);
+  const pastDeadline = (time: number) => deadlineMs !== undefined && time >= deadlineMs;
+  /** Interrupted, grace over, or failed: nothing more may be sent. */
+  const halted = () => failure !== undefined || signal.aborted;
+  const stopped = () => halted() || pastDeadline(elapsed());
   const exhausted = () => stopped() || measured >= plan.total;
 
   return {
     signal,
     deadlineMs,
     elapsed,
+    halted,
     stopped,
     exhausted,
-    /** The next request, meant for `intendedMs` after the start (closed loop: now); undefined when done. */
+    /**
+     * The next request, meant for `intendedMs` after the start (closed loop:
+     * now); undefined when done. An arrival meant before the deadline is sent
+     * even when the wake-up was late: its lag is recorded, not dropped.
+     */
     claim(intendedMs: number | undefined): Slot | undefined {
-      if (exhausted()) return undefined;
+      if (halted() || measured >= plan.total) return undefined;
+      if (pastDeadline(intendedMs ?? elapsed())) return undefined;
       const index = claimed++;
       const warmup = index < warmupRequests || (intendedMs ?? elapsed()) < warmupMs;
       if (!warmup) measured++;

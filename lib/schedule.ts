@@ -55,11 +55,13 @@ export function createArrivalTimes(options: ArrivalOptions): () => number {
   const gap = createGapSampler(options);
   const ramp = options.rampUpSeconds ?? 0;
   // `s` is time on the target-rate clock; a ramp maps it onto real time.
+  // A constant schedule multiplies instead of summing, so no rounding error accumulates.
   let s = 0;
-  let first = true;
+  let n = 0;
   return () => {
-    if (first) first = false;
-    else s += gap();
+    if (options.arrival === 'constant') s = n / options.rate;
+    else if (n > 0) s += gap();
+    n++;
     return rampedTime(s, ramp) * 1000;
   };
 }
@@ -92,7 +94,7 @@ export interface DriveOptions {
   nextTime: () => number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
-  /** Nothing is sent at or after this time. */
+  /** No arrival meant for this time or later is sent (one meant earlier is, even if the wake-up is late). */
   stopAt?: number;
   /** Checked before every send: true ends the schedule (interrupt, enough sent). */
   stopped?: () => boolean;
@@ -107,16 +109,14 @@ export interface DriveOptions {
  */
 export async function driveArrivals(options: DriveOptions): Promise<void> {
   const { now, stopAt } = options;
-  const pastStop = (time: number) => stopAt !== undefined && time >= stopAt;
   for (;;) {
     if (options.stopped?.()) return;
     const intended = options.nextTime();
-    if (pastStop(intended)) return;
+    if (stopAt !== undefined && intended >= stopAt) return;
     for (let wait = intended - now(); wait > 0; wait = intended - now()) {
       await options.sleep(wait);
       if (options.stopped?.()) return;
     }
-    if (pastStop(now())) return;
     if (!options.dispatch(intended)) return;
   }
 }

@@ -22,7 +22,7 @@ import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseSweepFlag } from '../sweep.ts';
 import { renderSweepChart } from '../sweep-chart.ts';
 import { renderSweepTable } from '../sweep-table.ts';
-import { fetchTransport } from '../transport-fetch.ts';
+import { fetchTransport, warmFetch } from '../transport-fetch.ts';
 import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
@@ -117,6 +117,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${protocol.name} | transport ${config.transport}\n`,
     );
 
+    await warmFetch();
     const load = await runConfiguredLoad({
       shape,
       sweep: config.sweep,
