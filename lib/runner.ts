@@ -217,8 +217,9 @@ function followRamp(steps: Array<{ atMs: number; concurrency: number }>, limit: 
     const step = steps[next];
     if (!step) return;
     timer = setTimeout(() => {
-      while (steps[next] && (steps[next] as { atMs: number }).atMs <= elapsed() + 1) {
-        limit.concurrency = (steps[next] as { concurrency: number }).concurrency;
+      // Timers can fire ~1 ms early or late: apply every step that is due.
+      for (let due = steps[next]; due && due.atMs <= elapsed() + 1; due = steps[next]) {
+        limit.concurrency = due.concurrency;
         next++;
       }
       arm();

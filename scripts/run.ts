@@ -7,7 +7,7 @@ import { defineCommand, runMain } from 'citty';
 import { runArgs, runRun } from '../lib/commands/run.ts';
 
 const command = defineCommand({
-  meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency' },
+  meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency or at a rate' },
   args: runArgs,
   async run({ rawArgs }) {
     const controller = new AbortController();

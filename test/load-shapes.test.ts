@@ -12,6 +12,7 @@ import { createArrivalTimes } from '../lib/schedule.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
 import { summarize } from '../lib/summary.ts';
 import { fetchTransport, warmFetch } from '../lib/transport-fetch.ts';
+import { captureIO } from './helpers/io.ts';
 
 // Node timers may fire up to ~1 ms early against performance.now().
 const SLACK_MS = 2;
@@ -142,18 +143,7 @@ describe('warm-up and ramp-up in the loops', () => {
   });
 });
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (t: string) => (out.stdout += t) },
-      stderr: { write: (t: string) => (out.stderr += t), isTTY: false },
-      env: {},
-      cwd: dir,
-    },
-  };
-}
+const capture = () => captureIO(dir);
 const readResults = (path: string) => ResultsSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 
 describe('run command: load shape flags', () => {

@@ -6,22 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { ResultsSchema } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { captureIO } from './helpers/io.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'streambench-run-'));
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (t: string) => (out.stdout += t) },
-      stderr: { write: (t: string) => (out.stderr += t), isTTY: false },
-      env: {},
-      cwd: dir,
-    },
-  };
-}
+const capture = () => captureIO(dir);
 
 let sim: SimServer;
 beforeAll(async () => {

@@ -127,15 +127,22 @@ describe('arrival times and ramp-up', () => {
 });
 
 describe('driveArrivals (injected clock and sleep)', () => {
-  it('sends each request at its intended time', async () => {
-    const { clock, now, sleep } = fakeClock();
+  /** Drives a constant 10/s schedule on a fake clock; returns [intended, sent-at] pairs. */
+  async function driveConstant(options: { lateBy?: number; stopAt?: number; limit?: number }) {
+    const { clock, now, sleep } = fakeClock(options.lateBy);
     const sent: Array<[number, number]> = [];
     await driveArrivals({
       nextTime: createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) }),
       now,
       sleep,
-      dispatch: (intended) => sent.push([intended, clock.now]) < 5,
+      stopAt: options.stopAt,
+      dispatch: (intended) => sent.push([intended, clock.now]) < (options.limit ?? Infinity),
     });
+    return { sent, clock };
+  }
+
+  it('sends each request at its intended time', async () => {
+    const { sent } = await driveConstant({ limit: 5 });
     expect(sent).toEqual([
       [0, 0],
       [100, 100],
@@ -146,14 +153,7 @@ describe('driveArrivals (injected clock and sleep)', () => {
   });
 
   it('a late wake-up sends overdue arrivals at once, keeping their intended times (lag is recorded, not absorbed)', async () => {
-    const { clock, now, sleep } = fakeClock(250);
-    const sent: Array<[number, number]> = [];
-    await driveArrivals({
-      nextTime: createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) }),
-      now,
-      sleep,
-      dispatch: (intended) => sent.push([intended, clock.now]) < 6,
-    });
+    const { sent, clock } = await driveConstant({ lateBy: 250, limit: 6 });
     expect(sent).toEqual([
       [0, 0],
       [100, 350],
@@ -167,29 +167,13 @@ describe('driveArrivals (injected clock and sleep)', () => {
   });
 
   it('stops before an arrival at or after stopAt, without sleeping until it', async () => {
-    const { clock, now, sleep } = fakeClock();
-    const sent: number[] = [];
-    await driveArrivals({
-      nextTime: createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) }),
-      now,
-      sleep,
-      stopAt: 450,
-      dispatch: (intended) => sent.push(intended) > 0,
-    });
-    expect(sent).toEqual([0, 100, 200, 300, 400]);
+    const { sent, clock } = await driveConstant({ stopAt: 450 });
+    expect(sent.map(([intended]) => intended)).toEqual([0, 100, 200, 300, 400]);
     expect(clock.now).toBe(400);
   });
 
   it('still sends an arrival meant before stopAt when the wake-up comes after it (the lag is recorded)', async () => {
-    const { clock, now, sleep } = fakeClock(80);
-    const sent: Array<[number, number]> = [];
-    await driveArrivals({
-      nextTime: createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) }),
-      now,
-      sleep,
-      stopAt: 450,
-      dispatch: (intended) => sent.push([intended, clock.now]) > 0,
-    });
+    const { sent } = await driveConstant({ lateBy: 80, stopAt: 450 });
     expect(sent).toEqual([
       [0, 0],
       [100, 180],
