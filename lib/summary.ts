@@ -127,10 +127,10 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
 function scheduleLag(records: readonly RequestRecord[]): Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> {
   const lags = records.map(sendLag);
   if (!lags.some((lag) => lag !== 0)) return {};
-  const defined = (values: Array<number | undefined>) => values.filter((v): v is number => v !== undefined);
-  return {
-    send_lag: describe(lags),
-    ttft_from_intended: describe(defined(records.map(ttftFromIntended))),
-    total_time_from_intended: describe(defined(records.map(totalTimeFromIntended))),
-  };
+  const out: Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> = { send_lag: describe(lags) };
+  const ttfts = records.map(ttftFromIntended).filter((v): v is number => v !== undefined);
+  const totals = records.map(totalTimeFromIntended).filter((v): v is number => v !== undefined);
+  if (ttfts.length > 0) out.ttft_from_intended = describe(ttfts);
+  if (totals.length > 0) out.total_time_from_intended = describe(totals);
+  return out;
 }
