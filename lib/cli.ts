@@ -13,7 +13,24 @@ export interface StrictArgs {
   positionals: string[];
 }
 
-export function parseStrict(rawArgs: string[], defs: ArgsDef, repeatable: readonly string[] = []): StrictArgs {
+/** Stands in for the value of an optional-value flag given bare; parseStrict turns it into `true`. */
+const BARE = '\u0000';
+
+/**
+ * `optionalValue` names string flags whose value may be left out (`--html` or
+ * `--html FILE`): given bare, at the end or before another flag, their value is `true`.
+ */
+export function parseStrict(
+  rawArgs: string[],
+  defs: ArgsDef,
+  repeatable: readonly string[] = [],
+  optionalValue: readonly string[] = [],
+): StrictArgs {
+  const args = rawArgs.map((arg, i) => {
+    const next = rawArgs[i + 1];
+    const bare = optionalValue.some((name) => arg === `--${name}`) && (next === undefined || next.startsWith('-'));
+    return bare ? `${arg}=${BARE}` : arg;
+  });
   const options: NonNullable<ParseArgsConfig['options']> = {};
   for (const [name, def] of Object.entries(defs)) {
     if (def.type === 'positional') continue;
@@ -26,11 +43,12 @@ export function parseStrict(rawArgs: string[], defs: ArgsDef, repeatable: readon
     };
   }
   try {
-    const { values, positionals } = parseArgs({ args: rawArgs, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
     for (const [name, value] of Object.entries(values)) {
       if (value === '' || (Array.isArray(value) && value.includes(''))) {
         throw new UsageError(`option --${name} needs a value`);
       }
+      if (value === BARE) (values as Record<string, unknown>)[name] = true;
     }
     return { values: values as StrictArgs['values'], positionals };
   } catch (error) {

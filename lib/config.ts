@@ -10,6 +10,7 @@ import { hasTimeUnit, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { ARRIVALS } from './schedule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
+import { TOKENIZERS } from './tokenizer.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -32,6 +33,7 @@ export const SimulatorSchema = z.strictObject({
   itl_ms: z.number().min(0).default(DEFAULT_SIMULATOR.itlMs),
   tokens: z.int().min(1).default(DEFAULT_SIMULATOR.tokens),
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
+  reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
 });
 
@@ -88,6 +90,10 @@ export const ConfigSchema = z.strictObject({
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
+  /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
+  include_usage: z.boolean().default(true),
+  /** Estimate output tokens with this tokenizer when the server reports no usage. */
+  tokenizer: z.enum(TOKENIZERS).optional(),
   transport: z.enum(['fetch']).default('fetch'),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
@@ -140,6 +146,7 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
+  tokenizer?: string;
   rate?: number;
   arrival?: string;
   burstiness?: number;

@@ -108,9 +108,11 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
   return runOpenLoop({ ...common, arrivals, maxConcurrency: shape.maxConcurrency }, hooks);
 }
 
-/** Requests the run will send, warm-up included; undefined when a duration decides. */
-export function plannedRequests(shape: LoadShape): number | undefined {
-  return Number.isFinite(shape.total) && shape.warmup?.ms === undefined ? shape.total + (shape.warmup?.requests ?? 0) : undefined;
+/** For progress: requests the run will send (warm-up included), or, when a duration ends it, its planned length. */
+export function plannedLength(shape: LoadShape): { total: number | undefined; durationMs?: number } {
+  const warmupMs = shape.warmup?.ms ?? 0;
+  if (shape.durationMs !== undefined) return { total: undefined, durationMs: warmupMs + shape.durationMs };
+  return { total: warmupMs > 0 ? undefined : shape.total + (shape.warmup?.requests ?? 0) };
 }
 
 /**

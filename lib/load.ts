@@ -3,7 +3,7 @@
  * what the run command calls once it has a request to send.
  */
 import type { Slo } from './goodput.ts';
-import { atLevel, plannedRequests, runLoadShape, type LoadShape, type LoadTarget } from './load-shape.ts';
+import { atLevel, plannedLength, runLoadShape, type LoadShape, type LoadTarget } from './load-shape.ts';
 import type { Progress } from './progress.ts';
 import type { RequestRecord } from './record.ts';
 import { summarize, type RunSummary } from './summary.ts';
@@ -15,8 +15,10 @@ export interface LoadOptions {
   slo?: Slo;
   target: Omit<LoadTarget, 'origin' | 'firstId'>;
   signal?: AbortSignal;
-  /** A live progress display for one run of `requests` requests (undefined: unknown). */
-  progress(requests: number | undefined): Progress;
+  /** A live progress display for one run: its planned requests, or its planned length when a duration ends it. */
+  progress(planned: { total: number | undefined; durationMs?: number }): Progress;
+  /** Post-processes each run's records before they are summarized (e.g. tokenizer counts). */
+  afterLoad?(records: RequestRecord[]): Promise<void>;
   /** Log lines (stderr). */
   log(line: string): void;
 }
@@ -34,13 +36,14 @@ export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutco
   const { shape, sweep: spec, slo, signal } = options;
   const summarizeRecords = (records: readonly RequestRecord[]) => summarize(records, { slo });
   const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}) => {
-    const progress = options.progress(plannedRequests(levelShape));
+    const progress = options.progress(plannedLength(levelShape));
     const load = await runLoadShape(levelShape, { ...options.target, ...at }, {
       signal,
       onStart: progress.onStart,
       onComplete: progress.onComplete,
     });
     progress.finish();
+    await options.afterLoad?.(load.records);
     return load;
   };
 

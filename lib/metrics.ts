@@ -35,13 +35,46 @@ export function totalTime(r: RequestRecord): number | undefined {
   return toSeconds(r.endedAt - r.startedAt);
 }
 
-/** Output tokens: the server's usage count when reported, else the token events counted. */
-export function outputTokens(r: RequestRecord): number {
-  return r.usage?.outputTokens ?? r.tokenTimes.length;
+export const TOKEN_SOURCES = ['usage', 'tokenizer', 'events'] as const;
+export type TokenSource = (typeof TOKEN_SOURCES)[number];
+
+/**
+ * Where a request's output-token count comes from: the server's usage report
+ * when it gave one, else a tokenizer estimate when --tokenizer asked for one,
+ * else the number of token events. Never the requested max_tokens.
+ */
+export function outputTokenSource(r: RequestRecord): TokenSource {
+  if (r.usage?.outputTokens !== undefined) return 'usage';
+  if (r.tokenizerTokens !== undefined) return 'tokenizer';
+  return 'events';
 }
 
-export function outputTokenSource(r: RequestRecord): 'usage' | 'events' {
-  return r.usage?.outputTokens !== undefined ? 'usage' : 'events';
+export function outputTokens(r: RequestRecord): number {
+  return r.usage?.outputTokens ?? r.tokenizerTokens ?? r.tokenTimes.length;
+}
+
+/** The number of token events seen in the stream (messages carrying text). */
+export function tokenEvents(r: RequestRecord): number {
+  return r.tokenTimes.length;
+}
+
+/**
+ * True when the server reported an output-token count that differs from the
+ * token events counted: the stream bundles several tokens per event (or drops
+ * some), so per-event ITL is not per-token time.
+ */
+export function tokenCountMismatch(r: RequestRecord): boolean {
+  const reported = r.usage?.outputTokens;
+  return reported !== undefined && reported !== r.tokenTimes.length;
+}
+
+/**
+ * A successful stream that ended without its protocol's end marker ([DONE],
+ * message_stop, response.completed, finishReason, Ollama done): the tokens
+ * arrived, so it counts as a success, flagged truncated.
+ */
+export function truncated(r: RequestRecord): boolean {
+  return succeeded(r) && !r.sawEndMarker;
 }
 
 /** Output tokens divided by the end-to-end time (the seed's tokens/s). */
@@ -70,10 +103,15 @@ export function interTokenLatencies(r: RequestRecord): number[] {
   return gaps;
 }
 
-/** The longest gap between consecutive token events. */
+/** The longest gap between consecutive token events (the worst stall a reader saw). */
 export function maxStall(r: RequestRecord): number | undefined {
-  const gaps = interTokenLatencies(r);
-  return gaps.length === 0 ? undefined : Math.max(...gaps);
+  if (!succeeded(r) || r.tokenTimes.length < 2) return undefined;
+  let longest = 0;
+  for (let i = 1; i < r.tokenTimes.length; i++) {
+    const gap = (r.tokenTimes[i] as number) - (r.tokenTimes[i - 1] as number);
+    if (gap > longest) longest = gap;
+  }
+  return toSeconds(longest);
 }
 
 /** When the schedule meant to send it (ms); the send time when it has no schedule (closed loop). */

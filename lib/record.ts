@@ -14,6 +14,8 @@ export interface RequestError {
   status?: number;
   /** The first 200 bytes of an error response body, redacted. */
   body?: string;
+  /** The provider's error type or code for an in-stream error event (e.g. "overloaded_error"). */
+  code?: string;
 }
 
 export interface Usage {
@@ -53,6 +55,15 @@ export interface RequestRecord {
   usage?: Usage;
   /** True when the protocol's end marker ([DONE] etc.) was seen. */
   sawEndMarker: boolean;
+  /** The protocol that read this response, when the response content-type picked it. */
+  protocol?: string;
+  /** Output tokens counted by a tokenizer over the generated text (--tokenizer), when asked for. */
+  tokenizerTokens?: number;
+  /**
+   * All generated text, kept only while a tokenizer estimate is pending; it is
+   * counted after the run and dropped, so it never reaches the results.
+   */
+  outputText?: string;
   error?: RequestError;
   /** A warm-up request: kept in results, left out of every statistic. */
   warmup?: boolean;

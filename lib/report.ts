@@ -27,15 +27,18 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
 
   const total = summary.total_requests;
   const pct = (n: number) => (total > 0 ? `${((n / total) * 100).toFixed(1)}%` : '-');
-  section(lines, L.overall, [
+  const overall: Array<[string, string]> = [
     [L.total, String(total)],
     [L.success, `${summary.success_count} (${pct(summary.success_count)})`],
     [L.failed, `${summary.failed_count} (${pct(summary.failed_count)})`],
     [L.wall, seconds(summary.wall_time)],
     [L.throughput, `${summary.requests_per_second.toFixed(2)} ${L.reqPerSec}`],
     [L.outputTokens, `${summary.output_tokens} (${summary.output_tokens_per_second.toFixed(1)} ${L.tokPerSec})`],
-    ...(summary.warmup_requests ? [[L.warmup, String(summary.warmup_requests)] as [string, string]] : []),
-  ]);
+    [L.peakRate, `${summary.peak_output_tokens_per_second.toFixed(1)} ${L.tokPerSec}`],
+  ];
+  if (summary.input_tokens > 0) overall.push([L.inputTokens, String(summary.input_tokens)]);
+  if (summary.warmup_requests) overall.push([L.warmup, String(summary.warmup_requests)]);
+  section(lines, L.overall, overall);
 
   distributionSection(lines, L, L.ttft, summary.ttft, seconds);
   if (summary.ttfat && summary.ttft && summary.ttfat.p50 !== summary.ttft.p50) {
@@ -43,6 +46,8 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   }
   distributionSection(lines, L, L.totalTime, summary.total_time, seconds);
   if (summary.tpot) distributionSection(lines, L, L.tpot, summary.tpot, millis);
+  if (summary.itl) distributionSection(lines, L, L.itl, summary.itl, millis);
+  if (summary.max_stall) distributionSection(lines, L, L.maxStall, summary.max_stall, millis);
   const rate = summary.tokens_per_second;
   section(
     lines,
@@ -55,6 +60,8 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
         ]
       : [[L.noData, '']],
   );
+
+  section(lines, L.health, healthRows(summary, L));
 
   scheduleSection(lines, L, summary);
   goodputSection(lines, L, summary);
@@ -72,6 +79,37 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   );
   lines.push(RULE);
   return lines.join('\n') + '\n';
+}
+
+function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
+  const fill = (template: string, values: Record<string, number>) =>
+    template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
+  const sources = summary.token_sources;
+  const sourceText = (
+    [
+      [L.sourceUsage, sources.usage],
+      [L.sourceTokenizer, sources.tokenizer],
+      [L.sourceEvents, sources.events],
+    ] as const
+  )
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ');
+  const codes = Object.entries(summary.error_codes);
+  const mismatch = summary.token_count_mismatch;
+  const rows: Array<[string, string]> = [
+    [L.truncated, String(summary.truncated_count)],
+    [L.streamErrors, codes.length === 0 ? L.noErrors : codes.map(([code, n]) => `${code} ×${n}`).join(', ')],
+    [L.tokenSources, sourceText || '-'],
+  ];
+  if (sources.usage > 0) {
+    rows.push([
+      L.usageVsEvents,
+      mismatch.requests === 0 ? L.agree : `! ${fill(L.mismatch, { n: mismatch.requests, usage: mismatch.usage_tokens, events: mismatch.event_tokens })}`,
+    ]);
+  }
+  if (summary.truncated_count > 0) rows.push([`! ${fill(L.truncatedNote, { n: summary.truncated_count })}`, '']);
+  return rows;
 }
 
 function distributionSection(

@@ -5,13 +5,18 @@
  */
 import { describeRequest, messageOf, RequestFailure } from './errors.ts';
 import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
+import { createFramer } from './framing.ts';
+import { protocolForContentType } from './protocols/registry.ts';
 import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
-import { createSseParser, SseEventTooLargeError } from './sse.ts';
+import { SseEventTooLargeError } from './sse.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 
 export interface RequestContext {
   transport: Transport;
-  protocol: Protocol;
+  /** The stream protocol; undefined: each response's content-type picks it. */
+  protocol: Protocol | undefined;
+  /** Keep the generated text on the record, for a tokenizer estimate after the run. */
+  collectText?: boolean;
   timeoutMs: number;
   /** performance.now() value that timestamps are measured from. */
   origin: number;
@@ -37,7 +42,7 @@ export async function executeRequest(
   ctx: RequestContext,
   intendedAt?: number,
 ): Promise<RequestRecord> {
-  const { origin, protocol } = ctx;
+  const { origin } = ctx;
   const controller = new AbortController();
   let abortReason: AbortReason | undefined;
   let response: TransportResponse | undefined;
@@ -65,6 +70,7 @@ export async function executeRequest(
   };
   // The arrival time of the chunk being processed: every message in one chunk arrived together.
   let now = 0;
+  let outputText = '';
   const sink: StreamSink = {
     token(reasoning) {
       tokenTimes.push(now);
@@ -72,6 +78,7 @@ export async function executeRequest(
       if (reasoning) record.reasoningTokens++;
       else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
     },
+    text: ctx.collectText ? (text) => void (outputText += text) : () => {},
     usage(usage) {
       record.usage = { ...record.usage };
       if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
@@ -80,11 +87,12 @@ export async function executeRequest(
     end() {
       record.sawEndMarker = true;
     },
-    fail(message) {
-      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`);
+    fail(message, code) {
+      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`, {
+        code,
+      });
     },
   };
-  const handleText = createFramer(protocol, sink, ctx.maxEventSize);
   const decoder = new TextDecoder();
 
   record.startedAt = performance.now() - origin;
@@ -101,17 +109,24 @@ export async function executeRequest(
         { status: response.status, body },
       );
     }
+    let protocol = ctx.protocol;
+    if (!protocol) {
+      protocol = protocolForContentType(response.header('content-type'));
+      record.protocol = protocol.name;
+    }
+    const framer = createFramer(protocol, sink, ctx.maxEventSize);
     await response.read((chunk) => {
       now = performance.now() - origin;
       if (record.firstByteAt === undefined) record.firstByteAt = now;
       record.bytes += chunk.byteLength;
       record.chunks++;
       const text = decoder.decode(chunk, { stream: true });
-      if (text.length > 0) handleText(text);
+      if (text.length > 0) framer.feed(text);
     });
     if (abortReason) throw new Error(`request ${abortReason}`);
     const rest = decoder.decode();
-    if (rest.length > 0) handleText(rest);
+    if (rest.length > 0) framer.feed(rest);
+    framer.end();
     if (tokenTimes.length === 0) {
       throw new RequestFailure('protocol', describeRequest(request.method, request.url, 'stream ended without any token'));
     }
@@ -123,33 +138,9 @@ export async function executeRequest(
     ctx.signal?.removeEventListener('abort', onRunAbort);
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
+    if (ctx.collectText) record.outputText = outputText;
   }
   return record;
-}
-
-function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize: number | undefined): (text: string) => void {
-  switch (protocol.framing) {
-    case 'sse': {
-      const parser = createSseParser({
-        onEvent: (event) => protocol.onMessage(event.data, event.event, sink),
-        maxEventSize,
-      });
-      return (text) => parser.feed(text);
-    }
-    case 'ndjson': {
-      let pending = '';
-      return (text) => {
-        const lines = (pending + text).split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines) {
-          const trimmed = line.trim();
-          if (trimmed.length > 0) protocol.onMessage(trimmed, undefined, sink);
-        }
-      };
-    }
-    case 'raw':
-      return (text) => protocol.onMessage(text, undefined, sink);
-  }
 }
 
 async function readPrefix(response: TransportResponse, limit: number): Promise<string> {

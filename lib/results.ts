@@ -9,7 +9,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { outputTokens, outputTokenSource, tokensPerSecond, totalTime, ttft } from './metrics.ts';
+import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { RunSummary } from './summary.ts';
 import type { SweepResults } from './sweep.ts';
@@ -43,8 +43,15 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
-  token_source: z.enum(['usage', 'events']),
+  /** The provider's error type or code of an in-stream error event. */
+  error_code: z.string().optional(),
+  /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
+  token_source: z.enum(TOKEN_SOURCES),
   usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  /** Output tokens counted by --tokenizer over the generated text. */
+  tokenizer_tokens: z.int().optional(),
+  /** The protocol the response content-type picked (auto-detection on an unknown path). */
+  protocol: z.string().optional(),
   reasoning_tokens: z.int(),
   end_marker: z.boolean(),
   bytes: z.int(),
@@ -60,10 +67,12 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The request's group (config group_by), for per-group statistics. */
+  group: z.string().optional(),
+  /** A warm-up request: recorded, but left out of the statistics. */
+  warmup: z.boolean().optional(),
   /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
   intended_start: ms.optional(),
-  /** A warm-up request: left out of the summary. */
-  warmup: z.boolean().optional(),
   /** The sweep level it ran at. */
   level: z.number().optional(),
 });
@@ -82,24 +91,33 @@ const SummarySchema = z.looseObject({
   error_samples: z.record(z.string(), z.string()).optional(),
 });
 
-const TimeseriesSchema = z.object({
-  bucket_seconds: z.number(),
+export const TimeseriesSchema = z.object({
+  bucket_seconds: z.number().positive(),
   buckets: z.array(
     z.object({
+      /** Bucket start, seconds since the run's origin. */
       t: z.number(),
-      started: z.int(),
-      completed: z.int(),
-      failed: z.int(),
+      started: z.number(),
+      completed: z.number(),
+      failed: z.number(),
       output_tokens: z.number(),
       in_flight: z.number(),
     }),
   ),
 });
+export type Timeseries = z.infer<typeof TimeseriesSchema>;
 
-const SweepResultsSchema = z.object({
+export const SweepSchema = z.object({
   parameter: z.enum(['concurrency', 'rate']),
   levels: z.array(z.object({ value: z.number(), summary: SummarySchema, stopped_reason: z.string().optional() })),
   stopped_early: z.string().optional(),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+export const SelfcheckSchema = z.object({
+  event_loop_delay_p99_ms: z.number(),
+  cpu_percent: z.number(),
+  client_bound: z.boolean(),
 });
 
 export const ResultsSchema = z.object({
@@ -122,10 +140,12 @@ export const ResultsSchema = z.object({
   }),
   summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
-  /** Per-second activity over the whole run (timeseries.ts). */
+  /** Per-second load over the run (optional: charts derive it from the rows when absent). */
   timeseries: TimeseriesSchema.optional(),
-  /** A sweep: one summary per level; `summary` above then covers every level's requests. */
-  sweep: SweepResultsSchema.optional(),
+  /** A sweep's levels, each with its own summary. */
+  sweep: SweepSchema.optional(),
+  /** Whether the load generator itself was the bottleneck. */
+  selfcheck: SelfcheckSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -162,6 +182,9 @@ export function recordToRow(r: RequestRecord): MetricRow {
   };
   if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.code !== undefined) row.error_code = r.error.code;
+  if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
+  if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -191,10 +214,13 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
+  if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
 }

@@ -30,6 +30,8 @@ export async function startSimProcess(options: SimulatorOptions): Promise<SimPro
     String(options.itlMs),
     '--tokens',
     String(options.tokens),
+    '--reasoning',
+    String(options.reasoningTokens ?? 0),
     '--jitter',
     String(options.jitter),
     ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),

@@ -1,7 +1,7 @@
-/** The simulated endpoint as a real node:http server on loopback. */
+/** The simulated endpoint as a real node:http server on loopback; the request path picks the dialect. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { planChatStream, SSE_HEADERS, type SimulatorOptions } from './simulator.ts';
+import { planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
 import { createRng } from './random.ts';
 
 export interface SimServer {
@@ -22,7 +22,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return;
     }
-    readBody(req).then((text) => serveStream(text, res), () => res.destroy());
+    readBody(req).then((text) => serveStream(req.url ?? '/', text, res), () => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
   const host = options.host ?? '127.0.0.1';
@@ -32,19 +32,26 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   });
   const { port } = server.address() as AddressInfo;
 
-  function serveStream(text: string, res: ServerResponse): void {
+  function serveStream(url: string, text: string, res: ServerResponse): void {
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
       body = {};
     }
-    const frames = planChatStream(body, options, rng);
+    const pathname = new URL(url, 'http://sim').pathname;
+    const response = planResponse(pathname, body, options, rng);
+    if (!response) {
+      const message = `the simulated endpoint serves ${SIM_PATHS.join(', ')}; not ${pathname}`;
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
+      return;
+    }
+    const { frames } = response;
     const start = performance.now();
     let index = 0;
     let timer: NodeJS.Timeout | undefined;
     res.on('close', () => clearTimeout(timer));
-    res.writeHead(200, SSE_HEADERS);
+    res.writeHead(200, { 'content-type': response.contentType, 'cache-control': 'no-cache' });
     const writeDue = (): void => {
       // Write every frame that is due, then sleep until the next one.
       for (;;) {

@@ -1,86 +1,127 @@
 /**
- * The simulated LLM endpoint's stream, defined once and served three ways: msw
- * handlers in tests, the node:http mock server, and the demo run. It speaks
- * OpenAI chat completions: a role-only first chunk sent with the headers (the
- * trap that makes naive tools report TTFT ~0), then one content token per
- * chunk, a finish chunk, an optional usage chunk, and `data: [DONE]`.
+ * The simulated LLM endpoint, defined once and served three ways: msw
+ * handlers in tests, the node:http mock server, and the demo run. One timing
+ * plan (planTimeline: when each reasoning and answer token is generated) is
+ * written out in the dialect the request path names (lib/sim-dialects.ts):
+ * OpenAI chat / completions / Responses, Anthropic Messages, Gemini, Ollama.
  */
 import type { Rng } from './random.ts';
+import { dialectForPath, type SimDialect } from './sim-dialects.ts';
 
 export interface SimulatorOptions {
-  /** Delay from request to the first content token, ms. */
+  /** Delay from request to the first token (reasoning or answer), ms. */
   ttftMs: number;
-  /** Delay between content tokens, ms. */
+  /** Delay between tokens, ms. */
   itlMs: number;
-  /** Content tokens per response (capped by the request's max_tokens). */
+  /** Answer tokens per response (capped by the request's max tokens). */
   tokens: number;
+  /** Reasoning tokens sent before the answer (default 0: none). */
+  reasoningTokens?: number;
   /** Each delay is scaled by a uniform factor in [1 - jitter, 1 + jitter]. */
   jitter: number;
   seed?: number;
 }
 
-export const DEFAULT_SIMULATOR: SimulatorOptions = { ttftMs: 150, itlMs: 10, tokens: 40, jitter: 0.2 };
+export const DEFAULT_SIMULATOR: Required<Omit<SimulatorOptions, 'seed'>> = { ttftMs: 150, itlMs: 10, tokens: 40, reasoningTokens: 0, jitter: 0.2 };
+
+export interface SimToken {
+  /** When it is generated, ms after the request arrived. */
+  atMs: number;
+  text: string;
+  reasoning: boolean;
+}
+
+/** What the simulated model generates for one request, independent of the wire format. */
+export interface SimTimeline {
+  model: string;
+  tokens: SimToken[];
+  inputTokens: number;
+  /** The request asked for OpenAI's trailing usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+}
 
 export interface SimFrame {
   /** When to write it, ms after the request arrived. */
   atMs: number;
   text: string;
-  /** This frame carries the first content token. */
-  firstToken?: boolean;
 }
 
 const WORDS = ['Stream', 'ing', ' is', ' measured', ' token', ' by', ' token', ',', ' 流', '式', ' 输出', ' 🚀', '.'];
+const THOUGHTS = ['Let', ' me', ' think', ' about', ' this', '…'];
+const SIM_INPUT_TOKENS = 12;
 
-/** The frames of one response, in order. Pure given the RNG. */
-export function planChatStream(body: unknown, options: SimulatorOptions, rng: Rng): SimFrame[] {
-  const request = (body && typeof body === 'object' ? body : {}) as {
-    max_tokens?: unknown;
-    max_completion_tokens?: unknown;
-    stream_options?: { include_usage?: unknown };
-    model?: unknown;
-  };
-  const cap = [request.max_tokens, request.max_completion_tokens].find((v) => typeof v === 'number' && v > 0);
-  const tokens = Math.max(1, Math.min(options.tokens, typeof cap === 'number' ? cap : Infinity));
-  const model = typeof request.model === 'string' ? request.model : 'streambench-sim';
-  const jittered = (ms: number) => (options.jitter > 0 ? ms * (1 - options.jitter + 2 * options.jitter * rng()) : ms);
-  const chunk = (delta: object, finish: string | null = null) =>
-    `data: ${JSON.stringify({
-      id: 'chatcmpl-sim',
-      object: 'chat.completion.chunk',
-      created: 0,
-      model,
-      choices: [{ index: 0, delta, finish_reason: finish }],
-    })}\n\n`;
-
-  const frames: SimFrame[] = [{ atMs: 0, text: chunk({ role: 'assistant', content: '' }) }];
-  let at = jittered(options.ttftMs);
-  for (let i = 0; i < tokens; i++) {
-    if (i > 0) at += jittered(options.itlMs);
-    frames.push({ atMs: at, text: chunk({ content: WORDS[i % WORDS.length] }), firstToken: i === 0 });
-  }
-  let tail = chunk({}, 'stop');
-  if (request.stream_options?.include_usage === true) {
-    tail += `data: ${JSON.stringify({
-      id: 'chatcmpl-sim',
-      object: 'chat.completion.chunk',
-      created: 0,
-      model,
-      choices: [],
-      usage: { prompt_tokens: 12, completion_tokens: tokens, total_tokens: 12 + tokens },
-    })}\n\n`;
-  }
-  frames.push({ atMs: at, text: tail + 'data: [DONE]\n\n' });
-  return frames;
+/** Reads whichever max-tokens field the request's API uses. */
+function requestedMaxTokens(request: Record<string, unknown>): number | undefined {
+  const nested = (key: string, field: string) => (request[key] as Record<string, unknown> | undefined)?.[field];
+  const candidates = [
+    request.max_tokens,
+    request.max_completion_tokens,
+    request.max_output_tokens,
+    nested('generationConfig', 'maxOutputTokens'),
+    nested('options', 'num_predict'),
+  ];
+  return candidates.find((v): v is number => typeof v === 'number' && v > 0);
 }
 
-export const SSE_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-} as const;
+/** When each token is generated. Pure given the RNG. The max-tokens cap applies to answer tokens. */
+export function planTimeline(body: unknown, options: SimulatorOptions, rng: Rng): SimTimeline {
+  const request = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  const cap = requestedMaxTokens(request) ?? Infinity;
+  const answerCount = Math.max(1, Math.min(options.tokens, cap));
+  const jittered = (ms: number) => (options.jitter > 0 ? ms * (1 - options.jitter + 2 * options.jitter * rng()) : ms);
+  const tokens: SimToken[] = [];
+  let at = jittered(options.ttftMs);
+  const thoughts = options.reasoningTokens ?? 0;
+  for (let i = 0; i < thoughts + answerCount; i++) {
+    if (i > 0) at += jittered(options.itlMs);
+    const reasoning = i < thoughts;
+    const text = reasoning ? THOUGHTS[i % THOUGHTS.length]! : WORDS[(i - thoughts) % WORDS.length]!;
+    tokens.push({ atMs: at, text, reasoning });
+  }
+  const streamOptions = request.stream_options as { include_usage?: unknown } | undefined;
+  return {
+    model: typeof request.model === 'string' ? request.model : 'streambench-sim',
+    tokens,
+    inputTokens: SIM_INPUT_TOKENS,
+    includeUsage: streamOptions?.include_usage === true,
+  };
+}
 
-/** The same stream as a web ReadableStream, with real delays (for msw handlers). */
-export function simulatedResponseBody(body: unknown, options: SimulatorOptions, rng: Rng): ReadableStream<Uint8Array> {
-  const frames = planChatStream(body, options, rng);
+export interface SimResponse {
+  contentType: string;
+  frames: SimFrame[];
+}
+
+/** The response for a request path, or undefined when the path names no simulated API. */
+export function planResponse(pathname: string, body: unknown, options: SimulatorOptions, rng: Rng): SimResponse | undefined {
+  const dialect: SimDialect | undefined = dialectForPath(pathname);
+  if (!dialect) return undefined;
+  return { contentType: dialect.contentType, frames: mergeSimultaneous(dialect.frames(planTimeline(body, options, rng))) };
+}
+
+/** Frames due at the same moment go out as one write, as a server flushing its buffer would send them. */
+function mergeSimultaneous(frames: SimFrame[]): SimFrame[] {
+  const merged: SimFrame[] = [];
+  for (const frame of frames) {
+    const last = merged[merged.length - 1];
+    if (last && last.atMs === frame.atMs) last.text += frame.text;
+    else merged.push({ ...frame });
+  }
+  return merged;
+}
+
+export const SIM_PATHS = [
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/responses',
+  '/v1/messages',
+  '/v1beta/models/{model}:streamGenerateContent?alt=sse',
+  '/api/chat',
+  '/api/generate',
+] as const;
+
+/** The frames as a web ReadableStream, with real delays (for msw handlers). */
+export function framesToStream(frames: readonly SimFrame[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const start = performance.now();
   let index = 0;

@@ -22,6 +22,13 @@ export interface SseParserOptions {
 
 export interface SseParser {
   feed(chunk: string): void;
+  /**
+   * The body ended: processes an unterminated last line and dispatches a
+   * pending event. The spec discards an event cut off at EOF; a measuring
+   * client keeps it, because an end marker (`data: [DONE]`) that arrived
+   * without its blank line still arrived.
+   */
+  end(): void;
   reset(): void;
 }
 
@@ -124,6 +131,16 @@ export function createSseParser(options: SseParserOptions): SseParser {
     }
   }
 
+  function end(): void {
+    if (pending.length > 0) {
+      const line = pending;
+      pending = '';
+      processLine(line);
+    }
+    skipLeadingLF = false;
+    dispatch();
+  }
+
   function reset(): void {
     pending = '';
     data = '';
@@ -133,5 +150,5 @@ export function createSseParser(options: SseParserOptions): SseParser {
     skipLeadingLF = false;
   }
 
-  return { feed, reset };
+  return { feed, end, reset };
 }

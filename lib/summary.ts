@@ -8,18 +8,24 @@ import { describe, type Distribution } from './stats.ts';
 import { goodput, type Goodput, type Slo } from './goodput.ts';
 import {
   interTokenLatencies,
+  maxStall,
   outputTokens,
+  outputTokenSource,
   sendLag,
+  tokenCountMismatch,
   tokensPerSecond,
   totalTime,
   totalTimeFromIntended,
   tpot,
+  truncated,
   ttfat,
   ttfb,
   ttft,
   ttftFromIntended,
+  type TokenSource,
 } from './metrics.ts';
 import type { ErrorKind, RequestRecord } from './record.ts';
+import { timeseries } from './timeseries.ts';
 
 export interface RunSummary {
   total_requests: number;
@@ -27,6 +33,8 @@ export interface RunSummary {
   failed_count: number;
   /** success_count / total_requests, 0..1 (0 when there are no requests). */
   success_rate: number;
+  /** Successful requests whose stream ended without its protocol's end marker (counted in success_count too). */
+  truncated_count: number;
   /** Earliest request start to latest request end, seconds. */
   wall_time: number;
   /** Completed successful requests / wall_time. */
@@ -35,16 +43,27 @@ export interface RunSummary {
   output_tokens: number;
   /** output_tokens / wall_time. */
   output_tokens_per_second: number;
+  /** The most output tokens that arrived within one 1 s bucket of the run (bucket k = [k, k+1) s since the run's origin). */
+  peak_output_tokens_per_second: number;
+  /** Sum of server-reported input tokens over successful requests that reported them. */
+  input_tokens: number;
+  /** How many successful requests took their output-token count from each source. */
+  token_sources: Record<TokenSource, number>;
+  /** Successful requests whose server-reported output tokens differ from the token events counted. */
+  token_count_mismatch: { requests: number; usage_tokens: number; event_tokens: number };
   ttfb?: Distribution;
   ttft?: Distribution;
   ttfat?: Distribution;
   total_time?: Distribution;
   tpot?: Distribution;
   itl?: Distribution;
+  max_stall?: Distribution;
   tokens_per_second?: Distribution;
   errors: Partial<Record<ErrorKind, number>>;
   /** The first error message of each kind, to show what went wrong. */
   error_samples: Partial<Record<ErrorKind, string>>;
+  /** Provider error types or codes of in-stream errors (e.g. overloaded_error), counted. */
+  error_codes: Record<string, number>;
   /** Warm-up requests left out of every statistic above (present when there were any). */
   warmup_requests?: number;
   /**
@@ -59,6 +78,8 @@ export interface RunSummary {
   goodput?: Goodput;
 }
 
+type Series = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second';
+
 export interface SummarizeOptions {
   slo?: Slo;
 }
@@ -68,15 +89,26 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
   const records = allRecords.some((r) => r.warmup) ? allRecords.filter((r) => !r.warmup) : allRecords;
   let success = 0;
   let tokens = 0;
+  let inputTokens = 0;
+  let truncatedCount = 0;
   let first = Infinity;
   let last = -Infinity;
   const errors: Partial<Record<ErrorKind, number>> = {};
   const errorSamples: Partial<Record<ErrorKind, string>> = {};
-  const series = { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], tokens_per_second: [] } as Record<
-    'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'tokens_per_second',
-    number[]
-  >;
-  const push = (key: keyof typeof series, value: number | undefined) => {
+  const errorCodes: Record<string, number> = {};
+  const sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
+  const mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
+  const series: Record<Series, number[]> = {
+    ttfb: [],
+    ttft: [],
+    ttfat: [],
+    total_time: [],
+    tpot: [],
+    itl: [],
+    max_stall: [],
+    tokens_per_second: [],
+  };
+  const push = (key: Series, value: number | undefined) => {
     if (value !== undefined) series[key].push(value);
   };
 
@@ -87,15 +119,25 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
       const kind = r.error.kind;
       errors[kind] = (errors[kind] ?? 0) + 1;
       errorSamples[kind] ??= r.error.message;
+      if (r.error.code !== undefined) errorCodes[r.error.code] = (errorCodes[r.error.code] ?? 0) + 1;
       continue;
     }
     success++;
     tokens += outputTokens(r);
+    inputTokens += r.usage?.inputTokens ?? 0;
+    sources[outputTokenSource(r)]++;
+    if (truncated(r)) truncatedCount++;
+    if (tokenCountMismatch(r)) {
+      mismatch.requests++;
+      mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
+      mismatch.event_tokens += r.tokenTimes.length;
+    }
     push('ttfb', ttfb(r));
     push('ttft', ttft(r));
     push('ttfat', ttfat(r));
     push('total_time', totalTime(r));
     push('tpot', tpot(r));
+    push('max_stall', maxStall(r));
     push('tokens_per_second', tokensPerSecond(r));
     for (const gap of interTokenLatencies(r)) series.itl.push(gap);
   }
@@ -107,14 +149,20 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
     success_count: success,
     failed_count: total - success,
     success_rate: total > 0 ? success / total : 0,
+    truncated_count: truncatedCount,
     wall_time: wall,
     requests_per_second: wall > 0 ? success / wall : 0,
     output_tokens: tokens,
     output_tokens_per_second: wall > 0 ? tokens / wall : 0,
+    peak_output_tokens_per_second: peakTokensPerSecond(records),
+    input_tokens: inputTokens,
+    token_sources: sources,
+    token_count_mismatch: mismatch,
     errors,
     error_samples: errorSamples,
+    error_codes: errorCodes,
   };
-  for (const key of Object.keys(series) as Array<keyof typeof series>) {
+  for (const key of Object.keys(series) as Series[]) {
     const distribution = describe(series[key]);
     if (distribution) summary[key] = distribution;
   }
@@ -133,4 +181,15 @@ function scheduleLag(records: readonly RequestRecord[]): Pick<RunSummary, 'send_
   if (ttfts.length > 0) out.ttft_from_intended = describe(ttfts);
   if (totals.length > 0) out.total_time_from_intended = describe(totals);
   return out;
+}
+
+/**
+ * The fullest 1 s bucket of output tokens (bucket k = [k, k+1) s since the
+ * run's origin), from the time series, which spreads each successful request's
+ * output tokens over its token events.
+ */
+function peakTokensPerSecond(records: readonly RequestRecord[]): number {
+  let peak = 0;
+  for (const bucket of timeseries(records, 1).buckets) if (bucket.output_tokens > peak) peak = bucket.output_tokens;
+  return peak;
 }

@@ -199,7 +199,7 @@ describe('run command: load shape flags', () => {
     const results = readResults(output);
     expect(results.sweep!.levels).toHaveLength(1);
     expect(results.sweep!.stopped_early).toBe('rate 20: error rate 100.0% > 10.0%');
-    expect(out.stdout).toContain('! Stopped early: rate 20');
+    expect(out.stdout).toContain('! The sweep stopped early: rate 20');
   });
 
   it.each([

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { RequestRecord } from '../lib/record.ts';
 import { collectSecrets, createRedactor, isSecretName, REDACTED, redactSecretFields } from '../lib/redact.ts';
+import { buildResults, ResultsSchema } from '../lib/results.ts';
+import { summarize } from '../lib/summary.ts';
 
 describe('redaction', () => {
   it.each([
@@ -43,5 +46,48 @@ describe('redaction', () => {
 
   it('scrubs bare bearer tokens it was never told about', () => {
     expect(createRedactor().text('sent Authorization: Bearer abcdefgh12345')).toBe(`sent Authorization: Bearer ${REDACTED}`);
+  });
+});
+
+describe('a results file after redaction, as run writes it', () => {
+  it('keeps every measurement readable by its own schema and scrubs the secrets', () => {
+    const record: RequestRecord = {
+      id: 1,
+      startedAt: 0,
+      headersAt: 5,
+      firstByteAt: 6,
+      firstTokenAt: 10,
+      firstAnswerAt: 10,
+      tokenTimes: [10, 20],
+      reasoningTokens: 0,
+      endedAt: 30,
+      bytes: 100,
+      chunks: 2,
+      usage: { inputTokens: 3, outputTokens: 2 },
+      sawEndMarker: true,
+    };
+    const failed: RequestRecord = { ...record, id: 2, error: { kind: 'http', message: 'denied', status: 401, body: 'bad key sk-secret-value' } };
+    const redactor = createRedactor(['Bearer sk-secret-value']);
+    const config = { url: 'http://127.0.0.1/v1/chat/completions', concurrency: 1, total_requests: 1, headers: { Authorization: 'Bearer sk-secret-value' } };
+    const results = buildResults({
+      config: redactSecretFields(config),
+      startedAt: new Date(0),
+      protocol: 'openai-chat',
+      transport: 'fetch',
+      interrupted: false,
+      version: '0.0.0',
+      summary: summarize([record, failed]),
+      records: [record, failed],
+    });
+    const parsed = ResultsSchema.parse(JSON.parse(JSON.stringify(redactor.value(results))));
+    expect(parsed.metrics[0]).toMatchObject({
+      tokens_per_second: expect.any(Number),
+      token_source: 'usage',
+      token_times: [10, 20],
+      timestamps: { first_token: 10 },
+    });
+    expect(parsed.summary).toMatchObject({ token_sources: { usage: 1, tokenizer: 0, events: 0 }, peak_output_tokens_per_second: 2 });
+    expect((parsed.config.headers as Record<string, string>).Authorization).toBe(REDACTED);
+    expect(parsed.metrics[1]!.error_body).toBe(`bad key ${REDACTED}`);
   });
 });

@@ -1,7 +1,8 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputTokens, tpot, ttft, totalTime } from '../lib/metrics.ts';
+import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/metrics.ts';
+import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
 import { openaiChat } from '../lib/protocols/openai-chat.ts';
 import { executeRequest, type RequestContext } from '../lib/request.ts';
 import { runClosedLoop } from '../lib/runner.ts';
@@ -147,6 +148,114 @@ describe('executeRequest', () => {
     expect(record.error).toBeUndefined();
     expect(record.chunks).toBe(2);
     expect(record.tokenTimes).toHaveLength(1);
+  });
+});
+
+describe('stream health and protocol detection', () => {
+  const named = (event: string, data: object) => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
+  const MESSAGES = 'http://api.test/v1/messages';
+  const anthropicRequest = { ...request, url: MESSAGES };
+
+  it('does not time TTFT at an Anthropic ping sent before the first text', async () => {
+    server.use(
+      http.post(MESSAGES, () =>
+        new HttpResponse(
+          scriptedStream([
+            [
+              0,
+              named('message_start', { message: { usage: { input_tokens: 5, output_tokens: 1 } } }) +
+                named('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+                named('ping', {}),
+            ],
+            [120, named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } })],
+            [
+              10,
+              named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ' there' } }) +
+                named('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } }) +
+                named('message_stop', {}),
+            ],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, anthropicRequest, ctx({ protocol: anthropicMessages }));
+    expect(record.error).toBeUndefined();
+    expect(record.firstByteAt! - record.startedAt).toBeLessThan(110);
+    expect(ttft(record)!).toBeGreaterThanOrEqual(0.12 - TIMER_SLACK);
+    expect(record.tokenTimes).toHaveLength(2);
+    expect(record.usage).toEqual({ inputTokens: 5, outputTokens: 3 });
+    expect(outputTokens(record)).toBe(3);
+    expect(truncated(record)).toBe(false);
+  });
+
+  it('classifies an Anthropic overloaded_error event with the provider message and type', async () => {
+    server.use(
+      http.post(MESSAGES, () =>
+        new HttpResponse(
+          named('message_start', { message: { usage: { input_tokens: 5 } } }) +
+            named('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }) +
+            'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n',
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, anthropicRequest, ctx({ protocol: anthropicMessages }));
+    expect(record.error).toEqual({
+      kind: 'protocol',
+      message: `[POST] "${MESSAGES}": error event in stream: Overloaded`,
+      code: 'overloaded_error',
+    });
+    expect(ttft(record)).toBeUndefined();
+  });
+
+  it('keeps a stream that ends without [DONE] as a success, flagged truncated', async () => {
+    server.use(http.post(URL_, () => new HttpResponse(chunk({ content: 'a' }) + chunk({ content: 'b' }), { headers: SSE })));
+    const record = await executeRequest(1, request, ctx());
+    expect(record.error).toBeUndefined();
+    expect(record.sawEndMarker).toBe(false);
+    expect(truncated(record)).toBe(true);
+    expect(outputTokens(record)).toBe(2);
+  });
+
+  it('times the first answer token after a reasoning-first stream, with the same TTFT as reasoning', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ role: 'assistant', content: '' })],
+            [60, chunk({ reasoning: 'hmm' })],
+            [80, chunk({ content: 'ok' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(ttft(record)!).toBeGreaterThanOrEqual(0.06 - TIMER_SLACK);
+    expect(ttfat(record)! - ttft(record)!).toBeGreaterThanOrEqual(0.08 - TIMER_SLACK);
+    expect(record.reasoningTokens).toBe(1);
+  });
+
+  it('picks the protocol from the content-type when the path names none, and keeps text only when asked', async () => {
+    const CUSTOM = 'http://api.test/generate-stream';
+    server.use(
+      http.post(CUSTOM, () =>
+        new HttpResponse('{"response":"Hel","done":false}\n{"response":"lo","done":false}\n{"done":true,"prompt_eval_count":4,"eval_count":2}\n', {
+          headers: { 'content-type': 'application/x-ndjson' },
+        }),
+      ),
+    );
+    const custom = { ...request, url: CUSTOM };
+    const record = await executeRequest(1, custom, ctx({ protocol: undefined, collectText: true }));
+    expect(record.error).toBeUndefined();
+    expect(record.protocol).toBe('ollama');
+    expect(record.usage).toEqual({ inputTokens: 4, outputTokens: 2 });
+    expect(outputTokenSource(record)).toBe('usage');
+    expect(record.outputText).toBe('Hello');
+    expect(record.sawEndMarker).toBe(true);
+    const plain = await executeRequest(2, custom, ctx({ protocol: undefined }));
+    expect(plain.outputText).toBeUndefined();
   });
 });
 

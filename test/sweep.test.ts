@@ -111,7 +111,7 @@ describe('sweep renderers', () => {
     expect(row(1)).toContain(s1.output_tokens_per_second.toFixed(1));
     expect(row(2)).toMatch(/0\.200s\s+0\.200s\s+10\.00ms\s+0\.0%$/);
     expect(row(4)).toMatch(/50\.0%  <- error rate 50\.0% > 10\.0%$/);
-    expect(table).toContain('! Stopped early: concurrency 4: error rate 50.0% > 10.0%');
+    expect(table).toContain('! The sweep stopped early: concurrency 4: error rate 50.0% > 10.0%');
     expect(table).not.toContain('lag p99');
   });
 

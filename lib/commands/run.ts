@@ -9,12 +9,17 @@ import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
 import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import type { Lang } from '../i18n.ts';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
+import { shouldColor } from '../color.ts';
+import { renderHtmlReport } from '../html-report.ts';
 import { parseSloFlag } from '../goodput.ts';
+import { labels, type Lang } from '../i18n.ts';
 import { runConfiguredLoad } from '../load.ts';
 import { describeLoadShape, loadShapeFromConfig } from '../load-shape.ts';
+import { ttft } from '../metrics.ts';
 import { createProgress } from '../progress.ts';
-import { resolveProtocol } from '../protocols/registry.ts';
+import type { PrepareOptions, Protocol } from '../protocols/protocol.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { buildResults, writeFileAtomic } from '../results.ts';
@@ -22,7 +27,9 @@ import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseSweepFlag } from '../sweep.ts';
 import { renderSweepChart } from '../sweep-chart.ts';
 import { renderSweepTable } from '../sweep-table.ts';
+import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport, warmFetch } from '../transport-fetch.ts';
+import type { RequestRecord } from '../record.ts';
 import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
@@ -35,9 +42,11 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
-  model: { type: 'string', description: 'sets body.model' },
-  protocol: { type: 'string', description: 'stream protocol: auto (default), openai-chat, raw' },
+  model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
+  protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
+  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   debug: { type: 'boolean', description: 'show stack traces' },
@@ -58,10 +67,12 @@ export const runArgs = {
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header'] as const;
+/** Flags that may be given without a value. */
+const OPTIONAL_VALUE = ['html'] as const;
 
 export interface RunIO {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
@@ -76,7 +87,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   let sim: SimProcess | undefined;
   let redactor: Redactor = createRedactor();
   try {
-    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE);
+    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
     const loaded = await resolveConfig({
       configPath: optionalString(values.config),
@@ -92,6 +103,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
+    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
     const { shape, seedChosen, notes } = loadShapeFromConfig(config);
     for (const note of notes) io.stderr.write(note + '\n');
@@ -103,6 +116,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         itlMs: config.simulator.itl_ms,
         tokens: config.simulator.tokens,
         jitter: config.simulator.jitter,
+        reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
       const path = new URL(config.url);
@@ -110,11 +124,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const protocol = resolveProtocol(config.protocol, targetUrl);
-    const request = buildStaticRequest(config, targetUrl, protocol.prepareBody);
+    const choice = resolveProtocol(config.protocol, targetUrl);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    const body = requestBody(config, targetUrl, choice.protocol, optionalString(values.model));
+    const request = buildStaticRequest(config, targetUrl, body, choice.protocol);
     const lang = config.lang as Lang;
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${protocol.name} | transport ${config.transport}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}\n`,
     );
 
     await warmFetch();
@@ -124,24 +140,41 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       slo: config.slo,
       target: {
         buildRequest: () => request,
-        context: { transport: fetchTransport, protocol, timeoutMs: config.timeout * 1000 },
+        context: {
+          transport: fetchTransport,
+          protocol: choice.protocol,
+          timeoutMs: config.timeout * 1000,
+          collectText: config.tokenizer !== undefined,
+        },
       },
       signal: io.signal,
-      progress: (requests) =>
-        createProgress({ stream: io.stderr, total: requests, quiet: config.quiet, lang, redact: redactor.text }),
+      progress: (planned) =>
+        createProgress({
+          stream: io.stderr,
+          ...planned,
+          quiet: config.quiet,
+          lang,
+          redact: redactor.text,
+          color: shouldColor(io.stderr, io.env),
+        }),
+      // Counted after each load, never while requests are in flight.
+      afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
       log: (line) => io.stderr.write(line + '\n'),
     });
     const { summary } = load;
-    io.stdout.write(
-      load.sweep
-        ? renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang })
-        : renderReport(summary, { lang, interrupted: load.interrupted }),
-    );
+    if (load.sweep) {
+      io.stdout.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
+    } else {
+      io.stdout.write(renderReport(summary, { lang, interrupted: load.interrupted }));
+      const ttfts = load.records.filter((r) => !r.warmup).map(ttft).filter((value): value is number => value !== undefined);
+      const chart = renderAsciiHistogram(ttfts, { title: labels(lang).histogramTitle });
+      if (chart) io.stdout.write('\n' + chart);
+    }
 
     const results = buildResults({
-      config: redactSecretFields(publicConfig(seedChosen ? { ...config, seed: shape.seed } : config)),
+      config: redactSecretFields(publicConfig({ ...config, body, ...(seedChosen ? { seed: shape.seed } : {}) })),
       startedAt: load.startedAt,
-      protocol: protocol.name,
+      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
       interrupted: load.interrupted,
       version: VERSION,
@@ -149,8 +182,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       records: load.records,
       sweep: load.sweep,
     });
-    await writeFileAtomic(outputPath, JSON.stringify(redactor.value(results)) + '\n');
+    const redacted = redactor.value(results);
+    await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
     io.stderr.write(`results written to ${outputPath}\n`);
+    if (htmlPath) {
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      io.stderr.write(`HTML report written to ${htmlPath}\n`);
+    }
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
     return EXIT.ok;
@@ -174,6 +212,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
+    tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
     rate: optionalNumber(values.rate, '--rate'),
     arrival: optionalString(values.arrival),
@@ -195,9 +234,6 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
-  if (typeof values.model === 'string') {
-    overrides.body = { ...(overrides.body as object | undefined), model: values.model };
-  }
   return overrides;
 }
 
@@ -232,34 +268,58 @@ function parseBodyFlag(value: string, cwd: string): unknown {
   }
 }
 
-/** The default chat body when neither the config nor a flag gives one. */
+/** The body when neither the config nor a flag gives one and the protocol has no default of its own. */
 export const DEFAULT_BODY = {
   messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
   stream: true,
   max_tokens: 256,
 };
 
-function buildStaticRequest(
-  config: Config,
-  url: string,
-  prepareBody: ((body: unknown) => unknown) | undefined,
-): TransportRequest {
+/** The configured body, else -d, else the protocol's default; --model set on it. */
+function requestBody(config: Config, url: string, protocol: Protocol | undefined, model: string | undefined): unknown {
+  if (config.method === 'GET' || config.method === 'HEAD') return undefined;
+  const body = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
+  if (model === undefined) return body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('--model needs a JSON object body');
+  return { ...body, model };
+}
+
+function buildStaticRequest(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
   const headers: Record<string, string> = { ...config.headers };
   const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let body: string | undefined;
-  if (config.method !== 'GET' && config.method !== 'HEAD') {
-    let value: unknown = config.body === undefined ? DEFAULT_BODY : config.body;
-    if (prepareBody) value = prepareBody(value);
-    body = typeof value === 'string' ? value : JSON.stringify(value);
+  let text: string | undefined;
+  if (body !== undefined) {
+    // Only a known protocol may adjust the body: an unknown endpoint gets exactly what was configured.
+    const options: PrepareOptions = { includeUsage: config.include_usage };
+    const value = protocol?.prepareBody ? protocol.prepareBody(body, options) : body;
+    text = typeof value === 'string' ? value : JSON.stringify(value);
     if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
   }
   if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body };
+  return { url, method: config.method, headers, body: text };
+}
+
+function describeChoice(choice: ProtocolChoice): string {
+  if (!choice.protocol) return 'auto (picked per response by content-type)';
+  return choice.how === 'path' ? `${choice.protocol.name} (from the URL path)` : choice.protocol.name;
+}
+
+/** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
+function detectedNames(records: readonly RequestRecord[]): string {
+  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
+  return names.length > 0 ? names.sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+/** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
+function htmlOutputPath(flag: unknown, outputPath: string, cwd: string): string | undefined {
+  if (typeof flag === 'string') return resolve(cwd, flag);
+  if (flag !== true) return undefined;
+  return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
 }
 
 function defaultOutputPath(): string {

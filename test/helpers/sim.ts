@@ -2,17 +2,19 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { createRng } from '../../lib/random.ts';
-import { simulatedResponseBody, SSE_HEADERS, type SimulatorOptions } from '../../lib/simulator.ts';
+import { framesToStream, planResponse, type SimulatorOptions } from '../../lib/simulator.ts';
 
 export const SIM_BASE = 'http://sim.test';
 
-/** An msw server whose POST {SIM_BASE}/v1/chat/completions streams the simulated response. */
+/** An msw server whose POST {SIM_BASE}/<any simulated API path> streams the simulated response in that dialect. */
 export function createSimMsw(options: SimulatorOptions) {
   const rng = createRng(options.seed ?? 1);
   return setupServer(
-    http.post(`${SIM_BASE}/v1/chat/completions`, async ({ request }) => {
+    http.post(`${SIM_BASE}/*`, async ({ request }) => {
       const body = await request.json().catch(() => ({}));
-      return new HttpResponse(simulatedResponseBody(body, options, rng), { headers: SSE_HEADERS });
+      const response = planResponse(new URL(request.url).pathname, body, options, rng);
+      if (!response) return HttpResponse.json({ error: { message: 'unknown path' } }, { status: 404 });
+      return new HttpResponse(framesToStream(response.frames), { headers: { 'content-type': response.contentType } });
     }),
   );
 }
