@@ -58,8 +58,11 @@ export function parseStrict(
 }
 
 function cleanParseError(message: string): string {
-  // node:util messages end with a hint to use "--" for positionals; keep the first sentence.
-  return message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Option/, 'option');
+  // node:util messages end with a hint to use "--" for positionals; keep the first sentence,
+  // and for a value that starts with a dash the way to pass it.
+  const first = message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Option/, 'option');
+  const dashHint = /use '(--[\w-]+)=-XYZ'/.exec(message);
+  return dashHint ? `${first.replace(/\.$/, '')}: for a value starting with "-", write ${dashHint[1]}=-VALUE` : first;
 }
 
 export function optionalNumber(value: unknown, flag: string): number | undefined {

@@ -3,11 +3,13 @@
  * config.json fields and for what flags may set. Loading order: file, then
  * flags (flags win), then ${ENV} expansion, then validation.
  */
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { hasTimeUnit, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
+import { jsonErrorOffset, lineColumn } from './json-position.ts';
 import { ARRIVALS } from './schedule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 import { TOKENIZERS } from './tokenizer.ts';
@@ -74,6 +76,17 @@ export const SloSchema = z.strictObject({
   e2e: durationSeconds(false).optional(),
 });
 
+export const DataSourceSchema = z.strictObject({
+  /** Default: from the file extension (.jsonl / .ndjson: jsonl, else csv). */
+  type: z.enum(['csv', 'jsonl']).optional(),
+  /** Relative to the config file's folder (to the working folder for --data). */
+  file: z.string().min(1),
+  /** Limits the columns the template and group_by may use. */
+  column: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
+  encoding: z.string().min(1).default('utf-8'),
+});
+
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
   method: z
@@ -82,11 +95,16 @@ export const ConfigSchema = z.strictObject({
     .transform((m) => m.toUpperCase())
     .default('POST'),
   headers: z
-    .record(z.string().regex(headerName, 'is not a valid header name'), z.string())
+    .record(
+      z.string().regex(headerName, 'is not a valid header name'),
+      z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+    )
     .default({}),
   body: z.unknown().optional(),
   /** Seconds, per request. */
   timeout: z.number().positive().default(300),
+  /** Seconds: the longest allowed gap between body bytes once the headers are in. */
+  idle_timeout: z.number().positive().optional(),
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
@@ -106,8 +124,6 @@ export const ConfigSchema = z.strictObject({
   arrival: z.enum(ARRIVALS).optional(),
   /** Gamma shape: 1 = Poisson, < 1 burstier, > 1 more even. */
   burstiness: z.number().positive().optional(),
-  /** Seeds the arrival schedule; a random one is chosen and recorded when absent. */
-  seed: z.int().optional(),
   /** Open loop: at most this many in flight. */
   max_concurrency: z.int().min(1).optional(),
   /** Seconds; replaces total_requests: sending stops at the deadline. */
@@ -127,6 +143,18 @@ export const ConfigSchema = z.strictObject({
   ramp_up: durationSeconds(true).optional(),
   sweep: SweepSchema.optional(),
   slo: SloSchema.optional(),
+  /** Rows that fill {{placeholders}} in the url, headers and body, one row per request. */
+  data_source: DataSourceSchema.optional(),
+  /** A data column; the report adds a table per value. */
+  group_by: z.string().min(1).optional(),
+  /** Send the data rows in a random order (seeded by `seed`). */
+  shuffle: z.boolean().default(false),
+  /**
+   * Seeds the run's random choices: the data shuffle and the open-loop arrival
+   * schedule. validateConfig picks one when the run needs it and none is given;
+   * the results record it, so the run can be repeated.
+   */
+  seed: z.int().min(0).optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -139,6 +167,7 @@ export interface ConfigOverrides {
   concurrency?: number;
   method?: string;
   timeout?: number;
+  idle_timeout?: number;
   headers?: Record<string, string>;
   body?: unknown;
   output?: string;
@@ -150,7 +179,6 @@ export interface ConfigOverrides {
   rate?: number;
   arrival?: string;
   burstiness?: number;
-  seed?: number;
   max_concurrency?: number;
   duration?: string;
   grace?: string;
@@ -160,6 +188,11 @@ export interface ConfigOverrides {
   /** Merged into the file's sweep field, so a flag can change one setting. */
   sweep?: Record<string, unknown>;
   slo?: Record<string, unknown>;
+  /** Merged into the file's data_source field by field. */
+  data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
+  group_by?: string;
+  shuffle?: boolean;
+  seed?: number;
 }
 
 export interface LoadedConfig {
@@ -187,30 +220,38 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   return parsed as Record<string, unknown>;
 }
 
-/** JSON.parse with a "file:line:column" error message. */
-export function parseJsonWithPosition(text: string, source: string): unknown {
+/** JSON.parse with a "file:line:column: invalid JSON: reason" error message; `firstLine` is the line `text` starts on. */
+export function parseJsonWithPosition(text: string, source: string, firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /position (\d+)/.exec(message);
-    let where = source;
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset).split('\n');
-      where = `${source}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-    }
-    const reason = message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-    throw new UsageError(`${where}: invalid JSON: ${reason}`);
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    // Node's reasons differ by version; drop their positions and quoted snippets, ours are exact.
+    const reason = (error as Error).message
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/ (?:in JSON )?at position \d+/, '')
+      .replace(/\n/g, '\\n');
+    throw new UsageError(`${source}:${line + firstLine - 1}:${column}: invalid JSON: ${reason}`);
   }
 }
 
 export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverrides): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined || key === 'headers') continue;
+    if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
     merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+  }
+  if (flags.data_source) {
+    const source = { ...(file.data_source as Record<string, unknown> | undefined) };
+    for (const [name, value] of Object.entries(flags.data_source)) {
+      if (value === undefined && name !== 'type') continue;
+      source[name] = value;
+    }
+    // A type left undefined is inferred from the file's extension.
+    if (source.type === undefined) delete source.type;
+    merged.data_source = source;
   }
   if (flags.headers) {
     const headers = { ...(file.headers as Record<string, string> | undefined) };
@@ -244,16 +285,62 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, expanded: stri
   return value;
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** The flag that sets a config field, to name it in errors about a flag's value. */
+const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
+  url: '--url',
+  total_requests: '--requests',
+  concurrency: '--concurrency',
+  method: '--method',
+  timeout: '--timeout',
+  idle_timeout: '--idle-timeout',
+  output: '--output',
+  lang: '--lang',
+  protocol: '--protocol',
+  headers: '--header',
+  rate: '--rate',
+  arrival: '--arrival',
+  burstiness: '--burstiness',
+  seed: '--seed',
+  max_concurrency: '--max-concurrency',
+  duration: '--duration',
+  grace: '--grace',
+  warmup: '--warmup',
+  ramp_up: '--ramp-up',
+  sweep: '--sweep',
+  slo: '--slo',
+  group_by: '--group-by',
+};
+
+/** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
+export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return withRunSeed(result.data);
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
+    const field = String(issue.path[0] ?? '');
+    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
+    const fieldPath = issue.path.map(String).join('.') || '(root)';
+    const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
   });
-  throw new UsageError(`invalid config (${source}): ${problems.join('; ')}`);
+  const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
+  throw new UsageError(`${what}: ${problems.join('; ')}`);
+}
+
+/** Open loop: requests arrive at a rate (rate, or a rate sweep) instead of a fixed concurrency. */
+export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
+  return config.rate !== undefined || config.sweep?.parameter === 'rate';
+}
+
+/**
+ * One seed feeds every random choice of a run (the data shuffle, the open-loop
+ * arrival schedule): when the run makes one and no seed is given, pick it here,
+ * once, so both use the same and the results record it.
+ */
+function withRunSeed(config: Config): Config {
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config))) return config;
+  return { ...config, seed: randomInt(2 ** 31) };
 }
 
 export interface ResolveOptions {
@@ -276,7 +363,10 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const source = path ?? 'flags';
   const expandedValues: string[] = [];
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
-  const config = validateConfig(merged, source);
+  const fromFlags = Object.entries(options.flags)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
+  const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }
 

@@ -27,7 +27,7 @@ export class RequestFailure extends StreamBenchError {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    readonly details: { status?: number; body?: string; code?: string; cause?: unknown } = {},
+    readonly details: { status?: number; body?: string; retryAfter?: string; code?: string; cause?: unknown } = {},
   ) {
     super(`E_${kind.toUpperCase()}`, message, { cause: details.cause });
   }
@@ -36,6 +36,7 @@ export class RequestFailure extends StreamBenchError {
     const data: RequestError = { kind: this.kind, message: this.message };
     if (this.details.status !== undefined) data.status = this.details.status;
     if (this.details.body !== undefined) data.body = this.details.body;
+    if (this.details.retryAfter !== undefined) data.retryAfter = this.details.retryAfter;
     if (this.details.code !== undefined) data.code = this.details.code;
     return data;
   }

@@ -8,13 +8,14 @@
 import { escapeHtml as esc } from './html-escape.ts';
 import { htmlPage } from './html-page.ts';
 import { defaultBinCount, histogram } from './histogram.ts';
+import { summarizeGroups, type GroupSummary } from './groups.ts';
 import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from './load-over-time.ts';
 import { createRedactor, redactSecretFields } from './redact.ts';
 import { millis, seconds } from './report.ts';
 import { rowToRecord, type MetricRow, type Results, type Sweep } from './results.ts';
 import type { Distribution } from './stats.ts';
-import { summarize, type RunSummary } from './summary.ts';
+import type { RunSummary } from './summary.ts';
 import { barChart, colorAt, histogramChart, xyChart, type XYSeries } from './svg-chart.ts';
 
 export interface HtmlReportOptions {
@@ -82,7 +83,7 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
     ...loadFigures([run.load], [''], L),
     histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
-  const groups = groupSummaries(run.counted);
+  const groups = summarizeGroups(run.counted.map(rowToRecord));
   if (groups.length > 0) figures.push(groupFigure(groups, L));
   if (results.sweep) figures.push(sweepFigure([results.sweep], [''], L));
 
@@ -244,24 +245,6 @@ function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L
   ];
 }
 
-interface GroupSummary {
-  name: string;
-  summary: RunSummary;
-}
-
-function groupSummaries(rows: readonly MetricRow[]): GroupSummary[] {
-  const byGroup = new Map<string, MetricRow[]>();
-  for (const row of rows) {
-    if (row.group === undefined) continue;
-    const list = byGroup.get(row.group) ?? [];
-    list.push(row);
-    byGroup.set(row.group, list);
-  }
-  return [...byGroup.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, list]) => ({ name, summary: summarize(list.map(rowToRecord)) }));
-}
-
 function groupFigure(groups: readonly GroupSummary[], L: Labels): Figure {
   const shown = groups.slice(0, MAX_GROUPS);
   const pick = (key: 'p50' | 'p90' | 'p99') => shown.map((g) => g.summary.ttft?.[key]);
@@ -272,7 +255,7 @@ function groupFigure(groups: readonly GroupSummary[], L: Labels): Figure {
       title: L.chartGroups,
       x: { label: L.axisGroup },
       y: { label: L.axisTtft },
-      categories: shown.map((g) => g.name),
+      categories: shown.map((g) => g.group),
       series: [
         { name: 'P50', values: pick('p50') },
         { name: 'P90', values: pick('p90') },
@@ -378,8 +361,8 @@ function distributionTable(s: SummaryView, L: Labels): string {
 function groupTable(groups: readonly GroupSummary[], L: Labels): string {
   const head = [L.group, L.total, L.successRate, 'TTFT P50', 'TTFT P99', 'E2E P50', 'E2E P99', `${L.rate} (${L.tokPerSec})`];
   const opt = (d: Distribution | undefined, key: 'p50' | 'p99') => (d ? seconds(d[key]) : '–');
-  const rows = groups.map(({ name, summary: g }) =>
-    [name, String(g.total_requests), percent(g.success_count, g.total_requests), opt(g.ttft, 'p50'), opt(g.ttft, 'p99'), opt(g.total_time, 'p50'), opt(g.total_time, 'p99'), g.tokens_per_second ? g.tokens_per_second.mean.toFixed(2) : '–'],
+  const rows = groups.map(({ group, summary: g }) =>
+    [group, String(g.total_requests), percent(g.success_count, g.total_requests), opt(g.ttft, 'p50'), opt(g.ttft, 'p99'), opt(g.total_time, 'p50'), opt(g.total_time, 'p99'), g.tokens_per_second ? g.tokens_per_second.mean.toFixed(2) : '–'],
   );
   return table('groups', head, rows, [0]);
 }

@@ -143,6 +143,9 @@ const en = {
   errorPct: 'errors',
   chartTitle: 'Throughput vs TTFT p99',
   noChartData: 'no level has a TTFT p99 to chart',
+  groupTable: 'Per group',
+  requests: 'Requests',
+  tokPerSecMean: 'tok/s (mean)',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -288,6 +291,9 @@ const zh: Labels = {
   errorPct: '错误',
   chartTitle: '吞吐量 vs TTFT P99',
   noChartData: '没有可绘制 TTFT P99 的档位',
+  groupTable: '分组统计',
+  requests: '请求数',
+  tokPerSecMean: 'tok/s (平均)',
 };
 
 export function labels(lang: Lang): Labels {

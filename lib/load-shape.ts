@@ -4,13 +4,13 @@
  * and ramp-up. runLoadShape picks the loop and runs it, so the run command
  * only has to choose between one run and a sweep.
  */
-import { randomInt } from 'node:crypto';
-import type { Config } from './config.ts';
+import { isOpenLoop, type Config } from './config.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { createRng } from './random.ts';
 import { runClosedLoop, runOpenLoop, type LoadHooks, type LoadPlan, type LoadResult } from './runner.ts';
 import { createArrivalTimes, type Arrival } from './schedule.ts';
+import type { SweepSpec } from './sweep.ts';
 
 export interface LoadShape {
   /** Closed loop: requests in flight. */
@@ -19,8 +19,8 @@ export interface LoadShape {
   rate?: number;
   arrival: Arrival;
   burstiness?: number;
-  /** Seeds the arrival schedule. */
-  seed: number;
+  /** Seeds the open-loop arrival schedule (validateConfig picks one when none is given). */
+  seed?: number;
   maxConcurrency?: number;
   /** Measured requests; Infinity with a duration. */
   total: number;
@@ -31,18 +31,16 @@ export interface LoadShape {
 }
 
 /** What a load needs besides its shape. */
-export type LoadTarget = Pick<LoadPlan, 'buildRequest' | 'context' | 'origin' | 'firstId'>;
+export type LoadTarget = Pick<LoadPlan, 'buildRequest' | 'tagRecord' | 'context' | 'origin' | 'firstId'>;
 
 export interface ResolvedShape {
   shape: LoadShape;
-  /** True when the seed was chosen here (record it, so the schedule can be replayed). */
-  seedChosen: boolean;
   notes: string[];
 }
 
 /** Checks combinations the schema cannot, and resolves defaults. */
 export function loadShapeFromConfig(config: Config): ResolvedShape {
-  const openLoop = config.rate !== undefined || config.sweep?.parameter === 'rate';
+  const openLoop = isOpenLoop(config);
   const needsRate = (field: string, flag: string) =>
     new UsageError(`${field} (${flag}) applies to an open-loop run: set rate (--rate) or sweep rate`);
   if (!openLoop) {
@@ -69,17 +67,17 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
   const shape: LoadShape = {
     concurrency,
     arrival: config.arrival ?? (config.burstiness !== undefined ? 'gamma' : 'poisson'),
-    seed: config.seed ?? randomInt(2 ** 31),
     total,
     graceMs: config.grace * 1000,
   };
   if (config.rate !== undefined) shape.rate = config.rate;
+  if (openLoop && config.seed !== undefined) shape.seed = config.seed;
   if (config.burstiness !== undefined) shape.burstiness = config.burstiness;
   if (config.max_concurrency !== undefined) shape.maxConcurrency = config.max_concurrency;
   if (config.duration !== undefined) shape.durationMs = config.duration * 1000;
   if (warmup) shape.warmup = warmup;
   if (config.ramp_up) shape.rampUpMs = config.ramp_up * 1000;
-  return { shape, seedChosen: openLoop && config.seed === undefined, notes };
+  return { shape, notes };
 }
 
 /** The shape of one sweep level. */
@@ -98,6 +96,7 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
   if (shape.rate === undefined) {
     return runClosedLoop({ ...common, concurrency: shape.concurrency, rampUpMs: shape.rampUpMs }, hooks);
   }
+  if (shape.seed === undefined) throw new Error('an open-loop load shape needs a seed');
   const arrivals = createArrivalTimes({
     rate: shape.rate,
     arrival: shape.arrival,
@@ -106,6 +105,16 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
     rng: createRng(shape.seed),
   });
   return runOpenLoop({ ...common, arrivals, maxConcurrency: shape.maxConcurrency }, hooks);
+}
+
+/**
+ * The most requests the load keeps in flight at once, and the flag that sets
+ * it (for the open-file limit check); undefined for an open loop with no cap.
+ */
+export function peakInFlight(shape: LoadShape, sweep?: Pick<SweepSpec, 'parameter' | 'values'>): { count: number; flag: string } | undefined {
+  if (sweep?.parameter === 'concurrency') return { count: Math.max(...sweep.values), flag: '--concurrency' };
+  if (shape.rate === undefined && sweep === undefined) return { count: shape.concurrency, flag: '--concurrency' };
+  return shape.maxConcurrency !== undefined ? { count: shape.maxConcurrency, flag: '--max-concurrency' } : undefined;
 }
 
 /** For progress: requests the run will send (warm-up included), or, when a duration ends it, its planned length. */

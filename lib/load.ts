@@ -17,6 +17,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** A live progress display for one run: its planned requests, or its planned length when a duration ends it. */
   progress(planned: { total: number | undefined; durationMs?: number }): Progress;
+  /** Each request as it completes, fully tagged (data row, warm-up, sweep level), before progress shows it. */
+  onRecord?(record: RequestRecord): void;
   /** Post-processes each run's records before they are summarized (e.g. tokenizer counts). */
   afterLoad?(records: RequestRecord[]): Promise<void>;
   /** Log lines (stderr). */
@@ -35,12 +37,17 @@ export interface LoadOutcome {
 export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutcome> {
   const { shape, sweep: spec, slo, signal } = options;
   const summarizeRecords = (records: readonly RequestRecord[]) => summarize(records, { slo });
-  const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}) => {
+  /** `level`: the sweep level, tagged on each record as it completes (so the journal has it too). */
+  const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}, level?: number) => {
     const progress = options.progress(plannedLength(levelShape));
     const load = await runLoadShape(levelShape, { ...options.target, ...at }, {
       signal,
       onStart: progress.onStart,
-      onComplete: progress.onComplete,
+      onComplete: (record) => {
+        if (level !== undefined) record.level = level;
+        options.onRecord?.(record);
+        progress.onComplete(record);
+      },
     });
     progress.finish();
     await options.afterLoad?.(load.records);
@@ -51,7 +58,7 @@ export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutco
     const load = await runOnce(shape);
     return { ...load, summary: summarizeRecords(load.records), ...noteUnsent(load.unsent, options.log) };
   }
-  const run = await runSweep(spec, (value, at) => runOnce(atLevel(shape, spec.parameter, value), at), {
+  const run = await runSweep(spec, (value, at) => runOnce(atLevel(shape, spec.parameter, value), at, value), {
     summarize: summarizeRecords,
     onLevel: ({ value, summary, stopped_reason }) =>
       options.log(

@@ -12,8 +12,10 @@ export interface RequestError {
   message: string;
   /** HTTP status, for kind "http". */
   status?: number;
-  /** The first 200 bytes of an error response body, redacted. */
+  /** The first 200 characters of an error response body (or of a 200 that was no stream), redacted. */
   body?: string;
+  /** The Retry-After header of an error response, as sent (seconds or an HTTP date). */
+  retryAfter?: string;
   /** The provider's error type or code for an in-stream error event (e.g. "overloaded_error"). */
   code?: string;
 }
@@ -69,6 +71,10 @@ export interface RequestRecord {
   warmup?: boolean;
   /** The sweep level (concurrency or rate) it ran at. */
   level?: number;
+  /** The data row (0-based, in file order) that filled the request's template. */
+  rowIndex?: number;
+  /** The row's group_by value. */
+  group?: string;
 }
 
 /**

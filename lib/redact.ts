@@ -4,7 +4,9 @@
  * secret, password, authorization or cookie, but not token *counts* like
  * max_tokens); their values, and the values of expanded ${ENV} variables, are
  * then scrubbed from every string we write, wherever they appear (e.g. a 401
- * body echoing the key).
+ * body echoing the key), also URL-encoded or JSON-escaped. Bearer / Basic
+ * credentials, URL passwords and secret-named query parameters are scrubbed by
+ * shape as well.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -28,12 +30,16 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
   const secrets = new Set<string>();
   let pattern: RegExp | undefined;
 
+  const remember = (secret: string) => {
+    if (secret.length >= MIN_SECRET_LENGTH) secrets.add(secret);
+  };
   const add = (secret: string) => {
     if (secret.length < MIN_SECRET_LENGTH || secrets.has(secret)) return;
-    secrets.add(secret);
+    remember(secret);
     // A bearer token is also scrubbed without its "Bearer " prefix.
     const bare = secret.replace(/^(bearer|basic|token)\s+/i, '');
-    if (bare !== secret && bare.length >= MIN_SECRET_LENGTH) secrets.add(bare);
+    // ...and in the spellings an echo may use: URL-encoded (a query string) or JSON-escaped (an error body).
+    for (const variant of [bare, encodeURIComponent(bare), JSON.stringify(bare).slice(1, -1)]) remember(variant);
     const alternatives = [...secrets].sort((a, b) => b.length - a.length).map(escapeRegExp);
     pattern = new RegExp(alternatives.join('|'), 'g');
   };
@@ -42,6 +48,8 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
   const text = (value: string): string => {
     let out = pattern ? value.replace(pattern, REDACTED) : value;
     out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
+    // user:password@ in a URL.
+    out = out.replace(/(\/\/[^/\s:@"']+):[^@\s/"']+@/g, `$1:${REDACTED}@`);
     return redactUrlQuery(out);
   };
 
@@ -49,14 +57,35 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
   return { add, text, value };
 }
 
-/** Registers the values of secret-named fields (headers, query parameters) found in a config. */
-export function collectSecrets(redactor: Redactor, headers: Record<string, string>, url: string | undefined): void {
+/**
+ * Registers the secrets a config carries: values of secret-named headers, URL
+ * query parameters and body fields (at any depth), and a URL's password.
+ */
+export function collectSecrets(
+  redactor: Redactor,
+  headers: Record<string, string>,
+  url: string | undefined,
+  body?: unknown,
+): void {
   for (const [name, value] of Object.entries(headers)) if (isSecretName(name)) redactor.add(value);
   if (url) {
     try {
-      for (const [name, value] of new URL(url).searchParams) if (isSecretName(name)) redactor.add(value);
+      const parsed = new URL(url);
+      for (const [name, value] of parsed.searchParams) if (isSecretName(name)) redactor.add(value);
+      if (parsed.password) redactor.add(decodeSafe(parsed.password));
     } catch {
       // Not a URL: nothing to collect.
+    }
+  }
+  collectSecretFields(redactor, body);
+}
+
+function collectSecretFields(redactor: Redactor, value: unknown): void {
+  if (Array.isArray(value)) for (const item of value) collectSecretFields(redactor, item);
+  else if (value && typeof value === 'object') {
+    for (const [name, item] of Object.entries(value)) {
+      if (isSecretName(name) && typeof item === 'string') redactor.add(item);
+      else collectSecretFields(redactor, item);
     }
   }
 }
@@ -80,7 +109,11 @@ export function redactSecretFields<T>(input: T): T {
 
 function mapStrings(input: unknown, text: (s: string) => string): unknown {
   if (typeof input === 'string') return text(input);
-  if (Array.isArray(input)) return input.map((item) => mapStrings(item, text));
+  if (Array.isArray(input)) {
+    // Token timestamps: thousands of numbers, nothing to scrub; shared, not copied.
+    if (input.every((item) => typeof item === 'number')) return input;
+    return input.map((item) => mapStrings(item, text));
+  }
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input)) out[name] = mapStrings(value, text);

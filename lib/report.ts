@@ -2,6 +2,7 @@
  * The text report: a pure renderer from a RunSummary to a string, with the
  * seed's sections. run and summarize both print through it.
  */
+import type { GroupSummary } from './groups.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
@@ -9,6 +10,8 @@ import type { RunSummary } from './summary.ts';
 export interface ReportOptions {
   lang: Lang;
   interrupted?: boolean;
+  /** The group_by column and its per-group summaries: adds a per-group table. */
+  groups?: { by: string; rows: readonly GroupSummary[] };
 }
 
 const RULE = '='.repeat(60);
@@ -61,6 +64,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
       : [[L.noData, '']],
   );
 
+  if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
   section(lines, L.health, healthRows(summary, L));
 
   scheduleSection(lines, L, summary);
@@ -158,6 +162,30 @@ function goodputSection(lines: string[], L: Labels, summary: RunSummary): void {
     [L.sloMet, `${goodput.met}/${summary.total_requests} (${(goodput.share * 100).toFixed(1)}%)`],
     [L.sloRate, `${goodput.per_second.toFixed(2)} ${L.reqPerSec}`],
   ]);
+}
+
+/** Count, TTFT P50/P95 and mean per-request tokens/s of each group; "-" where a group has no successful request. */
+function groupTable(lines: string[], L: Labels, by: string, groups: readonly GroupSummary[]): void {
+  const header = [L.group, L.requests, L.failed, 'TTFT P50', 'TTFT P95', L.tokPerSecMean];
+  const rows = groups.map(({ group, summary }) => [
+    group,
+    String(summary.total_requests),
+    String(summary.failed_count),
+    summary.ttft ? seconds(summary.ttft.p50) : '-',
+    summary.ttft ? seconds(summary.ttft.p95) : '-',
+    summary.tokens_per_second ? summary.tokens_per_second.mean.toFixed(2) : '-',
+  ]);
+  const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((row) => displayWidth(row[i] ?? ''))));
+  const pad = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((cell, i) => {
+        const fill = ' '.repeat((widths[i] ?? 0) - displayWidth(cell));
+        return i === 0 ? cell + fill : fill + cell;
+      })
+      .join('  ')
+      .trimEnd();
+  lines.push(`【${L.groupTable}: ${by}】`, pad(header), ...rows.map(pad), '');
 }
 
 function section(lines: string[], title: string, rows: Array<[string, string]>): void {

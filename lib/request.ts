@@ -3,7 +3,8 @@
  * path: per chunk it takes one timestamp, decodes, frames and hands messages to
  * the protocol adapter; per token it stores one float. Nothing is logged here.
  */
-import { describeRequest, messageOf, RequestFailure } from './errors.ts';
+import { connectHint, describeHttpError, describeTokenlessStream, isHtml } from './error-hints.ts';
+import { describeRequest, errorCode, messageOf, RequestFailure } from './errors.ts';
 import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
 import { createFramer } from './framing.ts';
 import { protocolForContentType } from './protocols/registry.ts';
@@ -17,23 +18,35 @@ export interface RequestContext {
   protocol: Protocol | undefined;
   /** Keep the generated text on the record, for a tokenizer estimate after the run. */
   collectText?: boolean;
+  /** Whole request, send to end of stream. */
   timeoutMs: number;
+  /** Longest allowed gap between body bytes once the headers are in; undefined: no limit. */
+  idleTimeoutMs?: number;
   /** performance.now() value that timestamps are measured from. */
   origin: number;
   /**
-   * Aborts the whole run: in-flight requests become "aborted". An abort with
-   * reason DEADLINE_ABORT (the --duration grace ran out) says so in the message.
+   * Aborts the whole run: in-flight requests become "aborted", the message
+   * naming the reason (the signal, e.g. SIGINT; or DEADLINE_ABORT: the
+   * --duration grace ran out).
    */
   signal?: AbortSignal;
   maxEventSize?: number;
+  /** Scrubs secrets from error text before it is cut short and recorded (a cut key would escape redaction). */
+  redact?: (text: string) => string;
 }
 
-const ERROR_BODY_BYTES = 200;
+type AbortReason = 'timeout' | 'idle' | 'interrupted' | 'deadline';
+
+const ERROR_BODY_CHARS = 200;
+/** Enough of an error body to find the provider's message in it. */
+const ERROR_READ_BYTES = 4096;
+/** The start of a 200 body, kept to explain a response that carried no token. */
+const HEAD_CHARS = 512;
+const EXCERPT_CHARS = 80;
+const identity = (text: string) => text;
 
 /** The run signal's abort reason when a --duration run's grace period ends. */
 export const DEADLINE_ABORT = 'deadline';
-
-type AbortReason = 'timeout' | 'interrupted' | 'deadline';
 
 /** `intendedAt`: when the schedule meant to send it (ms since origin); default: when it is sent. */
 export async function executeRequest(
@@ -43,6 +56,7 @@ export async function executeRequest(
   intendedAt?: number,
 ): Promise<RequestRecord> {
   const { origin } = ctx;
+  const redact = ctx.redact ?? identity;
   const controller = new AbortController();
   let abortReason: AbortReason | undefined;
   let response: TransportResponse | undefined;
@@ -69,7 +83,10 @@ export async function executeRequest(
     sawEndMarker: false,
   };
   // The arrival time of the chunk being processed: every message in one chunk arrived together.
+  // It is also the last-byte time the idle check reads.
   let now = 0;
+  let messages = 0;
+  let head = '';
   let outputText = '';
   const sink: StreamSink = {
     token(reasoning) {
@@ -95,32 +112,63 @@ export async function executeRequest(
   };
   const decoder = new TextDecoder();
 
+  // The idle check re-arms itself lazily from the last byte's time: one timer per idle
+  // period, nothing per chunk but the `now` store the chunk handler does anyway.
+  const idleMs = ctx.idleTimeoutMs;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const checkIdle = () => {
+    const quiet = performance.now() - origin - now;
+    if (quiet >= idleMs!) abort('idle');
+    else idleTimer = setTimeout(checkIdle, idleMs! - quiet);
+  };
+
   record.startedAt = performance.now() - origin;
   record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
-    record.headersAt = performance.now() - origin;
+    record.headersAt = now = performance.now() - origin;
     record.status = response.status;
     if (response.status >= 400) {
-      const body = await readPrefix(response, ERROR_BODY_BYTES);
-      throw new RequestFailure(
-        'http',
-        describeRequest(request.method, request.url, `${response.status} ${response.statusText}`.trim()),
-        { status: response.status, body },
-      );
+      const body = redact(await readPrefix(response, ERROR_READ_BYTES));
+      const retryAfter = response.header('retry-after') ?? undefined;
+      const detail = describeHttpError(response.status, response.statusText, response.header('content-type'), body, retryAfter);
+      throw new RequestFailure('http', describeRequest(request.method, request.url, detail), {
+        status: response.status,
+        body,
+        retryAfter,
+      });
     }
     let protocol = ctx.protocol;
     if (!protocol) {
-      protocol = protocolForContentType(response.header('content-type'));
+      const contentType = response.header('content-type');
+      // Auto-detection would take a web page for a raw byte stream and count it a success.
+      if (isHtml(contentType, '')) {
+        const body = redact(await readPrefix(response, HEAD_CHARS));
+        const detail = describeTokenlessStream(contentType, body, body.length, 0);
+        throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail), { body });
+      }
+      protocol = protocolForContentType(contentType);
       record.protocol = protocol.name;
     }
-    const framer = createFramer(protocol, sink, ctx.maxEventSize);
+    // Counting messages tells a malformed stream (bytes but no message) from a tokenless one.
+    const inner = protocol;
+    const counted: Protocol = {
+      ...inner,
+      onMessage(data, event, target) {
+        messages++;
+        inner.onMessage(data, event, target);
+      },
+    };
+    const framer = createFramer(counted, sink, ctx.maxEventSize);
+    if (idleMs !== undefined) idleTimer = setTimeout(checkIdle, idleMs);
     await response.read((chunk) => {
       now = performance.now() - origin;
       if (record.firstByteAt === undefined) record.firstByteAt = now;
       record.bytes += chunk.byteLength;
       record.chunks++;
+      // Invalid UTF-8 becomes U+FFFD, as the SSE standard decodes; timing and token counts stay valid.
       const text = decoder.decode(chunk, { stream: true });
+      if (head.length < HEAD_CHARS) head += text.slice(0, HEAD_CHARS - head.length);
       if (text.length > 0) framer.feed(text);
     });
     if (abortReason) throw new Error(`request ${abortReason}`);
@@ -128,13 +176,19 @@ export async function executeRequest(
     if (rest.length > 0) framer.feed(rest);
     framer.end();
     if (tokenTimes.length === 0) {
-      throw new RequestFailure('protocol', describeRequest(request.method, request.url, 'stream ended without any token'));
+      const body = redact(head);
+      const detail = describeTokenlessStream(response.header('content-type'), body, record.bytes, messages);
+      throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail), { body });
     }
   } catch (error) {
     response?.cancel();
-    record.error = classify(error, abortReason, record, request);
+    const failedAt = performance.now() - origin;
+    const tokens = tokenTimes.length;
+    const classified = classify(error, { abortReason, record, request, ctx, tokens, lastByteAt: now, failedAt, redact });
+    record.error = scrub(classified, redact);
   } finally {
     clearTimeout(timer);
+    clearTimeout(idleTimer);
     ctx.signal?.removeEventListener('abort', onRunAbort);
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
@@ -155,33 +209,71 @@ async function readPrefix(response: TransportResponse, limit: number): Promise<s
       if (size >= limit) throw new Error('enough');
     })
     .catch(() => {});
-  const bytes = Buffer.concat(parts).subarray(0, limit);
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, limit));
 }
 
-function classify(
-  error: unknown,
-  abortReason: AbortReason | undefined,
-  record: RequestRecord,
-  request: TransportRequest,
-): RequestError {
+interface FailureContext {
+  abortReason: AbortReason | undefined;
+  record: RequestRecord;
+  request: TransportRequest;
+  ctx: RequestContext;
+  tokens: number;
+  /** ms since origin of the last byte (or of the headers). */
+  lastByteAt: number;
+  failedAt: number;
+  redact: (text: string) => string;
+}
+
+function classify(error: unknown, f: FailureContext): RequestError {
   if (error instanceof RequestFailure) return error.toData();
-  const where = (detail: string) => describeRequest(request.method, request.url, detail);
-  if (abortReason === 'timeout') {
-    const phase = record.headersAt === undefined ? 'before response headers' : 'mid-stream';
-    return { kind: 'timeout', message: where(`timed out ${phase}`) };
+  const { record, tokens } = f;
+  const where = (detail: string) => describeRequest(f.request.method, f.request.url, detail);
+  if (f.abortReason === 'timeout') {
+    const limit = `after ${seconds(f.ctx.timeoutMs)} (--timeout)`;
+    if (record.headersAt === undefined) return { kind: 'timeout', message: where(`timed out before response headers ${limit}`) };
+    const alive = tokens === 0 && record.bytes > 0 ? '; the server kept the connection alive but sent no token' : '';
+    return {
+      kind: 'timeout',
+      message: where(`timed out mid-stream ${limit}: ${count(tokens, 'token')}, last byte ${seconds(f.failedAt - f.lastByteAt)} earlier${alive}`),
+    };
   }
-  if (abortReason === 'interrupted') {
-    return { kind: 'aborted', message: where('aborted by the run (interrupted)') };
+  if (f.abortReason === 'idle') {
+    return {
+      kind: 'timeout',
+      message: where(`no byte for ${seconds(f.ctx.idleTimeoutMs ?? 0)} mid-stream (--idle-timeout) after ${count(tokens, 'token')}`),
+    };
   }
-  if (abortReason === 'deadline') {
+  if (f.abortReason === 'deadline') {
     return { kind: 'aborted', message: where('aborted: still in flight when the grace period after the deadline ended') };
   }
-  if (error instanceof SseEventTooLargeError || error instanceof MalformedMessageError) {
-    return { kind: 'protocol', message: where(error.message) };
+  if (f.abortReason === 'interrupted') {
+    const reason = f.ctx.signal?.reason;
+    return { kind: 'aborted', message: where(`aborted by the run (${typeof reason === 'string' ? reason : 'interrupted'})`) };
+  }
+  if (error instanceof SseEventTooLargeError) return { kind: 'protocol', message: where(error.message) };
+  if (error instanceof MalformedMessageError) {
+    const data = f.redact(error.data);
+    const excerpt = data.length > EXCERPT_CHARS ? data.slice(0, EXCERPT_CHARS) + '…' : data;
+    return { kind: 'protocol', message: where(`${error.message}: ${JSON.stringify(excerpt)}`) };
   }
   if (record.headersAt === undefined) {
-    return { kind: 'connect', message: where(messageOf(error)) };
+    const hint = connectHint(errorCode(error));
+    return { kind: 'connect', message: where(messageOf(error) + (hint ? ` (${hint})` : '')) };
   }
-  return { kind: 'aborted', message: where(`stream broke off: ${messageOf(error)}`) };
+  return { kind: 'aborted', message: where(`the connection broke off mid-stream after ${count(tokens, 'token')}: ${messageOf(error)}`) };
+}
+
+/** Secrets out first, then the body is cut to size: a key cut in half would escape redaction. */
+function scrub(error: RequestError, redact: (text: string) => string): RequestError {
+  const out: RequestError = { ...error, message: redact(error.message) };
+  if (error.body !== undefined) out.body = redact(error.body).slice(0, ERROR_BODY_CHARS);
+  return out;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
 }

@@ -43,6 +43,8 @@ export const MetricRowSchema = z.object({
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
   error_body: z.string().optional(),
+  /** The Retry-After header of an error response, as sent. */
+  retry_after: z.string().optional(),
   /** The provider's error type or code of an in-stream error event. */
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
@@ -67,6 +69,8 @@ export const MetricRowSchema = z.object({
   }),
   /** Arrival of each token event, ms since the run's origin. */
   token_times: z.array(ms),
+  /** The data row (0-based, file order) that filled this request, with a data_source. */
+  row_index: z.int().min(0).optional(),
   /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
@@ -114,6 +118,14 @@ export const SweepSchema = z.object({
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
+/** Which data a run used: compare checks two runs used the same rows. */
+export const DatasetSchema = z.object({
+  file: z.string(),
+  sha256: z.string(),
+  rows: z.int(),
+  columns: z.array(z.string()),
+});
+
 export const SelfcheckSchema = z.object({
   event_loop_delay_p99_ms: z.number(),
   cpu_percent: z.number(),
@@ -146,6 +158,8 @@ export const ResultsSchema = z.object({
   sweep: SweepSchema.optional(),
   /** Whether the load generator itself was the bottleneck. */
   selfcheck: SelfcheckSchema.optional(),
+  /** The data file the run's requests were filled from. */
+  dataset: DatasetSchema.optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -182,9 +196,12 @@ export function recordToRow(r: RequestRecord): MetricRow {
   };
   if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
+  if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
   if (r.tokenizerTokens !== undefined) row.tokenizer_tokens = r.tokenizerTokens;
   if (r.protocol !== undefined) row.protocol = r.protocol;
+  if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
+  if (r.group !== undefined) row.group = r.group;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -213,6 +230,8 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.warmup) record.warmup = true;
   if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
+  if (row.row_index !== undefined) record.rowIndex = row.row_index;
+  if (row.group !== undefined) record.group = row.group;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;
@@ -220,6 +239,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
     record.error = { kind: row.error_kind, message: row.error ?? row.error_kind };
     if (row.status !== null && row.error_kind === 'http') record.error.status = row.status;
     if (row.error_body !== undefined) record.error.body = row.error_body;
+    if (row.retry_after !== undefined) record.error.retryAfter = row.retry_after;
     if (row.error_code !== undefined) record.error.code = row.error_code;
   }
   return record;
@@ -235,6 +255,7 @@ export interface ResultsInput {
   summary: RunSummary;
   records: readonly RequestRecord[];
   sweep?: SweepResults;
+  dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -254,6 +275,7 @@ export function buildResults(input: ResultsInput): Results {
     metrics: input.records.map(recordToRow),
     timeseries: timeseries(input.records),
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
+    ...(input.dataset ? { dataset: input.dataset } : {}),
   };
 }
 

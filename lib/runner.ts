@@ -15,6 +15,7 @@
  * stops new sends and aborts in-flight requests (recorded as "aborted").
  * Requests never sent are not recorded.
  */
+import { setMaxListeners } from 'node:events';
 import { createLimiter, type Limiter } from './limiter.ts';
 import type { RequestRecord } from './record.ts';
 import { DEADLINE_ABORT, executeRequest, type RequestContext } from './request.ts';
@@ -26,8 +27,13 @@ export const DEFAULT_GRACE_MS = 30_000;
 interface PlanBase {
   /** Measured requests to send (warm-up excluded); Infinity to run until the duration ends. */
   total: number;
-  /** Builds request i (0-based, in send order); called just before it is sent. */
+  /**
+   * Builds request i (0-based, in send order, warm-up included); called just
+   * before it is sent. Each run counts from 0, so every sweep level sends the same data rows.
+   */
   buildRequest(index: number): TransportRequest;
+  /** Adds what request i was built from (its data row) to its record. */
+  tagRecord?(index: number, record: RequestRecord): void;
   context: Omit<RequestContext, 'origin' | 'signal'>;
   /** Warm-up: the first `requests` requests, and those meant to start within the first `ms`. */
   warmup?: { requests?: number; ms?: number };
@@ -152,6 +158,9 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
 
   const deadline = new AbortController();
   const signal = hooks.signal ? AbortSignal.any([hooks.signal, deadline.signal]) : deadline.signal;
+  // Each in-flight request listens on this run's own signal, and an open loop has no fixed number in flight:
+  // many listeners are expected, not a leak (each is removed when its request ends).
+  setMaxListeners(0, signal);
   const graceTimer =
     deadlineMs !== undefined
       ? setTimeout(() => deadline.abort(DEADLINE_ABORT), deadlineMs + (plan.graceMs ?? DEFAULT_GRACE_MS))
@@ -192,6 +201,7 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
     async execute(slot: Slot): Promise<void> {
       hooks.onStart?.(slot.id);
       const record = await executeRequest(slot.id, plan.buildRequest(slot.index), context, slot.intendedAt);
+      plan.tagRecord?.(slot.index, record);
       if (slot.warmup) record.warmup = true;
       records.push(record);
       hooks.onComplete?.(record);

@@ -35,7 +35,7 @@ export interface SseParser {
 export class SseEventTooLargeError extends Error {
   readonly code = 'SSE_EVENT_TOO_LARGE';
   constructor(readonly limit: number) {
-    super(`an SSE event exceeded the buffer limit of ${limit} characters`);
+    super(`an SSE event exceeded the buffer limit of ${limit} characters; the stream was dropped`);
   }
 }
 
@@ -93,6 +93,13 @@ export function createSseParser(options: SseParserOptions): SseParser {
   }
 
   function feed(chunk: string): void {
+    // A long line split over many chunks: append without rescanning what is pending,
+    // so one huge event costs O(size), not O(size^2).
+    if (pending.length > 0 && chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1) {
+      pending += chunk;
+      if (pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
+      return;
+    }
     const text = pending.length > 0 ? pending + chunk : chunk;
     pending = '';
     let pos = 0;

@@ -3,7 +3,7 @@
  * another in one invocation, stopping early once a level saturates (its error
  * rate or TTFT p99 passes a limit). All levels share one time origin and one
  * id sequence, so their records live side by side in one results file, each
- * tagged with its level.
+ * tagged with its level (by the level runner, as each request completes).
  */
 import { UsageError } from './errors.ts';
 import type { RequestRecord } from './record.ts';
@@ -38,7 +38,7 @@ export interface SweepResults {
 
 export interface SweepRun {
   sweep: SweepResults;
-  /** Every level's records, ids unique across levels, each with `level`. */
+  /** Every level's records, ids unique across levels. */
   records: RequestRecord[];
   origin: number;
   startedAt: Date;
@@ -46,7 +46,10 @@ export interface SweepRun {
   unsent: number;
 }
 
-/** Runs one level; `origin` and `firstId` continue the previous level's (undefined for the first). */
+/**
+ * Runs one level, its records tagged with `level` = value; `origin` and
+ * `firstId` continue the previous level's (undefined for the first).
+ */
 export type LevelRunner = (value: number, at: { origin?: number; firstId: number }) => Promise<LoadResult>;
 
 export interface SweepOptions {
@@ -67,10 +70,7 @@ export async function runSweep(spec: SweepSpec, runLevel: LevelRunner, options: 
     origin ??= load.origin;
     startedAt ??= load.startedAt;
     unsent += load.unsent;
-    for (const record of load.records) {
-      record.level = value;
-      records.push(record);
-    }
+    for (const record of load.records) records.push(record);
     const level: SweepLevel = { value, summary: options.summarize(load.records) };
     sweep.levels.push(level);
     const reason = load.interrupted ? 'interrupted' : saturationReason(level.summary, spec);

@@ -4,18 +4,19 @@
  *   npx tsx scripts/run.ts -u URL -n 200 -p 50  # any OpenAI-compatible server
  */
 import { defineCommand, runMain } from 'citty';
-import { runArgs, runRun } from '../lib/commands/run.ts';
+import { EXIT, runArgs, runRun } from '../lib/commands/run.ts';
+import { createInterruptHandler } from '../lib/interrupt.ts';
 
 const command = defineCommand({
   meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency or at a rate' },
   args: runArgs,
   async run({ rawArgs }) {
     const controller = new AbortController();
-    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-      if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
-      process.stderr.write(`\n${signal}: aborting in-flight requests and saving what was measured (again to quit now)\n`);
-      controller.abort(signal);
-    };
+    const onSignal = createInterruptHandler({
+      controller,
+      write: (text) => process.stderr.write(text),
+      exit: (signal) => process.exit(EXIT[signal]),
+    });
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     const code = await runRun(rawArgs, {

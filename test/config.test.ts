@@ -58,3 +58,28 @@ describe('mergeOverrides', () => {
     expect(merged).toEqual({ url: 'http://a/', concurrency: 7, headers: { 'X-Keep': '1', Authorization: 'new' } });
   });
 });
+
+describe('mergeOverrides: data_source', () => {
+  const file = { data_source: { type: 'jsonl', file: 'a.jsonl', column: 'q', encoding: 'gbk' } };
+
+  it('--data replaces the file and lets its extension pick the type, keeping column and encoding', () => {
+    const merged = mergeOverrides(file, { data_source: { file: '/abs/b.csv', type: undefined } });
+    expect(merged.data_source).toEqual({ file: '/abs/b.csv', column: 'q', encoding: 'gbk' });
+    expect(validateConfig({ ...merged, url: 'http://127.0.0.1/' }, 't').data_source).toEqual({ file: '/abs/b.csv', column: 'q', encoding: 'gbk' });
+  });
+
+  it('--data-encoding and --data-column change one field only', () => {
+    expect(mergeOverrides(file, { data_source: { encoding: 'big5', column: ['q', 'r'] } }).data_source).toEqual({
+      type: 'jsonl',
+      file: 'a.jsonl',
+      column: ['q', 'r'],
+      encoding: 'big5',
+    });
+  });
+
+  it('rejects a wrong type or an empty column list, naming the field', () => {
+    expect(() => validateConfig({ data_source: { file: 'x', type: 'xlsx' } }, 'c.json')).toThrow(/data_source\.type: /);
+    expect(() => validateConfig({ data_source: { file: 'x', column: [] } }, 'c.json')).toThrow(/data_source\.column/);
+    expect(() => validateConfig({ seed: 1.5 }, 'c.json')).toThrow(/seed: /);
+  });
+});

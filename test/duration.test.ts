@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeOverrides, validateConfig } from '../lib/config.ts';
 import { formatDuration, hasTimeUnit, parseDuration } from '../lib/duration.ts';
-import { describeLoadShape, loadShapeFromConfig } from '../lib/load-shape.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../lib/load-shape.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -52,16 +52,31 @@ describe('load shape config fields', () => {
     expect(counted.notes).toEqual(['note: concurrency 10 > requests 5; using 5']);
   });
 
-  it('resolves the open-loop defaults and records a chosen seed', () => {
+  it('resolves the open-loop defaults; one seed, chosen when none is given, feeds the schedule', () => {
     const gamma = loadShapeFromConfig(validateConfig({ rate: 4, burstiness: 0.5, seed: 9 }, 't'));
     expect(gamma.shape).toMatchObject({ rate: 4, arrival: 'gamma', burstiness: 0.5, seed: 9 });
-    expect(gamma.seedChosen).toBe(false);
     expect(describeLoadShape(gamma.shape)).toBe('100 requests | rate 4/s gamma burstiness 0.5 | seed 9');
-    const chosen = loadShapeFromConfig(validateConfig({ rate: 4 }, 't'));
+    const picked = validateConfig({ rate: 4 }, 't');
+    expect(Number.isInteger(picked.seed)).toBe(true);
+    const chosen = loadShapeFromConfig(picked);
     expect(chosen.shape.arrival).toBe('poisson');
-    expect(chosen.seedChosen).toBe(true);
-    expect(Number.isInteger(chosen.shape.seed)).toBe(true);
+    expect(chosen.shape.seed).toBe(picked.seed);
+    // A closed loop draws nothing at random: no seed is picked or recorded.
+    expect(validateConfig({ concurrency: 4 }, 't').seed).toBeUndefined();
+    expect(loadShapeFromConfig(validateConfig({ concurrency: 4, seed: 3 }, 't')).shape.seed).toBeUndefined();
     const sweep = validateConfig({ sweep: { parameter: 'rate', values: [1, 2, 5] }, seed: 1 }, 't');
     expect(describeLoadShape(loadShapeFromConfig(sweep).shape, sweep.sweep)).toBe('100 requests | rate 1,2,5/s poisson | seed 1');
+  });
+
+  it('peakInFlight: the bound the open-file check uses, and the flag that sets it', () => {
+    const peak = (input: Parameters<typeof validateConfig>[0]) => {
+      const config = validateConfig(input, 't');
+      return peakInFlight(loadShapeFromConfig(config).shape, config.sweep);
+    };
+    expect(peak({ concurrency: 8 })).toEqual({ count: 8, flag: '--concurrency' });
+    expect(peak({ sweep: { parameter: 'concurrency', values: [1, 16, 4] } })).toEqual({ count: 16, flag: '--concurrency' });
+    expect(peak({ rate: 5, max_concurrency: 3 })).toEqual({ count: 3, flag: '--max-concurrency' });
+    expect(peak({ rate: 5 })).toBeUndefined();
+    expect(peak({ sweep: { parameter: 'rate', values: [1, 2] } })).toBeUndefined();
   });
 });

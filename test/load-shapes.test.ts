@@ -206,12 +206,12 @@ describe('run command: load shape flags', () => {
     [['--max-concurrency', '2'], /max_concurrency \(--max-concurrency\) applies to an open-loop run/],
     [['--rate', '5', '--arrival', 'poisson', '--burstiness', '2'], /burstiness \(--burstiness\) applies to arrival gamma/],
     [['--rate', '5', '--sweep', 'concurrency=1,2'], /sweep concurrency runs closed loops/],
-    [['--duration', 'soon'], /duration: must be a positive duration/],
-    [['--warmup', '5x'], /warmup: must be a request count/],
+    [['--duration', 'soon'], /--duration \(duration\): must be a positive duration/],
+    [['--warmup', '5x'], /--warmup \(warmup\): must be a request count/],
     [['--sweep', 'threads=1,2'], /sweep\.parameter/],
     [['--sweep', 'concurrency=1.5'], /concurrency levels must be whole numbers/],
-    [['--slo', 'ttfb=1'], /unknown field "ttfb" in slo/],
-    [['--arrival', 'uniform', '--rate', '1'], /arrival: Invalid option/],
+    [['--slo', 'ttfb=1'], /unknown field "ttfb" in --slo \(slo\)/],
+    [['--arrival', 'uniform', '--rate', '1'], /--arrival \(arrival\): Invalid option/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
     const { io, out } = capture();
     const code = await runRun(['-u', `${slow.url}/v1/chat/completions`, ...args, '-o', join(dir, 'never.json')], io);

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/metrics.ts';
 import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
 import { openaiChat } from '../lib/protocols/openai-chat.ts';
+import { createRedactor } from '../lib/redact.ts';
 import { executeRequest, type RequestContext } from '../lib/request.ts';
 import { runClosedLoop } from '../lib/runner.ts';
 import { fetchTransport } from '../lib/transport-fetch.ts';
@@ -87,7 +88,8 @@ describe('executeRequest', () => {
     server.use(http.post(URL_, () => HttpResponse.json({ error: { message: 'x'.repeat(500) } }, { status: 503 })));
     const record = await executeRequest(1, request, ctx());
     expect(record.error).toMatchObject({ kind: 'http', status: 503 });
-    expect(record.error!.message).toBe(`[POST] "${URL_}": 503 Service Unavailable`);
+    expect(record.error!.message).toMatch(`[POST] "${URL_}": 503 Service Unavailable: ${'x'.repeat(20)}`);
+    expect(record.error!.message).toMatch(/\(the server is overloaded or down\)$/);
     expect(record.error!.body!.length).toBe(200);
     expect(ttft(record)).toBeUndefined();
   });
@@ -125,6 +127,51 @@ describe('executeRequest', () => {
     const record = await executeRequest(1, request, ctx());
     expect(record.error).toMatchObject({ kind: 'protocol' });
     expect(record.error!.message).toMatch(/overloaded/);
+  });
+
+  it('re-arms the idle timeout on every byte: slow but steady streams pass', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ content: 'a' })],
+            [80, chunk({ content: 'b' })],
+            [80, chunk({ content: 'c' })],
+            [80, chunk({ content: 'd' })],
+            [80, chunk({ content: 'e' }) + 'data: [DONE]\n\n'],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx({ idleTimeoutMs: 200 }));
+    expect(record.error).toBeUndefined();
+    expect(record.tokenTimes).toHaveLength(5);
+  });
+
+  it('fails a stream silent for longer than the idle timeout, timed from the last byte', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(scriptedStream([[0, chunk({ content: 'a' })], [100, chunk({ content: 'b' })], [5000, chunk({ content: 'c' })]]), {
+          headers: SSE,
+        }),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx({ idleTimeoutMs: 150 }));
+    expect(record.error).toMatchObject({ kind: 'timeout' });
+    expect(record.error!.message).toMatch(/no byte for 0\.15s mid-stream \(--idle-timeout\) after 2 tokens$/);
+    expect(record.endedAt - record.tokenTimes[1]!).toBeGreaterThanOrEqual(150 - TIMER_SLACK * 1000);
+  });
+
+  it('scrubs a key echoed in an error body before cutting the body to size', async () => {
+    const key = 'sk-echoed-0123456789abcdef';
+    server.use(
+      http.post(URL_, () => new HttpResponse('x'.repeat(195) + key, { status: 401, headers: { 'retry-after': '30' } })),
+    );
+    const record = await executeRequest(1, request, ctx({ redact: createRedactor([key]).text }));
+    expect(record.error).toMatchObject({ kind: 'http', status: 401, retryAfter: '30' });
+    // Cut first, the body would end in "sk-ec", a piece no redactor recognises.
+    expect(record.error!.body).toBe('x'.repeat(195) + '[REDA');
   });
 
   it('survives a multi-byte character split across chunks', async () => {

@@ -76,8 +76,8 @@ describe('runRun', () => {
     [['--url'], /--url/],
     [['-n', 'ten'], /--requests must be a number/],
     [['-H', 'NoColon'], /malformed header/],
-    [['-d', '{not json'], /--body is not valid JSON/],
-    [['-u', 'ftp://x'], /url: must be an http\(s\)/],
+    [['-d', '{not json'], /--body:1:2: invalid JSON/],
+    [['-u', 'ftp://x'], /--url \(url\): must be an http\(s\)/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
     const { io, out } = capture();
     const code = await runRun([...args, '-o', join(dir, 'never.json')], io);

@@ -19,7 +19,8 @@ function fakeLevels(plan: Record<number, { failed: number; ttftMs: number }>) {
   const runLevel = async (value: number, at: { origin?: number; firstId: number }): Promise<LoadResult> => {
     ran.push({ value, ...at });
     const { failed, ttftMs } = plan[value]!;
-    return { records: levelRecords(at.firstId, 10, failed, ttftMs), origin: 1234, startedAt: new Date(0), interrupted: false, unsent: 0 };
+    const records = levelRecords(at.firstId, 10, failed, ttftMs).map((record) => ({ ...record, level: value }));
+    return { records, origin: 1234, startedAt: new Date(0), interrupted: false, unsent: 0 };
   };
   return { ran, runLevel };
 }
@@ -27,7 +28,7 @@ function fakeLevels(plan: Record<number, { failed: number; ttftMs: number }>) {
 describe('runSweep', () => {
   const spec = { parameter: 'concurrency' as const, values: [1, 2, 4, 8], max_error_rate: 0.1 };
 
-  it('runs every level in order with one origin and unique ids, tagging records with their level', async () => {
+  it('runs every level in order with one origin and unique ids, keeping every level\'s records', async () => {
     const { ran, runLevel } = fakeLevels({ 1: { failed: 0, ttftMs: 100 }, 2: { failed: 0, ttftMs: 110 }, 4: { failed: 1, ttftMs: 120 }, 8: { failed: 0, ttftMs: 150 } });
     const levels: number[] = [];
     const run = await runSweep(spec, runLevel, { summarize, onLevel: (level) => levels.push(level.value) });

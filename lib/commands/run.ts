@@ -7,22 +7,26 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
-import { isSimulatedUrl, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
+import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
 import { shouldColor } from '../color.ts';
-import { renderHtmlReport } from '../html-report.ts';
 import { parseSloFlag } from '../goodput.ts';
+import { summarizeGroups } from '../groups.ts';
+import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
+import { journalPathFor, openJournal, type Journal } from '../journal.ts';
 import { runConfiguredLoad } from '../load.ts';
-import { describeLoadShape, loadShapeFromConfig } from '../load-shape.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../load-shape.ts';
 import { ttft } from '../metrics.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
-import type { PrepareOptions, Protocol } from '../protocols/protocol.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
-import { buildResults, writeFileAtomic } from '../results.ts';
+import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
+import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseSweepFlag } from '../sweep.ts';
 import { renderSweepChart } from '../sweep-chart.ts';
@@ -30,7 +34,6 @@ import { renderSweepTable } from '../sweep-table.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport, warmFetch } from '../transport-fetch.ts';
 import type { RequestRecord } from '../record.ts';
-import type { TransportRequest } from '../transport.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -42,6 +45,7 @@ export const runArgs = {
   body: { type: 'string', alias: 'd', description: 'request body: JSON, or @file.json' },
   method: { type: 'string', alias: 'm', description: 'HTTP method (default POST)' },
   timeout: { type: 'string', alias: 't', description: 'per-request timeout in seconds (default 300)' },
+  'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
@@ -49,12 +53,17 @@ export const runArgs = {
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
+  data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
+  'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
+  'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
+  'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
+  shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
+  seed: { type: 'string', description: 'seed for --shuffle and the open-loop arrival schedule (default: random, recorded in results)' },
   debug: { type: 'boolean', description: 'show stack traces' },
   // Load shapes (README "Load shapes").
   rate: { type: 'string', description: 'open loop: requests per second (default: closed loop at --concurrency)' },
   arrival: { type: 'string', description: 'open-loop arrivals: poisson (default), constant, gamma' },
   burstiness: { type: 'string', description: 'gamma shape: 1 = Poisson, <1 burstier, >1 more even (implies gamma)' },
-  seed: { type: 'string', description: 'seed of the arrival schedule (default: random, recorded in results)' },
   'max-concurrency': { type: 'string', description: 'open loop: at most N in flight; the wait shows as send lag' },
   duration: { type: 'string', description: 'send for this long (60s, 5m) instead of a request count' },
   grace: { type: 'string', description: 'after --duration, time for in-flight requests before abort (default 30s)' },
@@ -66,7 +75,7 @@ export const runArgs = {
   slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header'] as const;
+const REPEATABLE = ['header', 'data-column'] as const;
 /** Flags that may be given without a value. */
 const OPTIONAL_VALUE = ['html'] as const;
 
@@ -83,8 +92,10 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
+  // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
+  let journal: Journal | undefined;
   let redactor: Redactor = createRedactor();
   try {
     const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
@@ -99,15 +110,39 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     });
     const { config } = loaded;
     redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url);
+    collectSecrets(redactor, config.headers, config.url, config.body);
 
     const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
     await assertWritableFolder(dirname(outputPath));
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
-    const { shape, seedChosen, notes } = loadShapeFromConfig(config);
+    const { shape, notes } = loadShapeFromConfig(config);
+
+    // The protocol depends only on the URL's path, which the simulator keeps.
+    const choice = resolveProtocol(config.protocol, config.url);
+    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
+    // Load and check the data before anything starts: bad data fails with no request sent.
+    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+    if (data) {
+      body = data.body;
+      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+      if (data.placeholders.length === 0) {
+        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+      }
+    }
     for (const note of notes) io.stderr.write(note + '\n');
+
+    const peak = peakInFlight(shape, config.sweep);
+    const fileLimit = peak && readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(peak.count, fileLimit, peak.flag);
+    if (limitProblem) throw new UsageError(limitProblem);
+
+    // Created before the load: an output that cannot be written fails now, not after the run.
+    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
+    journal = openJournal(journalPathFor(outputPath), warn);
+    const journalFile = journal;
 
     let targetUrl = config.url;
     if (isSimulatedUrl(config.url)) {
@@ -119,15 +154,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         reasoningTokens: config.simulator.reasoning_tokens,
         seed: config.simulator.seed,
       });
-      const path = new URL(config.url);
-      targetUrl = sim.url + path.pathname + path.search;
+      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+      const { protocol: scheme, host } = new URL(config.url);
+      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
       io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
     }
 
-    const choice = resolveProtocol(config.protocol, targetUrl);
-    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
-    const body = requestBody(config, targetUrl, choice.protocol, optionalString(values.model));
-    const request = buildStaticRequest(config, targetUrl, body, choice.protocol);
+    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
     const lang = config.lang as Lang;
     io.stderr.write(
       `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}\n`,
@@ -139,12 +172,15 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       sweep: config.sweep,
       slo: config.slo,
       target: {
-        buildRequest: () => request,
+        buildRequest: plan.buildRequest,
+        tagRecord: plan.tagRecord,
         context: {
           transport: fetchTransport,
           protocol: choice.protocol,
           timeoutMs: config.timeout * 1000,
+          idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
           collectText: config.tokenizer !== undefined,
+          redact: redactor.text,
         },
       },
       signal: io.signal,
@@ -157,22 +193,28 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
           redact: redactor.text,
           color: shouldColor(io.stderr, io.env),
         }),
+      // Journal first: once a request is reported anywhere, its line is on disk.
+      onRecord: (record) => journalFile.append(redactor.value(recordToRow(record))),
       // Counted after each load, never while requests are in flight.
       afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
       log: (line) => io.stderr.write(line + '\n'),
     });
+    journal.close();
+
     const { summary } = load;
     if (load.sweep) {
       io.stdout.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
     } else {
-      io.stdout.write(renderReport(summary, { lang, interrupted: load.interrupted }));
+      const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+      io.stdout.write(renderReport(summary, { lang, interrupted: load.interrupted, groups }));
       const ttfts = load.records.filter((r) => !r.warmup).map(ttft).filter((value): value is number => value !== undefined);
       const chart = renderAsciiHistogram(ttfts, { title: labels(lang).histogramTitle });
       if (chart) io.stdout.write('\n' + chart);
     }
 
     const results = buildResults({
-      config: redactSecretFields(publicConfig({ ...config, body, ...(seedChosen ? { seed: shape.seed } : {}) })),
+      // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
@@ -181,12 +223,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       summary,
       records: load.records,
       sweep: load.sweep,
+      dataset: data?.dataset.fingerprint(),
     });
     const redacted = redactor.value(results);
     await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
-    io.stderr.write(`results written to ${outputPath}\n`);
+    io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
     if (htmlPath) {
-      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang }));
       io.stderr.write(`HTML report written to ${htmlPath}\n`);
     }
 
@@ -194,10 +237,12 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     return EXIT.ok;
   } catch (error) {
     const message = redactor.text(error instanceof Error ? error.message : String(error));
-    io.stderr.write(`error: ${message}\n`);
+    const unexpected = !(error instanceof UsageError) && !debug ? ' (unexpected: --debug shows the stack)' : '';
+    io.stderr.write(`error: ${message}${unexpected}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
     return EXIT.usage;
   } finally {
+    journal?.close();
     await sim?.stop();
   }
 }
@@ -209,6 +254,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     concurrency: optionalNumber(values.concurrency, '--concurrency'),
     method: optionalString(values.method),
     timeout: optionalNumber(values.timeout, '--timeout'),
+    idle_timeout: optionalNumber(values['idle-timeout'], '--idle-timeout'),
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
@@ -225,6 +271,8 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     // A bare number is a request count; with a unit ("10s") it is a time.
     warmup: typeof values.warmup === 'string' && /^\s*\d+\s*$/.test(values.warmup) ? Number(values.warmup) : optionalString(values.warmup),
     slo: typeof values.slo === 'string' ? parseSloFlag(values.slo) : undefined,
+    group_by: optionalString(values['group-by']),
+    shuffle: values.shuffle === true ? true : undefined,
   };
   const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
   const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
@@ -232,6 +280,13 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   const maxTtft = optionalString(values['sweep-max-ttft-p99']);
   if (maxTtft !== undefined) sweep.max_ttft_p99 = maxTtft;
   if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
+  const source: NonNullable<ConfigOverrides['data_source']> = {};
+  // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
+  if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });
+  if (typeof values['data-encoding'] === 'string') source.encoding = values['data-encoding'];
+  const columns = values['data-column'];
+  if (Array.isArray(columns)) source.column = columns.length === 1 ? columns[0] : columns;
+  if (Object.keys(source).length > 0) overrides.data_source = source;
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   return overrides;
@@ -239,11 +294,14 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
 
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const colon = item.indexOf(':');
     const name = colon > 0 ? item.slice(0, colon).trim() : '';
     if (!name || /\s/.test(name)) {
-      throw new UsageError(`malformed header ${JSON.stringify(item.replace(/:.*/, ': …'))}: expected "Name: value"`);
+      // Name the header, never echo its value: it is often the key.
+      const first = /^\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s+\S/.exec(item)?.[1];
+      const which = first ? ` starting ${JSON.stringify(first)}` : '';
+      throw new UsageError(`malformed header${which} (-H number ${index + 1}): expected "Name: value"`);
     }
     headers[name] = item.slice(colon + 1).trim();
   }
@@ -261,42 +319,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
       throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`${source} is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-/** The body when neither the config nor a flag gives one and the protocol has no default of its own. */
-export const DEFAULT_BODY = {
-  messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
-  stream: true,
-  max_tokens: 256,
-};
-
-/** The configured body, else -d, else the protocol's default; --model set on it. */
-function requestBody(config: Config, url: string, protocol: Protocol | undefined, model: string | undefined): unknown {
-  if (config.method === 'GET' || config.method === 'HEAD') return undefined;
-  const body = config.body !== undefined ? config.body : (protocol?.defaultBody?.(new URL(url)) ?? DEFAULT_BODY);
-  if (model === undefined) return body;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new UsageError('--model needs a JSON object body');
-  return { ...body, model };
-}
-
-function buildStaticRequest(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
-  const headers: Record<string, string> = { ...config.headers };
-  const hasHeader = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let text: string | undefined;
-  if (body !== undefined) {
-    // Only a known protocol may adjust the body: an unknown endpoint gets exactly what was configured.
-    const options: PrepareOptions = { includeUsage: config.include_usage };
-    const value = protocol?.prepareBody ? protocol.prepareBody(body, options) : body;
-    text = typeof value === 'string' ? value : JSON.stringify(value);
-    if (!hasHeader('content-type')) headers['Content-Type'] = 'application/json';
-  }
-  if (!hasHeader('accept')) headers.Accept = 'text/event-stream, application/x-ndjson, */*';
-  return { url, method: config.method, headers, body: text };
+  return parseJsonWithPosition(text, source);
 }
 
 function describeChoice(choice: ProtocolChoice): string {
@@ -313,6 +336,12 @@ function detectedNames(records: readonly RequestRecord[]): string {
 /** The config as recorded in results: run settings only, secrets redacted later. */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
   return { ...config } as Record<string, unknown> & Config;
+}
+
+function describeData(dataset: Dataset, seed: number | undefined): string {
+  const encoding = `${dataset.encoding}${dataset.bom ? ' (BOM)' : ''}`;
+  const order = seed !== undefined ? `shuffled, seed ${seed}` : 'in file order';
+  return `data: ${dataset.label} | ${dataset.type}, ${encoding} | ${dataset.rows} rows, ${order} | columns: ${dataset.columns.join(', ')}`;
 }
 
 /** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
@@ -332,6 +361,8 @@ async function assertWritableFolder(folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw new UsageError(`output folder ${folder} is not writable: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code === 'EROFS' ? 'read-only file system' : (code ?? String(error));
+    throw new UsageError(`output folder ${folder} is not writable (${why}); choose another with --output`);
   }
 }

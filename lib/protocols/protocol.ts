@@ -51,10 +51,11 @@ export function parseJsonMessage(data: string): unknown {
   }
 }
 
+/** The excerpt of the message is added where the error is recorded, after secrets are scrubbed from it. */
 export class MalformedMessageError extends Error {
   readonly code = 'E_MALFORMED';
-  constructor(data: string) {
-    super(`malformed JSON in stream: ${JSON.stringify(data.length > 80 ? data.slice(0, 80) + '…' : data)}`);
+  constructor(readonly data: string) {
+    super('malformed JSON in stream');
   }
 }
 

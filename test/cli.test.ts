@@ -1,0 +1,116 @@
+/**
+ * The real script in a child process: exit codes, signals, kill -9 and the
+ * open-file limit, against a real loopback server. Nothing lost: whatever the
+ * way the run ends, every request it reported as finished is in the journal.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJournal } from '../lib/journal.ts';
+import { readResults } from '../lib/results.ts';
+import { startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { tempDir } from './helpers/run-capture.ts';
+import { finishedIds, spawnRun } from './helpers/spawn-run.ts';
+
+let server: FaultServer;
+const dir = tempDir();
+beforeAll(async () => {
+  server = await startFaultServer();
+});
+afterAll(async () => {
+  await server.close();
+  dir.remove();
+});
+
+/**
+ * 10 tokens 15 ms apart: each stream lasts ~150 ms, so a run of 400 at concurrency 12 lasts ~5 s;
+ * the tests stop it long before. (Above 10, Node would warn of an abort-listener "leak" unless told.)
+ */
+const CONCURRENCY = 12;
+const slowRun = (output: string) => ['-u', `${server.url}/ok?tokens=10&itl=15`, '-n', '400', '-p', String(CONCURRENCY), '-o', output];
+const atLeastFinished = (n: number) => (stderr: string) => finishedIds(stderr).length >= n;
+
+describe('the run script', () => {
+  it('bad input: one line on stderr, exit 2, no stack trace', async () => {
+    const run = spawnRun(['-u', `${server.url}/ok`, '-p', '0']);
+    const { code } = await run.exited;
+    expect(code).toBe(2);
+    expect(run.stderr()).toBe('error: invalid option: --concurrency (concurrency): Too small: expected number to be >=1\n');
+    expect(run.stdout()).toBe('');
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s: aborts in flight, marks them aborted, writes, reports, exits %i', async (signal, exitCode) => {
+    const output = join(dir.path, `${signal}.json`);
+    const run = spawnRun(slowRun(output));
+    await run.waitForStderr(atLeastFinished(3));
+    run.child.kill(signal);
+    const { code } = await run.exited;
+
+    expect(code).toBe(exitCode);
+    expect(run.stderr()).toMatch(new RegExp(`${signal}: aborting in-flight requests and saving what was measured`));
+    expect(run.stdout()).toMatch(/! Interrupted: the report covers the requests that finished or were aborted\./);
+    const results = await readResults(output);
+    expect(results.run.interrupted).toBe(true);
+    const aborted = results.metrics.filter((row) => row.error_kind === 'aborted');
+    expect(aborted.length).toBeGreaterThanOrEqual(1);
+    expect(aborted.length).toBeLessThanOrEqual(CONCURRENCY);
+    for (const row of aborted) expect(row.error).toMatch(new RegExp(`aborted by the run \\(${signal}\\)`));
+    expect(results.summary.success_count).toBe(results.metrics.length - aborted.length);
+    expect(results.summary.success_count).toBeGreaterThanOrEqual(3);
+    expect(results.metrics.length).toBeLessThan(400);
+    expect(run.stderr()).not.toMatch(/Warning/);
+    // The journal holds exactly what the results hold.
+    const journal = readJournal(output + 'l');
+    expect(journal.rows.map((row) => row.request_id).sort((a, b) => a - b)).toEqual(results.metrics.map((row) => row.request_id));
+  });
+
+  it('a second Ctrl-C exits at once, the journal intact', async () => {
+    const output = join(dir.path, 'twice.json');
+    const run = spawnRun(slowRun(output));
+    await run.waitForStderr(atLeastFinished(3));
+    run.child.kill('SIGINT');
+    run.child.kill('SIGINT');
+    const { code } = await run.exited;
+    expect(code).toBe(130);
+    const journal = readJournal(output + 'l');
+    expect(journal.truncatedTail).toBe(false);
+    const journaled = new Set(journal.rows.map((row) => row.request_id));
+    for (const id of finishedIds(run.stderr())) expect(journaled).toContain(id);
+  });
+
+  it('kill -9 mid-run: the journal holds every request finished before the kill', async () => {
+    const output = join(dir.path, 'killed.json');
+    const run = spawnRun(slowRun(output));
+    await run.waitForStderr(atLeastFinished(6));
+    run.child.kill('SIGKILL');
+    const { signal } = await run.exited;
+    expect(signal).toBe('SIGKILL');
+    // Read after the process is gone: all it reported finished must be there, each a valid MetricRow.
+    const reported = finishedIds(run.stderr());
+    const journal = readJournal(output + 'l');
+    expect(journal.truncatedTail).toBe(false);
+    expect(journal.rows.length).toBeGreaterThanOrEqual(reported.length);
+    expect(journal.rows.map((row) => row.request_id)).toEqual(expect.arrayContaining(reported));
+    for (const row of journal.rows) {
+      expect(row.error).toBeNull();
+      expect(row.total_tokens).toBe(10);
+    }
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('refuses 10,000 concurrent streams under a low open-file limit, before sending anything', async () => {
+    const before = server.received.length;
+    const run = spawnRun(['-u', `${server.url}/ok`, '-n', '10000', '-p', '10000', '-o', join(dir.path, 'limit.json')], {
+      shellPrefix: 'ulimit -n 256 &&',
+    });
+    const { code } = await run.exited;
+    expect(code).toBe(2);
+    expect(run.stderr()).toMatch(
+      /^error: concurrency 10000 needs about 10\d\d\d open files \(one socket per stream\), but the open-file limit is 256: raise it with `ulimit -n 11264` in this shell .* or use --concurrency \d+ or less\n$/,
+    );
+    expect(server.received.length).toBe(before);
+  });
+});
