@@ -8,6 +8,15 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ArgsDef } from 'citty';
 import { UsageError } from './errors.ts';
 
+export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Where a command writes: data to stdout, logs to stderr. */
+export interface CommandIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  cwd: string;
+}
+
 export interface StrictArgs {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -76,4 +85,22 @@ export function optionalNumber(value: unknown, flag: string): number | undefined
 
 export function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A flag that takes one of a few words. */
+export function optionalChoice<T extends string>(value: unknown, flag: string, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`option ${flag} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Prints a command's error on one line (the stack too with --debug) and returns exit code 2. */
+export function reportCommandError(error: unknown, io: CommandIO, debug: boolean, redact: (text: string) => string = (t) => t): number {
+  const message = redact(error instanceof Error ? error.message : String(error));
+  const unexpected = !(error instanceof UsageError) && !debug ? ' (unexpected: --debug shows the stack)' : '';
+  io.stderr.write(`error: ${message}${unexpected}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(redact(error.stack) + '\n');
+  return EXIT.usage;
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { hasTimeUnit, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { jsonErrorOffset, lineColumn } from './json-position.ts';
+import { parseThreshold } from './rule.ts';
 import { ARRIVALS } from './schedule.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 import { TOKENIZERS } from './tokenizer.ts';
@@ -86,6 +87,13 @@ export const DataSourceSchema = z.strictObject({
   /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
   encoding: z.string().min(1).default('utf-8'),
 });
+function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
+  try {
+    parseThreshold(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+}
 
 export const ConfigSchema = z.strictObject({
   url: httpUrl.default(DEFAULT_URL),
@@ -155,6 +163,8 @@ export const ConfigSchema = z.strictObject({
    * the results record it, so the run can be repeated.
    */
   seed: z.int().min(0).optional(),
+  /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
+  thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -193,6 +203,7 @@ export interface ConfigOverrides {
   group_by?: string;
   shuffle?: boolean;
   seed?: number;
+  thresholds?: string[];
 }
 
 export interface LoadedConfig {

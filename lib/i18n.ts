@@ -146,6 +146,19 @@ const en = {
   groupTable: 'Per group',
   requests: 'Requests',
   tokPerSecMean: 'tok/s (mean)',
+  nRequests: '{n} requests',
+  changePct: 'Change %',
+  verdict: 'Verdict',
+  untested: 'not tested',
+  rules: 'Rules',
+  defaultRules: 'default: a significant regression worse than 10%',
+  observed: 'observed',
+  result: 'Result',
+  regression: 'REGRESSION',
+  noRegression: 'no regression',
+  warnings: 'Warnings',
+  method: 'Method',
+  thresholds: 'Thresholds',
 } as const;
 
 export type Labels = { readonly [K in keyof typeof en]: string };
@@ -294,6 +307,19 @@ const zh: Labels = {
   groupTable: '分组统计',
   requests: '请求数',
   tokPerSecMean: 'tok/s (平均)',
+  nRequests: '{n} 个请求',
+  changePct: '变化 %',
+  verdict: '结论',
+  untested: '未检验',
+  rules: '规则',
+  defaultRules: '默认：显著且超过 10% 的退化',
+  observed: '观测值',
+  result: '结果',
+  regression: '性能回退',
+  noRegression: '无回退',
+  warnings: '警告',
+  method: '方法',
+  thresholds: '阈值',
 };
 
 export function labels(lang: Lang): Labels {

@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { UsageError } from './errors.ts';
-import { MetricRowSchema, type MetricRow } from './results.ts';
+import { describeIssue, MetricRowSchema, type MetricRow } from './results.ts';
 
 export interface Journal {
   readonly path: string;
@@ -72,28 +72,40 @@ export function readJournal(path: string): JournalContents {
   } catch (error) {
     throw new UsageError(`cannot read journal ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+  return parseJournal(text, path);
+}
+
+/**
+ * The rows of a journal's text. `firstLine` is the line number of the text's
+ * first line in the file (a reader that took a header line off passes 2).
+ * Errors name `source:line` and what is wrong with that line.
+ */
+export function parseJournal(text: string, source: string, firstLine = 1): JournalContents {
   const lines = text.split('\n');
   const tail = lines.pop() ?? '';
   const rows: MetricRow[] = [];
   lines.forEach((line, index) => {
+    if (line.trim() === '') return;
     const row = parseRow(line);
-    if (!row) throw new UsageError(`${path}:${index + 1}: not a streambench metric row`);
-    rows.push(row);
+    if ('problem' in row) throw new UsageError(`${source}:${firstLine + index}: ${row.problem}`);
+    rows.push(row.row);
   });
   let truncatedTail = false;
   if (tail.trim().length > 0) {
     const row = parseRow(tail);
-    if (row) rows.push(row);
+    if ('row' in row) rows.push(row.row);
     else truncatedTail = true;
   }
   return { rows, truncatedTail };
 }
 
-function parseRow(line: string): MetricRow | undefined {
+function parseRow(line: string): { row: MetricRow } | { problem: string } {
+  let json: unknown;
   try {
-    const parsed = MetricRowSchema.safeParse(JSON.parse(line));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+    json = JSON.parse(line);
+  } catch (error) {
+    return { problem: `invalid JSON: ${(error as Error).message}` };
   }
+  const parsed = MetricRowSchema.safeParse(json);
+  return parsed.success ? { row: parsed.data } : { problem: `not a streambench metric row (${describeIssue(parsed.error)})` };
 }

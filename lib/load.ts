@@ -6,7 +6,7 @@ import type { Slo } from './goodput.ts';
 import { atLevel, plannedLength, runLoadShape, type LoadShape, type LoadTarget } from './load-shape.ts';
 import type { Progress } from './progress.ts';
 import type { RequestRecord } from './record.ts';
-import { summarize, type RunSummary } from './summary.ts';
+import { collectSamples, summarize, type MetricSamples, type RunSummary } from './summary.ts';
 import { runSweep, type SweepResults, type SweepSpec } from './sweep.ts';
 
 export interface LoadOptions {
@@ -27,7 +27,9 @@ export interface LoadOptions {
 
 export interface LoadOutcome {
   records: RequestRecord[];
+  /** Of every measured request (every level of a sweep). */
   summary: RunSummary;
+  samples: MetricSamples;
   sweep?: SweepResults;
   startedAt: Date;
   interrupted: boolean;
@@ -37,6 +39,10 @@ export interface LoadOutcome {
 export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutcome> {
   const { shape, sweep: spec, slo, signal } = options;
   const summarizeRecords = (records: readonly RequestRecord[]) => summarize(records, { slo });
+  const outcome = (records: RequestRecord[], unsent: number) => {
+    const samples = collectSamples(records);
+    return { samples, summary: summarize(records, { slo, samples }), ...noteUnsent(unsent, options.log) };
+  };
   /** `level`: the sweep level, tagged on each record as it completes (so the journal has it too). */
   const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}, level?: number) => {
     const progress = options.progress(plannedLength(levelShape));
@@ -56,7 +62,7 @@ export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutco
 
   if (!spec) {
     const load = await runOnce(shape);
-    return { ...load, summary: summarizeRecords(load.records), ...noteUnsent(load.unsent, options.log) };
+    return { ...load, ...outcome(load.records, load.unsent) };
   }
   const run = await runSweep(spec, (value, at) => runOnce(atLevel(shape, spec.parameter, value), at, value), {
     summarize: summarizeRecords,
@@ -67,7 +73,7 @@ export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutco
           `errors ${summary.failed_count}/${summary.total_requests}${stopped_reason ? ` — stopping: ${stopped_reason}` : ''}`,
       ),
   });
-  return { ...run, summary: summarizeRecords(run.records), ...noteUnsent(run.unsent, options.log) };
+  return { ...run, ...outcome(run.records, run.unsent) };
 }
 
 function noteUnsent(unsent: number, log: (line: string) => void): { unsent: number } {

@@ -67,7 +67,7 @@ export interface RequestRecord {
    */
   outputText?: string;
   error?: RequestError;
-  /** A warm-up request: kept in results, left out of every statistic. */
+  /** A warm-up request (true): kept in results, left out of every statistic. The runner sets it on every record. */
   warmup?: boolean;
   /** The sweep level (concurrency or rate) it ran at. */
   level?: number;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
@@ -31,7 +32,9 @@ const DistributionSchema = z.object({
   p99: z.number(),
 });
 
-export const MetricRowSchema = z.object({
+// Loose objects: fields added by newer versions (or other issues) pass through a
+// read and are kept when summarize re-writes the file.
+export const MetricRowSchema = z.looseObject({
   request_id: z.int(),
   /** Seconds; null when the request failed. */
   ttft: z.number().nullable(),
@@ -79,6 +82,8 @@ export const MetricRowSchema = z.object({
   intended_start: ms.optional(),
   /** The sweep level it ran at. */
   level: z.number().optional(),
+  /** In a merge of several files: the file (0-based, as given) and its own request_id. */
+  source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
 export type MetricRow = z.infer<typeof MetricRowSchema>;
 
@@ -132,7 +137,32 @@ export const SelfcheckSchema = z.object({
   client_bound: z.boolean(),
 });
 
-export const ResultsSchema = z.object({
+export const ShardSchema = z.object({
+  index: z.int(),
+  count: z.int(),
+  /** This machine's clock minus the reference clock, ms; merge subtracts it from run.started_at. */
+  clock_offset_ms: z.number().optional(),
+});
+
+export const ThresholdOutcomeSchema = z.object({
+  rule: z.string(),
+  observed: z.number().nullable(),
+  pass: z.boolean(),
+});
+
+/** Where a merged file's requests came from: one entry per input file, in the order given. */
+export const MergedFromSchema = z.object({
+  file: z.string(),
+  started_at: z.string(),
+  /** Added to the file's timestamps to put them on the merged origin. */
+  offset_ms: z.number(),
+  requests: z.int(),
+});
+
+/** Files that were not written by run, converted on read. */
+export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
+
+export const ResultsSchema = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('streambench'), version: z.string() }),
   /** The run's config with secrets redacted, and its wall-clock start. */
@@ -149,6 +179,7 @@ export const ResultsSchema = z.object({
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
+    imported_from: z.enum(IMPORTED_FROM).optional(),
   }),
   summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
@@ -160,11 +191,17 @@ export const ResultsSchema = z.object({
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
   dataset: DatasetSchema.optional(),
+  shard: ShardSchema.optional(),
+  /** run's threshold outcomes. */
+  thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  merged_from: z.array(MergedFromSchema).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
-const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
+/** Timestamps are kept to the microsecond (3 decimals of ms). */
+export const round3 = (value: number) => Math.round(value * 1000) / 1000;
+/** Seconds are kept to the microsecond; undefined (unknown) becomes null. */
+export const round6 = (value: number | undefined) => (value === undefined ? null : Math.round(value * 1e6) / 1e6);
 const orNull = (value: number | undefined) => (value === undefined ? null : round3(value));
 
 export function recordToRow(r: RequestRecord): MetricRow {
@@ -191,9 +228,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
       ended: round3(r.endedAt),
     },
     token_times: r.tokenTimes.map(round3),
-    intended_start: round3(r.intendedAt ?? r.startedAt),
-    warmup: r.warmup === true,
   };
+  // Written when known (every run knows them), so rows from older or imported files round-trip unchanged.
+  if (r.intendedAt !== undefined) row.intended_start = round3(r.intendedAt);
+  if (r.warmup !== undefined) row.warmup = r.warmup;
   if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
@@ -227,7 +265,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.intended_start !== undefined) record.intendedAt = row.intended_start;
-  if (row.warmup) record.warmup = true;
+  if (row.warmup !== undefined) record.warmup = row.warmup;
   if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
@@ -292,29 +330,62 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
+/** Upgrades from an older schema_version to the next one; none exist yet (version 1 is the first). */
+const MIGRATIONS: Partial<Record<number, (old: Record<string, unknown>) => Record<string, unknown>>> = {};
+
+/** Reads a streambench results JSON (any schema version that can be migrated); other formats: results-load.ts. */
 export async function readResults(path: string): Promise<Results> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read results file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read results file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not JSON, so not a streambench results file`);
-  }
-  const version = (json as { schema_version?: unknown } | null)?.schema_version;
-  if (version !== undefined && version !== SCHEMA_VERSION) {
-    throw new UsageError(`${path} has results schema_version ${String(version)}; this streambench reads version ${SCHEMA_VERSION}`);
-  }
-  const parsed = ResultsSchema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
+  return parseResults(parseJsonWithPosition(text.replace(/^\uFEFF/, ''), path), path);
+}
+
+/** Validates a parsed results JSON against the versioned schema, migrating older versions. */
+export function parseResults(json: unknown, source: string): Results {
+  if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${path} is not a streambench results file (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch'})`,
+      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
     );
   }
+  let current: Record<string, unknown> = json;
+  const declared = current.schema_version;
+  if (typeof declared !== 'number' || !Number.isInteger(declared)) {
+    throw new UsageError(`${source}: schema_version must be an integer, got ${JSON.stringify(declared)}`);
+  }
+  let version = declared;
+  if (version > SCHEMA_VERSION) {
+    throw new UsageError(
+      `${source} has results schema_version ${version}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+  }
+  while (version < SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) {
+      throw new UsageError(
+        `${source} has results schema_version ${version}, which this streambench cannot migrate to ${SCHEMA_VERSION}: re-run the test`,
+      );
+    }
+    current = migrate(current);
+    version = current.schema_version as number;
+  }
+  const parsed = ResultsSchema.safeParse(current);
+  if (!parsed.success) {
+    throw new UsageError(`${source} is not a valid streambench results file (${describeIssue(parsed.error)})`);
+  }
   return parsed.data;
+}
+
+/** The first problem zod found, as `field.path: message`. */
+export function describeIssue(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -202,7 +202,7 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
       hooks.onStart?.(slot.id);
       const record = await executeRequest(slot.id, plan.buildRequest(slot.index), context, slot.intendedAt);
       plan.tagRecord?.(slot.index, record);
-      if (slot.warmup) record.warmup = true;
+      record.warmup = slot.warmup;
       records.push(record);
       hooks.onComplete?.(record);
     },

@@ -78,15 +78,52 @@ export interface RunSummary {
   goodput?: Goodput;
 }
 
-type Series = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second';
+/** The per-request metrics that have distributions, in report order. */
+export const SAMPLE_METRICS = ['ttfb', 'ttft', 'ttfat', 'total_time', 'tpot', 'itl', 'max_stall', 'tokens_per_second'] as const;
+export type SampleMetric = (typeof SAMPLE_METRICS)[number];
+
+/** Per-request values of each sample metric over the successful measured requests (ITL: every gap), in seconds. */
+export type MetricSamples = Record<SampleMetric, number[]>;
+
+/** Failed and warm-up requests are left out. */
+export function collectSamples(records: readonly RequestRecord[]): MetricSamples {
+  const samples: MetricSamples = {
+    ttfb: [],
+    ttft: [],
+    ttfat: [],
+    total_time: [],
+    tpot: [],
+    itl: [],
+    max_stall: [],
+    tokens_per_second: [],
+  };
+  const push = (key: SampleMetric, value: number | undefined) => {
+    if (value !== undefined) samples[key].push(value);
+  };
+  for (const r of records) {
+    if (r.error || r.warmup) continue;
+    push('ttfb', ttfb(r));
+    push('ttft', ttft(r));
+    push('ttfat', ttfat(r));
+    push('total_time', totalTime(r));
+    push('tpot', tpot(r));
+    push('max_stall', maxStall(r));
+    push('tokens_per_second', tokensPerSecond(r));
+    for (const gap of interTokenLatencies(r)) samples.itl.push(gap);
+  }
+  return samples;
+}
 
 export interface SummarizeOptions {
   slo?: Slo;
+  /** collectSamples of the same records, when the caller already has them. */
+  samples?: MetricSamples;
 }
 
 /** Warm-up records (record.warmup) are counted in warmup_requests and left out of everything else. */
 export function summarize(allRecords: readonly RequestRecord[], options: SummarizeOptions = {}): RunSummary {
   const records = allRecords.some((r) => r.warmup) ? allRecords.filter((r) => !r.warmup) : allRecords;
+  const samples = options.samples ?? collectSamples(records);
   let success = 0;
   let tokens = 0;
   let inputTokens = 0;
@@ -98,19 +135,6 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
   const errorCodes: Record<string, number> = {};
   const sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
   const mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
-  const series: Record<Series, number[]> = {
-    ttfb: [],
-    ttft: [],
-    ttfat: [],
-    total_time: [],
-    tpot: [],
-    itl: [],
-    max_stall: [],
-    tokens_per_second: [],
-  };
-  const push = (key: Series, value: number | undefined) => {
-    if (value !== undefined) series[key].push(value);
-  };
 
   for (const r of records) {
     if (r.startedAt < first) first = r.startedAt;
@@ -132,14 +156,6 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
       mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
       mismatch.event_tokens += r.tokenTimes.length;
     }
-    push('ttfb', ttfb(r));
-    push('ttft', ttft(r));
-    push('ttfat', ttfat(r));
-    push('total_time', totalTime(r));
-    push('tpot', tpot(r));
-    push('max_stall', maxStall(r));
-    push('tokens_per_second', tokensPerSecond(r));
-    for (const gap of interTokenLatencies(r)) series.itl.push(gap);
   }
 
   const total = records.length;
@@ -162,8 +178,8 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
     error_samples: errorSamples,
     error_codes: errorCodes,
   };
-  for (const key of Object.keys(series) as Series[]) {
-    const distribution = describe(series[key]);
+  for (const key of SAMPLE_METRICS) {
+    const distribution = describe(samples[key]);
     if (distribution) summary[key] = distribution;
   }
   if (records.length < allRecords.length) summary.warmup_requests = allRecords.length - records.length;

@@ -12,7 +12,7 @@ import { createArrivalTimes } from '../lib/schedule.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
 import { summarize } from '../lib/summary.ts';
 import { fetchTransport, warmFetch } from '../lib/transport-fetch.ts';
-import { captureIO } from './helpers/io.ts';
+import { captureRunIO } from './helpers/io.ts';
 
 // Node timers may fire up to ~1 ms early against performance.now().
 const SLACK_MS = 2;
@@ -143,22 +143,22 @@ describe('warm-up and ramp-up in the loops', () => {
   });
 });
 
-const capture = () => captureIO(dir);
+const capture = () => captureRunIO(dir);
 const readResults = (path: string) => ResultsSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 
 describe('run command: load shape flags', () => {
   it('open loop with a cap: reports both latencies, warns about send lag, records intended_start and the seed', async () => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'open.json');
     const code = await runRun(
       ['-u', `${slow.url}/v1/chat/completions`, '--rate', '40', '--arrival', 'constant', '--max-concurrency', '1', '-n', '4', '-q', '--slo', 'ttft=1', '-o', output],
       io,
     );
     expect(code).toBe(0);
-    expect(out.stderr).toMatch(/4 requests \| rate 40\/s constant \| max concurrency 1 \| seed \d+/);
-    expect(out.stdout).toContain('TTFT, from intended send');
-    expect(out.stdout).toContain('send lag p99 is over 10 ms');
-    expect(out.stdout).toMatch(/Met:\s+4\/4/);
+    expect(stderr()).toMatch(/4 requests \| rate 40\/s constant \| max concurrency 1 \| seed \d+/);
+    expect(stdout()).toContain('TTFT, from intended send');
+    expect(stdout()).toContain('send lag p99 is over 10 ms');
+    expect(stdout()).toMatch(/Met:\s+4\/4/);
     const results = readResults(output);
     expect(results.metrics.every((m) => m.intended_start! <= m.timestamps.started)).toBe(true);
     expect(results.config.seed).toEqual(expect.any(Number));
@@ -167,13 +167,13 @@ describe('run command: load shape flags', () => {
   });
 
   it('sweep: one results file with a summary per level, level on every row, a table and a chart', async () => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'sweep.json');
     const code = await runRun(['-u', `${slow.url}/v1/chat/completions`, '--sweep', 'concurrency=1,2', '-n', '2', '--warmup', '1', '-q', '-o', output], io);
     expect(code).toBe(0);
-    expect(out.stdout).toContain('【Sweep: concurrency】');
-    expect(out.stdout).toContain('【Throughput vs TTFT p99】');
-    expect(out.stderr).toMatch(/concurrency 1: [\d.]+ req\/s/);
+    expect(stdout()).toContain('【Sweep: concurrency】');
+    expect(stdout()).toContain('【Throughput vs TTFT p99】');
+    expect(stderr()).toMatch(/concurrency 1: [\d.]+ req\/s/);
     const results = readResults(output);
     expect(results.sweep!.levels.map((l) => [l.value, l.summary.total_requests, l.summary.warmup_requests])).toEqual([
       [1, 2, 1],
@@ -192,14 +192,14 @@ describe('run command: load shape flags', () => {
   it('sweep stops early at saturation', async () => {
     const dead = await startSimServer({ ttftMs: 0, itlMs: 0, tokens: 1, jitter: 0 });
     await dead.close();
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'saturated.json');
     const code = await runRun(['-u', `${dead.url}/v1/chat/completions`, '--sweep', 'rate=20,40,80', '-n', '2', '-q', '-o', output], io);
     expect(code).toBe(0);
     const results = readResults(output);
     expect(results.sweep!.levels).toHaveLength(1);
     expect(results.sweep!.stopped_early).toBe('rate 20: error rate 100.0% > 10.0%');
-    expect(out.stdout).toContain('! The sweep stopped early: rate 20');
+    expect(stdout()).toContain('! The sweep stopped early: rate 20');
   });
 
   it.each([
@@ -213,10 +213,10 @@ describe('run command: load shape flags', () => {
     [['--slo', 'ttfb=1'], /unknown field "ttfb" in --slo \(slo\)/],
     [['--arrival', 'uniform', '--rate', '1'], /--arrival \(arrival\): Invalid option/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const code = await runRun(['-u', `${slow.url}/v1/chat/completions`, ...args, '-o', join(dir, 'never.json')], io);
-    expect(out.stderr).toMatch(message);
+    expect(stderr()).toMatch(message);
     expect(code).toBe(2);
-    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr().trim().split('\n')).toHaveLength(1);
   });
 });

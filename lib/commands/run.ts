@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { optionalNumber, optionalString, parseStrict } from '../cli.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
 import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
@@ -19,7 +19,6 @@ import { labels, type Lang } from '../i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../journal.ts';
 import { runConfiguredLoad } from '../load.ts';
 import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../load-shape.ts';
-import { ttft } from '../metrics.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
@@ -27,10 +26,12 @@ import { collectSecrets, createRedactor, redactSecretFields, type Redactor } fro
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
 import { buildResults, recordToRow, writeFileAtomic } from '../results.ts';
+import { directionWarning, parseThreshold } from '../rule.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseSweepFlag } from '../sweep.ts';
 import { renderSweepChart } from '../sweep-chart.ts';
 import { renderSweepTable } from '../sweep-table.ts';
+import { checkThresholds, renderThresholds } from '../thresholds.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { fetchTransport, warmFetch } from '../transport-fetch.ts';
 import type { RequestRecord } from '../record.ts';
@@ -59,6 +60,7 @@ export const runArgs = {
   'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
   shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
   seed: { type: 'string', description: 'seed for --shuffle and the open-loop arrival schedule (default: random, recorded in results)' },
+  threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
   debug: { type: 'boolean', description: 'show stack traces' },
   // Load shapes (README "Load shapes").
   rate: { type: 'string', description: 'open loop: requests per second (default: closed loop at --concurrency)' },
@@ -75,20 +77,19 @@ export const runArgs = {
   slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header', 'data-column'] as const;
+const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
 /** Flags that may be given without a value. */
 const OPTIONAL_VALUE = ['html'] as const;
 
-export interface RunIO {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+export interface RunIO extends CommandIO {
+  stderr: CommandIO['stderr'] & { columns?: number };
   env: NodeJS.ProcessEnv;
-  cwd: string;
   /** Aborting it stops the run; the reason should be 'SIGINT' or 'SIGTERM'. */
   signal?: AbortSignal;
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
+// Kept importable from here for code written against the first version.
+export { EXIT };
 
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
@@ -109,6 +110,11 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       fileExists: existsSync,
     });
     const { config } = loaded;
+    const thresholdRules = config.thresholds.map(parseThreshold);
+    for (const rule of thresholdRules) {
+      const warning = directionWarning(rule, false);
+      if (warning) io.stderr.write(`warning: ${warning}\n`);
+    }
     redactor = createRedactor(loaded.expandedValues);
     collectSecrets(redactor, config.headers, config.url, config.body);
 
@@ -201,16 +207,18 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     });
     journal.close();
 
-    const { summary } = load;
+    const { summary, samples } = load;
     if (load.sweep) {
       io.stdout.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
     } else {
       const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
       io.stdout.write(renderReport(summary, { lang, interrupted: load.interrupted, groups }));
-      const ttfts = load.records.filter((r) => !r.warmup).map(ttft).filter((value): value is number => value !== undefined);
-      const chart = renderAsciiHistogram(ttfts, { title: labels(lang).histogramTitle });
+      const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
       if (chart) io.stdout.write('\n' + chart);
     }
+    // In a sweep: over every level's requests together.
+    const thresholds = checkThresholds(thresholdRules, { summary, samples });
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
 
     const results = buildResults({
       // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
@@ -225,6 +233,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       sweep: load.sweep,
       dataset: data?.dataset.fingerprint(),
     });
+    if (thresholds.length > 0) {
+      results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
+    }
     const redacted = redactor.value(results);
     await writeFileAtomic(outputPath, JSON.stringify(redacted) + '\n');
     io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
@@ -234,13 +245,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-    return EXIT.ok;
+    return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    const message = redactor.text(error instanceof Error ? error.message : String(error));
-    const unexpected = !(error instanceof UsageError) && !debug ? ' (unexpected: --debug shows the stack)' : '';
-    io.stderr.write(`error: ${message}${unexpected}\n`);
-    if (debug && error instanceof Error && error.stack) io.stderr.write(redactor.text(error.stack) + '\n');
-    return EXIT.usage;
+    return reportCommandError(error, io, debug, redactor.text);
   } finally {
     journal?.close();
     await sim?.stop();
@@ -280,6 +287,11 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   const maxTtft = optionalString(values['sweep-max-ttft-p99']);
   if (maxTtft !== undefined) sweep.max_ttft_p99 = maxTtft;
   if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
+  if (Array.isArray(values.threshold)) {
+    overrides.thresholds = values.threshold as string[];
+    // Checked here so the error names the flag, not the config file.
+    overrides.thresholds.forEach(parseThreshold);
+  }
   const source: NonNullable<ConfigOverrides['data_source']> = {};
   // --data replaces the file and lets its extension pick the type; paths from flags are relative to the working folder.
   if (typeof values.data === 'string') Object.assign(source, { file: resolve(cwd, values.data), type: undefined });

@@ -1,0 +1,70 @@
+/**
+ * `summarize FILE...`: the report again, from saved results. Several files
+ * (shards of one test) are merged first (lib/merge.ts). The script
+ * (scripts/summarize.ts) only wires the exit code.
+ */
+import { resolve } from 'node:path';
+import type { ArgsDef } from 'citty';
+import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
+import { UsageError } from '../errors.ts';
+import { renderHtmlReport } from '../html-report.ts';
+import type { Lang } from '../i18n.ts';
+import { mergeResults, type MergedRun } from '../merge.ts';
+import { renderReport } from '../report.ts';
+import { renderRequestsCsv } from '../report-csv.ts';
+import { renderReportMarkdown } from '../report-markdown.ts';
+import { writeFileAtomic } from '../results.ts';
+import { loadResults } from '../results-load.ts';
+
+export const summarizeArgs = {
+  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
+  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json (the merged results file), csv (one row per request) or html' },
+  lang: { type: 'string', description: 'report language: en (default) or zh' },
+  output: { type: 'string', alias: 'o', description: 'write to this file instead of stdout' },
+  strict: { type: 'boolean', description: 'exit 2 when merged files differ in url, model, protocol or dataset' },
+  debug: { type: 'boolean', description: 'show stack traces' },
+} as const satisfies ArgsDef;
+
+interface SummaryView {
+  merged: MergedRun;
+  files: string[];
+  lang: Lang;
+}
+
+/** One renderer per --format; a new format is one more entry. */
+export const SUMMARY_FORMATS = {
+  text: ({ merged, lang }: SummaryView) => renderReport(merged.summary, { lang, interrupted: merged.results.run.interrupted }),
+  markdown: ({ merged, files, lang }: SummaryView) =>
+    renderReportMarkdown(merged.summary, { lang, interrupted: merged.results.run.interrupted, sources: files }),
+  json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
+  csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
+  html: ({ merged, lang }: SummaryView) => renderHtmlReport(merged.results, { lang }),
+} satisfies Record<string, (view: SummaryView) => string>;
+type SummaryFormat = keyof typeof SUMMARY_FORMATS;
+
+export async function runSummarize(rawArgs: string[], io: CommandIO): Promise<number> {
+  const debug = rawArgs.includes('--debug');
+  try {
+    const { values, positionals } = parseStrict(rawArgs, summarizeArgs);
+    const format = optionalChoice(values.format, '--format', Object.keys(SUMMARY_FORMATS) as SummaryFormat[]) ?? 'text';
+    const lang = optionalChoice<Lang>(values.lang, '--lang', ['en', 'zh']) ?? 'en';
+    if (positionals.length === 0) throw new UsageError('summarize needs at least one results file');
+    const loaded = await Promise.all(positionals.map((file) => loadResults(resolve(io.cwd, file), file)));
+    for (const file of loaded) for (const note of file.notes) io.stderr.write(`note: ${file.path}: ${note}\n`);
+    const merged = mergeResults(loaded.map((file) => ({ name: file.path, results: file.results })));
+    for (const warning of merged.warnings) io.stderr.write(`warning: ${warning}\n`);
+
+    const text = SUMMARY_FORMATS[format]({ merged, files: positionals, lang });
+    const output = optionalString(values.output);
+    if (output) await writeFileAtomic(resolve(io.cwd, output), text);
+    else io.stdout.write(text);
+
+    if (values.strict === true && merged.warnings.length > 0) {
+      io.stderr.write(`error: the files differ (see the warnings above) and --strict is set\n`);
+      return EXIT.usage;
+    }
+    return EXIT.ok;
+  } catch (error) {
+    return reportCommandError(error, io, debug);
+  }
+}

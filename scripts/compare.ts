@@ -1,0 +1,17 @@
+/**
+ * Is the new run worse than the base? Exit 0 no regression, 1 regression, 2 bad input.
+ *   npx tsx scripts/compare.ts results/main.json results/branch.json
+ *   npx tsx scripts/compare.ts base.json new.json --fail-on "ttft.p95 > +10%" --format markdown
+ */
+import { defineCommand, runMain } from 'citty';
+import { compareArgs, runCompare } from '../lib/commands/compare.ts';
+
+const command = defineCommand({
+  meta: { name: 'compare', description: 'Compare two streambench results files; exit 1 on a regression' },
+  args: compareArgs,
+  async run({ rawArgs }) {
+    process.exit(await runCompare(rawArgs, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }));
+  },
+});
+
+await runMain(command);

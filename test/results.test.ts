@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFixtures } from '../fixtures/results/make.ts';
+import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results.ts';
+import { loadResults, parseResultsJsonl } from '../lib/results-load.ts';
+import { summarize } from '../lib/summary.ts';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/results');
+const fixture = (name: string) => join(FIXTURES, name);
+const tmp = mkdtempSync(join(tmpdir(), 'streambench-results-'));
+function write(name: string, content: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('results fixtures', () => {
+  it('are what fixtures/results/make.ts generates (reproducible from their seeds)', () => {
+    for (const [name, content] of Object.entries(buildFixtures())) {
+      expect(readFileSync(fixture(name), 'utf8'), name).toBe(content);
+    }
+  });
+});
+
+describe('the results contract', () => {
+  it('reads a results file and its rows round-trip through records', async () => {
+    const { results, notes } = await loadResults(fixture('base.json'));
+    expect(notes).toEqual([]);
+    expect(results.schema_version).toBe(SCHEMA_VERSION);
+    expect(results.metrics).toHaveLength(500);
+    const row = results.metrics[0]!;
+    expect(recordToRow(rowToRecord(row))).toEqual(row);
+  });
+
+  it('keeps fields it does not know (written by newer versions or other features)', () => {
+    const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+    base.timeseries = { bucket_seconds: 1, buckets: [] };
+    base.metrics[0].group = 'short';
+    base.metrics[0].future_field = 42;
+    const results = parseResults(base, 'x.json');
+    expect(results.timeseries).toEqual({ bucket_seconds: 1, buckets: [] });
+    expect(results.metrics[0]).toMatchObject({ group: 'short', future_field: 42 });
+  });
+
+  it('refuses an older schema version it cannot migrate, and a newer one, saying which', async () => {
+    await expect(loadResults(fixture('old-schema.json'), 'old.json')).rejects.toThrow(
+      'old.json has results schema_version 0, which this streambench cannot migrate to 1: re-run the test',
+    );
+    const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+    expect(() => parseResults({ ...base, schema_version: 7 }, 'new.json')).toThrow(
+      'new.json has results schema_version 7, newer than this streambench reads (1): upgrade streambench',
+    );
+    expect(() => parseResults({ ...base, schema_version: '1' }, 'x.json')).toThrow('x.json: schema_version must be an integer, got "1"');
+  });
+
+  it('gives one line for a JSON file that is not results, naming the field when close', async () => {
+    await expect(loadResults(fixture('not-results.json'), 'package.json')).rejects.toThrow(
+      "package.json is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)",
+    );
+    const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+    base.metrics[3].timestamps.started = 'soon';
+    expect(() => parseResults(base, 'broken.json')).toThrow(
+      /^broken\.json is not a valid streambench results file \(metrics\.3\.timestamps\.started: .*number/,
+    );
+  });
+
+  it('names line and column of invalid JSON, and a missing file', async () => {
+    const path = write('bad.json', '{\n  "schema_version": 1,\n  oops\n}');
+    await expect(loadResults(path, 'bad.json')).rejects.toThrow(/^bad\.json:3:3: invalid JSON/);
+    await expect(loadResults(join(tmp, 'nope.json'), 'nope.json')).rejects.toThrow('cannot read results file nope.json: no such file');
+    await expect(readResults(join(tmp, 'nope.json'))).rejects.toThrow(/cannot read results file .*nope\.json: no such file/);
+    await expect(readResults(path)).rejects.toThrow(/bad\.json:3:3: invalid JSON/);
+  });
+});
+
+describe("the seed's results JSON", () => {
+  it('becomes records with synthesized start times, keeping TTFT, E2E, tokens and errors', async () => {
+    const { results, notes } = await loadResults(fixture('seed-format.json'));
+    const seed = JSON.parse(readFileSync(fixture('seed-format.json'), 'utf8'));
+    expect(results.run.imported_from).toBe('seed-json');
+    expect(notes.join(' ')).toMatch(/synthesized by replaying a closed loop.*TPOT, ITL, bytes and end markers are unknown/);
+    const records = results.metrics.map(rowToRecord);
+    const summary = summarize(records);
+    expect(summary.total_requests).toBe(20);
+    expect(summary.failed_count).toBe(1);
+    expect(summary.errors).toEqual({ http: 1 });
+    expect(records.find((r) => r.error)!.error).toMatchObject({ kind: 'http', status: 503, message: 'HTTP 503: upstream overloaded' });
+    expect(summary.tpot).toBeUndefined();
+    seed.metrics.forEach((row: { ttft: number | null; total_time: number; total_tokens: number; error: string | null }, i: number) => {
+      const got = results.metrics[i]!;
+      if (row.error) return;
+      expect(got.ttft).toBeCloseTo(row.ttft!, 6);
+      expect(got.total_time).toBeCloseTo(row.total_time, 6);
+      expect(got.total_tokens).toBe(row.total_tokens);
+    });
+    // A closed loop at the seed's concurrency (4): never more than 4 in flight, and the 5th waits for the first to end.
+    const starts = records.map((r) => r.startedAt);
+    expect(starts.slice(0, 4)).toEqual([0, 0, 0, 0]);
+    expect(starts[4]).toBeCloseTo(Math.min(...records.slice(0, 4).map((r) => r.endedAt)), 6);
+  });
+
+  it('points at the field when the seed shape is broken', async () => {
+    const path = write('seed-bad.json', JSON.stringify({ config: { url: 'x', concurrency: 2, total_requests: 1 }, metrics: [{ request_id: 'a' }] }));
+    await expect(loadResults(path, 'seed-bad.json')).rejects.toThrow(
+      /^seed-bad\.json looks like the seed's results JSON but is not valid \(metrics\.0\.request_id: /,
+    );
+  });
+});
+
+describe('a .jsonl journal of metric rows', () => {
+  it('reads the header and the rows, and drops a half-written last line with a note', async () => {
+    const { results, notes } = await loadResults(fixture('journal.jsonl'), 'journal.jsonl');
+    const base = (await loadResults(fixture('base.json'))).results;
+    expect(results.metrics).toEqual(base.metrics.slice(0, 49));
+    expect(results.config.url).toBe(base.config.url);
+    expect(results.run.started_at).toBe(base.run.started_at);
+    expect(notes).toEqual(['line 51: dropped an incomplete last line (the run was probably killed while writing it)']);
+  });
+
+  it('without a header, estimates the start from the file time and the concurrency from the rows', () => {
+    const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+    const rows = base.metrics.slice(0, 30);
+    const text = rows.map((row: unknown) => JSON.stringify(row)).join('\n') + '\n';
+    const lastEnd = Math.max(...rows.map((row: { timestamps: { ended: number } }) => row.timestamps.ended));
+    const written = new Date('2025-01-06T10:00:00.000Z');
+    const { results, notes } = parseResultsJsonl(text, 'j.jsonl', written);
+    expect(results.run.imported_from).toBe('jsonl');
+    expect(Date.parse(results.run.started_at)).toBe(Math.round(written.getTime() - lastEnd));
+    expect(results.config.concurrency).toBe(10);
+    expect(notes.join(' ')).toMatch(/url, model and protocol are unknown/);
+  });
+
+  it('names the line of a row that is not a metric row', () => {
+    const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+    const text = [JSON.stringify(base.metrics[0]), JSON.stringify({ request_id: 2 }), JSON.stringify(base.metrics[1])].join('\n');
+    expect(() => parseResultsJsonl(text, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:2: not a streambench metric row \(ttft: /);
+    // After a header line, line numbers still count from the top of the file.
+    const header = JSON.stringify({ config: base.config, run: base.run });
+    expect(() => parseResultsJsonl(`${header}\n${text}`, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:3: not a streambench metric row/);
+    expect(() => parseResultsJsonl('{"a":\n' + JSON.stringify(base.metrics[0]), 'j.jsonl', new Date())).toThrow(/^j\.jsonl:1: invalid JSON/);
+    expect(() => parseResultsJsonl('\n\n', 'j.jsonl', new Date())).toThrow('j.jsonl holds no metric rows');
+  });
+});
