@@ -127,7 +127,7 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
 function finish(results: Results, rows: MetricRow[], fileIndex: number[], warnings: string[]): MergedRun {
   const records = rows.map(rowToRecord);
   const samples = collectSamples(records);
-  const summary = summarize(records, samples);
+  const summary = summarize(records, { samples });
   results.metrics = rows;
   results.summary = summary as unknown as Results['summary'];
   return { results, records, fileIndex, samples, summary, warnings };

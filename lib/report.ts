@@ -19,6 +19,13 @@ export interface ReportOptions {
 
 const RULE = '='.repeat(60);
 
+/** The report warns above this send lag p99 (seconds). */
+export const SEND_LAG_WARN_SECONDS = 0.01;
+
+export function sendLagTooHigh(summary: Pick<RunSummary, 'send_lag'>): boolean {
+  return (summary.send_lag?.p99 ?? 0) > SEND_LAG_WARN_SECONDS;
+}
+
 export function renderReport(summary: RunSummary, options: ReportOptions): string {
   const L = labels(options.lang);
   const lines: string[] = [RULE, L.title, RULE, ''];
@@ -36,6 +43,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
     [L.peakRate, `${summary.peak_output_tokens_per_second.toFixed(1)} ${L.tokPerSec}`],
   ];
   if (summary.input_tokens > 0) overall.push([L.inputTokens, String(summary.input_tokens)]);
+  if (summary.warmup_requests) overall.push([L.warmup, String(summary.warmup_requests)]);
   section(lines, L.overall, overall);
 
   distributionSection(lines, L, L.ttft, summary.ttft, seconds);
@@ -62,6 +70,9 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
   if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
+
+  scheduleSection(lines, L, summary);
+  goodputSection(lines, L, summary);
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   section(
@@ -127,6 +138,33 @@ function distributionSection(
     ['P90', format(d.p90)],
     ['P95', format(d.p95)],
     ['P99', format(d.p99)],
+  ]);
+}
+
+/** Open loop: send lag, and latency from the actual vs the intended send. */
+function scheduleSection(lines: string[], L: Labels, summary: RunSummary): void {
+  const lag = summary.send_lag;
+  if (!lag) return;
+  const pair = (d: { p50: number; p99: number } | undefined) => (d ? `P50 ${seconds(d.p50)}  P99 ${seconds(d.p99)}` : '-');
+  section(lines, L.schedule, [
+    [L.sendLag, `P50 ${millis(lag.p50)}  P99 ${millis(lag.p99)}  ${L.max} ${millis(lag.max)}`],
+    [`TTFT, ${L.fromActual}`, pair(summary.ttft)],
+    [`TTFT, ${L.fromIntended}`, pair(summary.ttft_from_intended)],
+    [`E2E, ${L.fromActual}`, pair(summary.total_time)],
+    [`E2E, ${L.fromIntended}`, pair(summary.total_time_from_intended)],
+  ]);
+  if (sendLagTooHigh(summary)) lines.splice(lines.length - 1, 0, `  ! ${L.lagWarning}`);
+}
+
+function goodputSection(lines: string[], L: Labels, summary: RunSummary): void {
+  const goodput = summary.goodput;
+  if (!goodput) return;
+  const slo = Object.entries(goodput.slo)
+    .map(([metric, limit]) => `${metric.toUpperCase()} <= ${seconds(limit as number)}`)
+    .join(', ');
+  section(lines, `${L.goodput}: ${slo}`, [
+    [L.sloMet, `${goodput.met}/${summary.total_requests} (${(goodput.share * 100).toFixed(1)}%)`],
+    [L.sloRate, `${goodput.per_second.toFixed(2)} ${L.reqPerSec}`],
   ]);
 }
 

@@ -13,6 +13,8 @@ import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { RunSummary } from './summary.ts';
+import type { SweepResults } from './sweep.ts';
+import { timeseries } from './timeseries.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -76,8 +78,10 @@ export const MetricRowSchema = z.looseObject({
   group: z.string().optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
-  /** When the schedule meant to send it, ms since the run's origin. */
+  /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
   intended_start: ms.optional(),
+  /** The sweep level it ran at. */
+  level: z.number().optional(),
   /** In a merge of several files: the file (0-based, as given) and its own request_id. */
   source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
@@ -237,6 +241,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
     },
     token_times: r.tokenTimes.map(round3),
   };
+  // Written when known (every run knows them), so rows from older or imported files round-trip unchanged.
+  if (r.intendedAt !== undefined) row.intended_start = round3(r.intendedAt);
+  if (r.warmup !== undefined) row.warmup = r.warmup;
+  if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
@@ -268,6 +276,9 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_byte !== null) record.firstByteAt = t.first_byte;
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
+  if (row.intended_start !== undefined) record.intendedAt = row.intended_start;
+  if (row.warmup !== undefined) record.warmup = row.warmup;
+  if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
@@ -293,6 +304,7 @@ export interface ResultsInput {
   version: string;
   summary: RunSummary;
   records: readonly RequestRecord[];
+  sweep?: SweepResults;
   /** The requested common start (--start-at). */
   startAt?: Date;
   shard?: ShardResult;
@@ -314,6 +326,8 @@ export function buildResults(input: ResultsInput): Results {
     },
     summary: input.summary as unknown as Results['summary'],
     metrics: input.records.map(recordToRow),
+    timeseries: timeseries(input.records),
+    ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
   };
   if (input.startAt) results.run.start_at = input.startAt.toISOString();

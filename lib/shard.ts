@@ -3,10 +3,11 @@
  * Indexed Job, or processes on several machines). Copy i of N sends the
  * requests with global index i, i+N, i+2N, … (so with a dataset the copies
  * send disjoint rows, and the union over copies is exactly a single run's
- * indices) and its fair share of the concurrency. Pure: every copy computes
- * the same plan from the same config.
+ * indices) and its fair share of the concurrency, or of the rate. Pure: every
+ * copy computes the same plan from the same config.
  */
 import { z } from 'zod';
+import type { LoadShape } from './load-shape.ts';
 
 export interface ShardSpec {
   /** 0-based. */
@@ -42,25 +43,40 @@ export function globalIndex(local: number, shard: ShardSpec): number {
   return shard.index + local * shard.count;
 }
 
-export interface ShardPlan {
-  /** Requests this shard sends. */
-  requests: number;
-  /** Requests this shard keeps in flight. */
-  concurrency: number;
-}
-
 /**
- * This shard's requests and concurrency, or the reason the target cannot be
- * split. Every shard rejects the same configs, so a Job never half-runs: a
+ * This shard's part of the whole run's load shape, or the reason it cannot be
+ * split. Every shard refuses the same shapes, so a Job never half-runs: a
  * shard left with no concurrency could not send its rows, and one left with
  * no requests is a sign the shard count is wrong.
  */
-export function planShard(target: { total_requests: number; concurrency: number }, shard: ShardSpec): ShardPlan | string {
-  if (target.total_requests < shard.count) {
-    return `total_requests ${target.total_requests} cannot be split over ${shard.count} shards: each shard needs at least one request`;
+export function shardLoadShape(shape: LoadShape, shard: ShardSpec): LoadShape | string {
+  const { count } = shard;
+  const split: LoadShape = { ...shape };
+  const warmupRequests = shape.warmup?.requests ?? 0;
+  if (Number.isFinite(shape.total)) {
+    if (shape.total < count) {
+      return `total_requests ${shape.total} cannot be split over ${count} shards: each shard needs at least one request`;
+    }
+    // The run's warm-up has the global indices 0..W-1 and its measured requests W..W+T-1: this shard's of each.
+    split.total = shareOf(warmupRequests + shape.total, shard) - shareOf(warmupRequests, shard);
   }
-  if (target.concurrency < shard.count) {
-    return `concurrency ${target.concurrency} cannot be split over ${shard.count} shards: each shard needs at least 1 in flight`;
+  if (warmupRequests > 0) split.warmup = { ...shape.warmup, requests: shareOf(warmupRequests, shard) };
+  if (shape.rate === undefined) {
+    if (shape.concurrency < count) {
+      return `concurrency ${shape.concurrency} cannot be split over ${count} shards: each shard needs at least 1 in flight`;
+    }
+    split.concurrency = shareOf(shape.concurrency, shard);
+    return split;
   }
-  return { requests: shareOf(target.total_requests, shard), concurrency: shareOf(target.concurrency, shard) };
+  split.rate = shape.rate / count;
+  if (shape.maxConcurrency !== undefined) {
+    if (shape.maxConcurrency < count) {
+      return `max_concurrency ${shape.maxConcurrency} cannot be split over ${count} shards: each shard needs at least 1 in flight`;
+    }
+    split.maxConcurrency = shareOf(shape.maxConcurrency, shard);
+  }
+  // Independent schedules, which add up to the run's (Poisson streams at R/N sum to one at R); N copies of one
+  // schedule would arrive in lockstep bursts of N.
+  if (shape.seed !== undefined) split.seed = shape.seed + shard.index;
+  return split;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { captureIO } from './helpers/io.ts';
+import { captureRunIO } from './helpers/io.ts';
 import { z } from 'zod';
 import { parseStrict } from '../lib/cli.ts';
 import { runArgs, runRun } from '../lib/commands/run.ts';
@@ -161,7 +161,7 @@ describe('deploy/k8s', () => {
     );
     const sim = await startSimServer({ ttftMs: 5, itlMs: 1, tokens: 3, jitter: 0 });
     try {
-      const { io, stdout, stderr } = captureIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
+      const { io, stdout, stderr } = captureRunIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
       const code = await runRun([...podArgs, '-u', `${sim.url}/v1/chat/completions`, '-n', '9', '-p', '3'], io);
       expect(code, stderr()).toBe(0);
       // stdout is exactly the one JSON line that the README's collection loop keeps.

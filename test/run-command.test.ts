@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { ResultsSchema } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { captureIO } from './helpers/io.ts';
+import { captureRunIO } from './helpers/io.ts';
 import { runScript as runChild } from './helpers/run-script.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambench-run-'));
 
-const capture = () => captureIO(dir);
+const capture = () => captureRunIO(dir);
 
 let sim: SimServer;
 beforeAll(async () => {

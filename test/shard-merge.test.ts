@@ -12,7 +12,7 @@ import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { ResultsSchema, type Results } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { captureIO } from './helpers/io.ts';
+import { captureIO, captureRunIO } from './helpers/io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambench-shard-merge-'));
 const TOTAL = 24;
@@ -39,13 +39,13 @@ beforeAll(async () => {
   const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'About {{topic}}' }], stream: true });
   runArgs = ['-u', `${sim.url}/v1/chat/completions`, '-d', body, '--data', data, '-n', String(TOTAL), '-p', '6', '-q'];
 
-  const whole = captureIO(dir);
+  const whole = captureRunIO(dir);
   expect(await runRun([...runArgs, '-o', single], whole.io), whole.stderr()).toBe(0);
   // The shards side by side in one process, from a common start.
   const startAt = new Date(Date.now() + 300).toISOString();
   const codes = await Promise.all(
     shardFiles.map((output, index) => {
-      const { io } = captureIO(dir);
+      const { io } = captureRunIO(dir);
       return runRun([...runArgs, '--shard', `${index}/${SHARDS}`, '--start-at', startAt, '-o', output], io);
     }),
   );

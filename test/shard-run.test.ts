@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { ResultsSchema, type Results } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { captureIO } from './helpers/io.ts';
+import { captureRunIO } from './helpers/io.ts';
 import { runScript } from './helpers/run-script.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambench-shard-'));
@@ -37,7 +37,7 @@ describe('run --shard', () => {
   it('sends every N-th request and its share of the concurrency, and records the shard', async () => {
     const shares = [];
     for (const index of [0, 1]) {
-      const { io, stdout, stderr } = captureIO(dir);
+      const { io, stdout, stderr } = captureRunIO(dir);
       const output = join(dir, `s${index}.json`);
       expect(await runRun(['-u', url, '-n', '10', '-p', '5', '--shard', `${index}/3`, '-q', '-o', output], io)).toBe(0);
       const results = readResults(output);
@@ -54,11 +54,11 @@ describe('run --shard', () => {
     // The config is the whole run's: every shard records the same one, but for `shard`.
     expect(second.results.config).toMatchObject({ total_requests: 10, concurrency: 5, shard: '1/3' });
     expect(second.stderr).toContain('3 requests | concurrency 2 |');
-    expect(second.stderr).toContain('shard 1/3 of 10 requests, concurrency 5');
+    expect(second.stderr).toContain('| shard 1/3 of (10 requests | concurrency 5)\n');
   });
 
   it('gives the last shard the smaller concurrency share', async () => {
-    const { io } = captureIO(dir);
+    const { io } = captureRunIO(dir);
     const output = join(dir, 's2.json');
     expect(await runRun(['-u', url, '-n', '12', '-p', '5', '--shard', '2/3', '-q', '-o', output], io)).toBe(0);
     const results = readResults(output);
@@ -73,14 +73,35 @@ describe('run --shard', () => {
     [['--shard', '3/4', '-n', '3', '-p', '8'], /^error: shard 3\/4: total_requests 3 cannot be split over 4 shards/],
     [['--start-at', 'soon'], /^error: --start-at "soon" is not an ISO 8601 time with a zone/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
-    const { io, stdout, stderr } = captureIO(dir);
+    const { io, stdout, stderr } = captureRunIO(dir);
     expect(await runRun(['-u', url, ...args, '-o', join(dir, 'never.json')], io)).toBe(2);
     expect(stderr().trim()).toMatch(message);
     expect(stderr().trim().split('\n')).toHaveLength(1);
   });
 
+  it('splits an open loop: 1/N of the rate, its own arrival seed, the run\'s seed recorded', async () => {
+    const { io, stderr } = captureRunIO(dir);
+    const output = join(dir, 'rate.json');
+    const code = await runRun(['-u', url, '-n', '6', '--rate', '40', '--seed', '7', '--shard', '1/2', '-q', '-o', output], io);
+    expect(code, stderr()).toBe(0);
+    expect(stderr()).toContain('| 3 requests | rate 20/s poisson | seed 8 |');
+    expect(stderr()).toContain('| shard 1/2 of (6 requests | rate 40/s poisson | seed 7)');
+    const results = readResults(output);
+    expect(results.metrics.map((m) => m.request_id)).toEqual([2, 4, 6]);
+    expect(results.config).toMatchObject({ rate: 40, seed: 7, shard: '1/2' });
+  });
+
+  it.each([
+    [['--rate', '10'], /^error: .*--shard with rate needs a seed \(--seed\), the same in every shard$/],
+    [['--sweep', 'concurrency=2,4'], /^error: shard 0\/2: a sweep runs its levels one after another in one process; shard one level instead$/],
+  ])('refuses %j with --shard', async (args, message) => {
+    const { io, stderr } = captureRunIO(dir);
+    expect(await runRun(['-u', url, '-n', '4', '--shard', '0/2', ...args, '-o', join(dir, 'never.json')], io)).toBe(2);
+    expect(stderr().trim()).toMatch(message);
+  });
+
   it('starts at once with a note when --start-at is already past, and records the offset', async () => {
-    const { io, stdout, stderr } = captureIO(dir);
+    const { io, stdout, stderr } = captureRunIO(dir);
     const output = join(dir, 'late.json');
     const startAt = new Date(Date.now() - 60_000).toISOString();
     expect(await runRun(['-u', url, '-n', '2', '-p', '2', '--shard', '1/2', '--start-at', startAt, '-q', '-o', output], io)).toBe(0);
@@ -93,7 +114,7 @@ describe('run --shard', () => {
 
   it('sends nothing and writes nothing when interrupted while waiting for the start', async () => {
     const controller = new AbortController();
-    const { io, stdout, stderr } = captureIO(dir, { signal: controller.signal });
+    const { io, stdout, stderr } = captureRunIO(dir, { signal: controller.signal });
     const output = join(dir, 'never-started.json');
     const startAt = new Date(Date.now() + 60_000).toISOString();
     const run = runRun(['-u', url, '-n', '2', '--start-at', startAt, '-o', output], io);
@@ -105,7 +126,7 @@ describe('run --shard', () => {
   });
 
   it('with -o - prints the results as one JSON line on stdout and the report on stderr', async () => {
-    const { io, stdout, stderr } = captureIO(dir);
+    const { io, stdout, stderr } = captureRunIO(dir);
     expect(await runRun(['-u', url, '-n', '4', '-p', '2', '--shard', '0/2', '-q', '-o', '-'], io)).toBe(0);
     const lines = stdout().split('\n');
     expect(lines).toHaveLength(2);
@@ -125,7 +146,7 @@ describe('run --shard with a data file', () => {
   async function shardRows(extra: string[]): Promise<number[][]> {
     const rows: number[][] = [];
     for (const index of [0, 1, 2]) {
-      const { io, stdout, stderr } = captureIO(dir);
+      const { io, stdout, stderr } = captureRunIO(dir);
       const output = join(dir, `data-${index}.json`);
       const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', `${index}/3`, ...extra, '-q', '-o', output], io);
       expect(code, stderr()).toBe(0);
@@ -146,10 +167,10 @@ describe('run --shard with a data file', () => {
   });
 
   it('refuses to shuffle without a seed, since each shard would draw its own order', async () => {
-    const { io, stdout, stderr } = captureIO(dir);
+    const { io, stdout, stderr } = captureRunIO(dir);
     const code = await runRun(['-u', url, '-d', body, '--data', data, '-n', '9', '-p', '3', '--shard', '0/3', '--shuffle', '-o', join(dir, 'never.json')], io);
     expect(code).toBe(2);
-    expect(stderr()).toBe('error: shard 0/3: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike\n');
+    expect(stderr()).toMatch(/^error: --shard with shuffle needs a seed \(--seed\), the same in every shard\n$/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { globalIndex, parseShard, planShard, shareOf, ShardSchema, type ShardSpec } from '../lib/shard.ts';
+import type { LoadShape } from '../lib/load-shape.ts';
+import { globalIndex, parseShard, shardLoadShape, shareOf, ShardSchema, type ShardSpec } from '../lib/shard.ts';
 
 const shards = (count: number): ShardSpec[] => Array.from({ length: count }, (_, index) => ({ index, count }));
 
@@ -54,18 +55,54 @@ describe('globalIndex', () => {
   });
 });
 
-describe('planShard', () => {
-  it('splits requests and concurrency', () => {
-    expect(planShard({ total_requests: 10, concurrency: 5 }, { index: 0, count: 3 })).toEqual({ requests: 4, concurrency: 2 });
-    expect(planShard({ total_requests: 10, concurrency: 5 }, { index: 2, count: 3 })).toEqual({ requests: 3, concurrency: 1 });
+describe('shardLoadShape', () => {
+  const closed = (over: Partial<LoadShape> = {}): LoadShape => ({ concurrency: 5, arrival: 'poisson', total: 10, graceMs: 30_000, ...over });
+  const split = (shape: LoadShape, count: number) => shards(count).map((s) => shardLoadShape(shape, s) as LoadShape);
+
+  it('splits requests and concurrency so they add up to the target', () => {
+    const parts = split(closed(), 3);
+    expect(parts.map((p) => p.total)).toEqual([4, 3, 3]);
+    expect(parts.map((p) => p.concurrency)).toEqual([2, 2, 1]);
+    expect(parts[0]).toMatchObject({ arrival: 'poisson', graceMs: 30_000 });
+  });
+
+  it('splits warm-up requests so that warm-up and measured requests keep the indices of a single run', () => {
+    for (const [warmup, total, count] of [[2, 10, 3], [5, 7, 4], [1, 3, 3], [6, 6, 2]] as const) {
+      const parts = split(closed({ total, concurrency: count, warmup: { requests: warmup } }), count);
+      const warm: number[] = [];
+      const measured: number[] = [];
+      parts.forEach((part, index) => {
+        const own = part.warmup?.requests ?? 0;
+        for (let n = 0; n < own + part.total; n++) (n < own ? warm : measured).push(globalIndex(n, { index, count }));
+      });
+      expect(warm.sort((a, b) => a - b)).toEqual(Array.from({ length: warmup }, (_, i) => i));
+      expect(measured.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => warmup + i));
+    }
+  });
+
+  it('splits an open loop: rate and cap add up, each shard with its own arrival seed', () => {
+    const parts = split(closed({ rate: 9, maxConcurrency: 7, seed: 40 }), 3);
+    expect(parts.map((p) => p.rate)).toEqual([3, 3, 3]);
+    expect(parts.map((p) => p.maxConcurrency)).toEqual([3, 2, 2]);
+    expect(parts.map((p) => p.seed)).toEqual([40, 41, 42]);
+    expect(split(closed({ rate: 10 }), 4).map((p) => p.rate)).toEqual([2.5, 2.5, 2.5, 2.5]);
+  });
+
+  it('keeps a duration-bound run unbounded in requests, and time-based warm-up whole', () => {
+    const parts = split(closed({ total: Infinity, durationMs: 60_000, warmup: { ms: 5000 } }), 2);
+    expect(parts.map((p) => [p.total, p.durationMs, p.warmup])).toEqual([
+      [Infinity, 60_000, { ms: 5000 }],
+      [Infinity, 60_000, { ms: 5000 }],
+    ]);
   });
 
   it('refuses, in every shard alike, a target that leaves a shard nothing', () => {
     for (const shard of shards(4)) {
-      expect(planShard({ total_requests: 100, concurrency: 3 }, shard)).toBe(
+      expect(shardLoadShape(closed({ total: 100, concurrency: 3 }), shard)).toBe(
         'concurrency 3 cannot be split over 4 shards: each shard needs at least 1 in flight',
       );
-      expect(planShard({ total_requests: 3, concurrency: 8 }, shard)).toMatch(/^total_requests 3 cannot be split over 4 shards/);
+      expect(shardLoadShape(closed({ total: 3, concurrency: 8 }), shard)).toMatch(/^total_requests 3 cannot be split over 4 shards/);
+      expect(shardLoadShape(closed({ rate: 5, maxConcurrency: 2 }), shard)).toMatch(/^max_concurrency 2 cannot be split over 4 shards/);
     }
   });
 });

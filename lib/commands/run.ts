@@ -12,10 +12,13 @@ import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
 import { shouldColor } from '../color.ts';
+import { parseSloFlag } from '../goodput.ts';
 import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { runConfiguredLoad } from '../load.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../load-shape.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
@@ -24,14 +27,15 @@ import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
 import { buildResults, recordToRow, writeFileAtomic, type ShardResult } from '../results.ts';
 import { directionWarning, parseThreshold } from '../rule.ts';
-import { runClosedLoop } from '../runner.ts';
-import { globalIndex, parseShard, planShard, type ShardSpec } from '../shard.ts';
+import { globalIndex, parseShard, shardLoadShape, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
 import { parseStartAt, waitUntil } from '../start-at.ts';
-import { collectSamples, summarize } from '../summary.ts';
+import { parseSweepFlag } from '../sweep.ts';
+import { renderSweepChart } from '../sweep-chart.ts';
+import { renderSweepTable } from '../sweep-table.ts';
 import { checkThresholds, renderThresholds } from '../thresholds.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
-import { fetchTransport } from '../transport-fetch.ts';
+import { fetchTransport, warmFetch } from '../transport-fetch.ts';
 import type { RequestRecord } from '../record.ts';
 import { VERSION } from '../version.ts';
 
@@ -57,11 +61,24 @@ export const runArgs = {
   'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
   'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
   shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
-  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
+  seed: { type: 'string', description: 'seed for --shuffle and the open-loop arrival schedule (default: random, recorded in results)' },
   threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
-  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency' },
+  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency or rate' },
   'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
   debug: { type: 'boolean', description: 'show stack traces' },
+  // Load shapes (README "Load shapes").
+  rate: { type: 'string', description: 'open loop: requests per second (default: closed loop at --concurrency)' },
+  arrival: { type: 'string', description: 'open-loop arrivals: poisson (default), constant, gamma' },
+  burstiness: { type: 'string', description: 'gamma shape: 1 = Poisson, <1 burstier, >1 more even (implies gamma)' },
+  'max-concurrency': { type: 'string', description: 'open loop: at most N in flight; the wait shows as send lag' },
+  duration: { type: 'string', description: 'send for this long (60s, 5m) instead of a request count' },
+  grace: { type: 'string', description: 'after --duration, time for in-flight requests before abort (default 30s)' },
+  warmup: { type: 'string', description: 'warm-up: N requests or a time (10s); kept in results, left out of stats' },
+  'ramp-up': { type: 'string', description: 'concurrency (from 1) or rate (from 0) rises linearly over this time' },
+  sweep: { type: 'string', description: 'run several levels: concurrency=1,2,4,8 or rate=1,2,5,10' },
+  'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
+  'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
+  slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
@@ -116,13 +133,19 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
+    const { shape: runShape, notes } = loadShapeFromConfig(config);
+    const shard = config.shard === undefined ? undefined : parseShard(config.shard);
+    if (shard && config.sweep) {
+      throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
+    }
+    const split = shard ? shardLoadShape(runShape, shard) : runShape;
+    if (typeof split === 'string') throw new UsageError(`shard ${config.shard}: ${split}`);
+    const shape = split;
+
     // The protocol depends only on the URL's path, which the simulator keeps.
     const choice = resolveProtocol(config.protocol, config.url);
     // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
     let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
-    if (config.shard !== undefined && config.shuffle && config.seed === undefined) {
-      throw new UsageError(`shard ${config.shard}: shuffle needs a --seed (or config seed), so that every shard shuffles the rows alike`);
-    }
     // Load and check the data before anything starts: bad data fails with no request sent.
     const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
     if (data) {
@@ -132,17 +155,11 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
       }
     }
+    for (const note of notes) io.stderr.write(note + '\n');
 
-    const shard = config.shard === undefined ? undefined : parseShard(config.shard);
-    const share = shard ? planShard(config, shard) : { requests: config.total_requests, concurrency: config.concurrency };
-    if (typeof share === 'string') throw new UsageError(`shard ${config.shard}: ${share}`);
-    let concurrency = share.concurrency;
-    if (concurrency > share.requests) {
-      io.stderr.write(`note: concurrency ${concurrency} > requests ${share.requests}; using ${share.requests}\n`);
-      concurrency = share.requests;
-    }
-    const fileLimit = readOpenFileLimit();
-    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    const peak = peakInFlight(shape, config.sweep);
+    const fileLimit = peak && readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(peak.count, fileLimit, peak.flag);
     if (limitProblem) throw new UsageError(limitProblem);
 
     // Created before the load: an output that cannot be written fails now, not after the run.
@@ -168,31 +185,26 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
+    const lang = config.lang as Lang;
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${share.requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}${shard ? ` | shard ${shard.index}/${shard.count} of ${config.total_requests} requests, concurrency ${config.concurrency}` : ''}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(runShape)})` : ''}\n`,
     );
 
+    await warmFetch();
+    // Last before the load: everything that takes time is done, so the shards start within a few ms of each other.
     if (startAt !== undefined) {
       const wait = await waitForStart(startAt, io);
       if (wait.aborted) return interruptedExit(io);
     }
 
-    // Created after the wait, so its elapsed time starts with the load.
-    const progress = createProgress({
-      stream: io.stderr,
-      total: share.requests,
-      quiet: config.quiet,
-      lang: config.lang as Lang,
-      redact: redactor.text,
-      color: shouldColor(io.stderr, io.env),
-    });
-    const load = await runClosedLoop(
-      {
-        total: share.requests,
-        concurrency,
-        requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
+    const load = await runConfiguredLoad({
+      shape,
+      sweep: config.sweep,
+      slo: config.slo,
+      target: {
         buildRequest: plan.buildRequest,
         tagRecord: plan.tagRecord,
+        requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
         context: {
           transport: fetchTransport,
           protocol: choice.protocol,
@@ -202,33 +214,40 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
           redact: redactor.text,
         },
       },
-      {
-        signal: io.signal,
-        onStart: progress.onStart,
-        onComplete: (record) => {
-          // Journal first: once a request is reported anywhere, its line is on disk.
-          journalFile?.append(redactor.value(recordToRow(record)));
-          progress.onComplete(record);
-        },
-      },
-    );
-    progress.finish();
+      signal: io.signal,
+      progress: (planned) =>
+        createProgress({
+          stream: io.stderr,
+          ...planned,
+          quiet: config.quiet,
+          lang,
+          redact: redactor.text,
+          color: shouldColor(io.stderr, io.env),
+        }),
+      // Journal first: once a request is reported anywhere, its line is on disk.
+      onRecord: (record) => journalFile?.append(redactor.value(recordToRow(record))),
+      // Counted after each load, never while requests are in flight.
+      afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
+      log: (line) => io.stderr.write(line + '\n'),
+    });
     journal?.close();
 
-    // Counted after the load, never while requests are in flight.
-    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
-    const samples = collectSamples(load.records);
-    const summary = summarize(load.records, samples);
-    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    reportStream.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups }));
-    const chart = renderAsciiHistogram(samples.ttft, { title: labels(config.lang as Lang).histogramTitle });
-    if (chart) reportStream.write('\n' + chart);
+    const { summary, samples } = load;
+    if (load.sweep) {
+      reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
+    } else {
+      const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+      reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups }));
+      const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
+      if (chart) reportStream.write('\n' + chart);
+    }
+    // In a sweep: over every level's requests together.
     const thresholds = checkThresholds(thresholdRules, { summary, samples });
-    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, config.lang as Lang));
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
 
     const results = buildResults({
-      // The body template and the shuffle seed actually used, so the run can be repeated.
-      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
+      // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
@@ -236,6 +255,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       version: VERSION,
       summary,
       records: load.records,
+      sweep: load.sweep,
       dataset: data?.dataset.fingerprint(),
       startAt: startAt === undefined ? undefined : new Date(startAt),
       shard: shard && shardResult(shard, load.startedAt, startAt),
@@ -252,7 +272,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       io.stdout.write(text);
     }
     if (htmlPath) {
-      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang }));
       io.stderr.write(`HTML report written to ${htmlPath}\n`);
     }
 
@@ -279,11 +299,27 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: optionalString(values.tokenizer),
     quiet: values.quiet === true ? true : undefined,
+    rate: optionalNumber(values.rate, '--rate'),
+    arrival: optionalString(values.arrival),
+    burstiness: optionalNumber(values.burstiness, '--burstiness'),
+    seed: optionalNumber(values.seed, '--seed'),
+    max_concurrency: optionalNumber(values['max-concurrency'], '--max-concurrency'),
+    duration: optionalString(values.duration),
+    grace: optionalString(values.grace),
+    ramp_up: optionalString(values['ramp-up']),
+    // A bare number is a request count; with a unit ("10s") it is a time.
+    warmup: typeof values.warmup === 'string' && /^\s*\d+\s*$/.test(values.warmup) ? Number(values.warmup) : optionalString(values.warmup),
+    slo: typeof values.slo === 'string' ? parseSloFlag(values.slo) : undefined,
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
-    seed: optionalNumber(values.seed, '--seed'),
     shard: optionalString(values.shard),
   };
+  const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
+  const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
+  if (maxErrorRate !== undefined) sweep.max_error_rate = maxErrorRate;
+  const maxTtft = optionalString(values['sweep-max-ttft-p99']);
+  if (maxTtft !== undefined) sweep.max_ttft_p99 = maxTtft;
+  if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
   if (Array.isArray(values.threshold)) {
     overrides.thresholds = values.threshold as string[];
     // Checked here so the error names the flag, not the config file.

@@ -2,13 +2,12 @@
 import type { CommandIO } from '../../lib/cli.ts';
 
 export interface CapturedIO {
-  /** A CommandIO, and a RunIO too: env and signal are what run reads beyond it. */
-  io: CommandIO & { env: NodeJS.ProcessEnv; signal?: AbortSignal };
+  io: CommandIO;
   stdout(): string;
   stderr(): string;
 }
 
-export function captureIO(cwd: string = process.cwd(), options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): CapturedIO {
+export function captureIO(cwd: string = process.cwd()): CapturedIO {
   let out = '';
   let err = '';
   return {
@@ -16,10 +15,17 @@ export function captureIO(cwd: string = process.cwd(), options: { env?: NodeJS.P
       stdout: { write: (text: string) => (out += text) },
       stderr: { write: (text: string) => (err += text) },
       cwd,
-      env: options.env ?? {},
-      signal: options.signal,
     },
     stdout: () => out,
     stderr: () => err,
   };
+}
+
+/** captureIO for runRun, whose IO also carries an environment (empty by default) and an interrupt signal. */
+export function captureRunIO(
+  cwd?: string,
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Omit<CapturedIO, 'io'> & { io: CommandIO & { env: NodeJS.ProcessEnv; signal?: AbortSignal } } {
+  const captured = captureIO(cwd);
+  return { ...captured, io: { ...captured.io, env: options.env ?? {}, signal: options.signal } };
 }
