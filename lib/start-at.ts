@@ -5,6 +5,7 @@
  * synchronised) wall clocks, never on a process's monotonic clock.
  */
 import { UsageError } from './errors.ts';
+import { createSleep } from './schedule.ts';
 
 // A zone is required: without one, "12:00" means a different instant on a laptop and in a UTC pod.
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -29,24 +30,14 @@ function isRealDate(text: string): boolean {
 export interface WallClock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Resolves after `ms`, or at once when the signal aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves after `ms`, or sooner when the wait is aborted. */
+  sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: WallClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+/** The real wall clock; its sleep returns early when `signal` aborts. */
+export function systemClock(signal?: AbortSignal): WallClock {
+  return { now: () => Date.now(), sleep: createSleep(signal) };
+}
 
 // Re-read the wall clock at least this often, so an NTP step during a long wait is followed.
 const MAX_SLEEP_MS = 10_000;
@@ -59,11 +50,11 @@ export interface StartWait {
 }
 
 /** Sleeps until the wall clock reaches `target` (ms since the epoch); never returns early. */
-export async function waitUntil(target: number, clock: WallClock = systemClock, signal?: AbortSignal): Promise<StartWait> {
+export async function waitUntil(target: number, clock: WallClock, signal?: AbortSignal): Promise<StartWait> {
   const pastByMs = Math.max(0, clock.now() - target);
   for (let remaining = target - clock.now(); remaining > 0 && !signal?.aborted; remaining = target - clock.now()) {
     // Timers may fire a millisecond early: the loop sleeps again until the clock really is there.
-    await clock.sleep(Math.min(remaining, MAX_SLEEP_MS), signal);
+    await clock.sleep(Math.min(remaining, MAX_SLEEP_MS));
   }
   return { pastByMs, aborted: signal?.aborted ?? false };
 }

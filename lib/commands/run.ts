@@ -29,7 +29,7 @@ import { buildResults, recordToRow, writeFileAtomic, type ShardResult } from '..
 import { directionWarning, parseThreshold } from '../rule.ts';
 import { globalIndex, parseShard, shardLoadShape, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { parseStartAt, waitUntil } from '../start-at.ts';
+import { parseStartAt, systemClock, waitUntil } from '../start-at.ts';
 import { parseSweepFlag } from '../sweep.ts';
 import { renderSweepChart } from '../sweep-chart.ts';
 import { renderSweepTable } from '../sweep-table.ts';
@@ -391,7 +391,7 @@ async function waitForStart(startAt: number, io: RunIO): Promise<{ aborted: bool
   const iso = new Date(startAt).toISOString();
   const aheadMs = startAt - Date.now();
   if (aheadMs > 0) io.stderr.write(`waiting until ${iso} (in ${(aheadMs / 1000).toFixed(1)} s) for the common start\n`);
-  const wait = await waitUntil(startAt, undefined, io.signal);
+  const wait = await waitUntil(startAt, systemClock(io.signal), io.signal);
   if (wait.pastByMs > 0) io.stderr.write(`note: --start-at ${iso} was already ${(wait.pastByMs / 1000).toFixed(1)} s past; starting now\n`);
   if (wait.aborted) io.stderr.write('interrupted before the start: nothing was sent, no results written\n');
   return wait;
