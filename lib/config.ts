@@ -166,7 +166,7 @@ export const ConfigSchema = z.strictObject({
   seed: z.int().min(0).optional(),
   /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
-  /** "i/N": this copy is shard i of N and sends its share of total_requests and concurrency. */
+  /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
 });
 
