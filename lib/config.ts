@@ -3,12 +3,16 @@
  * config.json fields and for what flags may set. Loading order: file, then
  * flags (flags win), then ${ENV} expansion, then validation.
  */
+import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { hasTimeUnit, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { jsonErrorOffset, lineColumn } from './json-position.ts';
 import { parseThreshold } from './rule.ts';
+import { ARRIVALS } from './schedule.ts';
+import { ShardSchema } from './shard.ts';
 import { DEFAULT_SIMULATOR } from './simulator.ts';
 import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from './transport.ts';
 import { TOKENIZERS } from './tokenizer.ts';
@@ -36,6 +40,43 @@ export const SimulatorSchema = z.strictObject({
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
   reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
+});
+
+/** Seconds: a number, or a string with a unit ("60s", "2m", "500ms"). */
+function durationSeconds(allowZero: boolean) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const seconds = typeof value === 'number' ? value : parseDuration(value);
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0 || (!allowZero && seconds === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a ${allowZero ? 'non-negative' : 'positive'} duration such as 30, "30s", "2m" or "500ms"`,
+      });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+}
+
+export const SWEEP_PARAMETERS = ['concurrency', 'rate'] as const;
+
+export const SweepSchema = z
+  .strictObject({
+    parameter: z.enum(SWEEP_PARAMETERS),
+    values: z.array(z.number().positive()).min(1),
+    /** Stop after a level whose error rate (0..1) exceeds this. */
+    max_error_rate: z.number().min(0).max(1).default(0.1),
+    /** Stop after a level whose TTFT p99 (seconds) exceeds this. */
+    max_ttft_p99: durationSeconds(false).optional(),
+  })
+  .refine((sweep) => sweep.parameter !== 'concurrency' || sweep.values.every(Number.isInteger), {
+    message: 'concurrency levels must be whole numbers',
+    path: ['values'],
+  });
+
+export const SloSchema = z.strictObject({
+  ttft: durationSeconds(false).optional(),
+  tpot: durationSeconds(false).optional(),
+  e2e: durationSeconds(false).optional(),
 });
 
 export const DataSourceSchema = z.strictObject({
@@ -88,16 +129,48 @@ export const ConfigSchema = z.strictObject({
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
   simulator: SimulatorSchema.prefault({}),
+  // Load shape (README "Load shapes"). Without `rate`: closed loop at `concurrency`.
+  /** Open loop: requests per second. */
+  rate: z.number().positive().optional(),
+  /** Inter-arrival distribution; default poisson (gamma when burstiness is set). */
+  arrival: z.enum(ARRIVALS).optional(),
+  /** Gamma shape: 1 = Poisson, < 1 burstier, > 1 more even. */
+  burstiness: z.number().positive().optional(),
+  /** Open loop: at most this many in flight. */
+  max_concurrency: z.int().min(1).optional(),
+  /** Seconds; replaces total_requests: sending stops at the deadline. */
+  duration: durationSeconds(false).optional(),
+  /** Seconds in-flight requests may finish after the deadline before being aborted. */
+  grace: durationSeconds(true).default(30),
+  /** A request count (number) or a time ("10s"): flagged in results, left out of stats. */
+  warmup: z
+    .union([
+      z.int().min(0),
+      z.string().refine((text) => hasTimeUnit(text) && parseDuration(text) !== undefined, {
+        message: 'must be a request count (number) or a duration such as "10s"',
+      }),
+    ])
+    .optional(),
+  /** Seconds over which concurrency (from 1) or rate (from 0) rises linearly to its target. */
+  ramp_up: durationSeconds(true).optional(),
+  sweep: SweepSchema.optional(),
+  slo: SloSchema.optional(),
   /** Rows that fill {{placeholders}} in the url, headers and body, one row per request. */
   data_source: DataSourceSchema.optional(),
   /** A data column; the report adds a table per value. */
   group_by: z.string().min(1).optional(),
   /** Send the data rows in a random order (seeded by `seed`). */
   shuffle: z.boolean().default(false),
-  /** Seed for the run's random choices (the shuffle); recorded in the results. */
+  /**
+   * Seeds the run's random choices: the data shuffle and the open-loop arrival
+   * schedule. validateConfig picks one when the run needs it and none is given;
+   * the results record it, so the run can be repeated.
+   */
   seed: z.int().min(0).optional(),
   /** k6-style absolute checks on the run, e.g. "ttft.p99 < 1.5"; any failure exits 1. */
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
+  /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
+  shard: ShardSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -120,12 +193,25 @@ export interface ConfigOverrides {
   transport?: string;
   workers?: number | 'auto';
   tokenizer?: string;
+  rate?: number;
+  arrival?: string;
+  burstiness?: number;
+  max_concurrency?: number;
+  duration?: string;
+  grace?: string;
+  /** A count, or a duration string. */
+  warmup?: number | string;
+  ramp_up?: string;
+  /** Merged into the file's sweep field, so a flag can change one setting. */
+  sweep?: Record<string, unknown>;
+  slo?: Record<string, unknown>;
   /** Merged into the file's data_source field by field. */
   data_source?: { type?: string; file?: string; column?: string | string[]; encoding?: string };
   group_by?: string;
   shuffle?: boolean;
   seed?: number;
   thresholds?: string[];
+  shard?: string;
 }
 
 export interface LoadedConfig {
@@ -173,7 +259,8 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   const merged: Record<string, unknown> = { ...file };
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
-    merged[key] = value;
+    const base = file[key];
+    merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -229,12 +316,25 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   lang: '--lang',
   protocol: '--protocol',
   headers: '--header',
+  rate: '--rate',
+  arrival: '--arrival',
+  burstiness: '--burstiness',
+  seed: '--seed',
+  max_concurrency: '--max-concurrency',
+  duration: '--duration',
+  grace: '--grace',
+  warmup: '--warmup',
+  ramp_up: '--ramp-up',
+  sweep: '--sweep',
+  slo: '--slo',
+  group_by: '--group-by',
+  shard: '--shard',
 };
 
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
 export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return withRunSeed(result.data);
   const problems = result.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
     const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
@@ -246,6 +346,25 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   });
   const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
   throw new UsageError(`${what}: ${problems.join('; ')}`);
+}
+
+/** Open loop: requests arrive at a rate (rate, or a rate sweep) instead of a fixed concurrency. */
+export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
+  return config.rate !== undefined || config.sweep?.parameter === 'rate';
+}
+
+/**
+ * One seed feeds every random choice of a run (the data shuffle, the open-loop
+ * arrival schedule): when the run makes one and no seed is given, pick it here,
+ * once, so both use the same and the results record it.
+ */
+function withRunSeed(config: Config): Config {
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config))) return config;
+  if (config.shard !== undefined) {
+    // Each shard would pick its own: the rows would be shuffled differently, and the configs would not match.
+    throw new UsageError(`--shard with ${config.shuffle ? 'shuffle' : 'rate'} needs a seed (--seed), the same in every shard`);
+  }
+  return { ...config, seed: randomInt(2 ** 31) };
 }
 
 export interface ResolveOptions {

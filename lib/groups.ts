@@ -11,11 +11,11 @@ export interface GroupSummary {
   summary: RunSummary;
 }
 
-/** One summary per group value, sorted by value; records without a group are left out. */
+/** One summary per group value, sorted by value; records without a group, and warm-up records, are left out. */
 export function summarizeGroups(records: readonly RequestRecord[]): GroupSummary[] {
   const byGroup = new Map<string, RequestRecord[]>();
   for (const record of records) {
-    if (record.group === undefined) continue;
+    if (record.group === undefined || record.warmup) continue;
     let members = byGroup.get(record.group);
     if (!members) byGroup.set(record.group, (members = []));
     members.push(record);

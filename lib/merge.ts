@@ -6,17 +6,24 @@
  * end.
  *
  * Each file's timestamps are ms since its own origin, so they are moved onto
- * a common origin: the earliest `run.started_at` (wall clock), corrected by
- * `shard.clock_offset_ms` when a file records one. Wall clocks of different
- * machines disagree (NTP keeps them within a few ms, a bad clock by seconds):
- * that skew shifts whole files against each other, so it can stretch or
+ * a common origin: the earliest `run.started_at`, each file's wall clock when
+ * its load began. Wall clocks of different machines disagree (NTP keeps them
+ * within a few ms, a bad clock by seconds), and nothing in the files measures
+ * that skew: it shifts whole files against each other, so it can stretch or
  * shrink the merged wall time and throughput, but it never changes a
  * per-request latency, which is measured on one machine's monotonic clock.
+ * (`shard.clock_offset_ms` is how late a shard began after --start-at, on its
+ * own clock: a real delay, kept, and shown in the per-shard table.)
+ *
+ * Shards of one run (files with `shard`) must be exactly that (lib/shard-set.ts):
+ * their config is the whole run's, so it is kept, not summed, and their
+ * request ids are already the run's global ids, so they are kept too.
  */
 import { comparabilityWarnings } from './comparability.ts';
 import { UsageError } from './errors.ts';
 import type { RequestRecord } from './record.ts';
-import { round3, rowToRecord, type MetricRow, type Results } from './results.ts';
+import { round3, rowToRecord, type MergedFrom, type MetricRow, type Results } from './results.ts';
+import { checkShardSet, isShardSet } from './shard-set.ts';
 import { collectSamples, summarize, type MetricSamples, type RunSummary } from './summary.ts';
 
 export interface MergeInput {
@@ -45,6 +52,8 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
     return finish({ ...first.results }, rows, rows.map(() => 0), []);
   }
 
+  const sharded = isShardSet(inputs);
+  const shardWarnings = sharded ? checkShardSet(inputs) : [];
   const origins = inputs.map(originOf);
   const common = Math.min(...origins);
   const shifted: Array<{ row: MetricRow; file: number }> = [];
@@ -52,9 +61,11 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
     const offset = (origins[file] as number) - common;
     for (const row of input.results.metrics) shifted.push({ row: shiftRow(row, offset, file), file });
   });
-  // Ids in send order across all files, as in a single run.
-  shifted.sort((a, b) => a.row.timestamps.started - b.row.timestamps.started || a.file - b.file);
-  shifted.forEach((item, i) => (item.row.request_id = i + 1));
+  // In send order across all files, as in a single run. Shards' ids are already the run's; other files are numbered.
+  shifted.sort(
+    (a, b) => a.row.timestamps.started - b.row.timestamps.started || (sharded ? a.row.request_id - b.row.request_id : a.file - b.file),
+  );
+  if (!sharded) shifted.forEach((item, i) => (item.row.request_id = i + 1));
 
   const all = inputs.map((input) => input.results);
   const same = <T>(pick: (r: Results) => T): T | 'mixed' => {
@@ -72,26 +83,26 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
   };
   const imported = same((r) => r.run.imported_from);
   if (imported !== 'mixed' && imported !== undefined) run.imported_from = imported;
+  const startAt = same((r) => r.run.start_at);
+  if (startAt !== 'mixed' && startAt !== undefined) run.start_at = startAt;
 
   const merged: Results = {
     schema_version: first.results.schema_version,
     tool: first.results.tool,
-    config: {
-      ...first.results.config,
-      // Shards run side by side: their concurrencies and request counts add up.
-      concurrency: sum(all.map((r) => r.config.concurrency)),
-      total_requests: sum(all.map((r) => r.config.total_requests)),
-      timestamp: startedAt,
-    },
+    config: sharded
+      ? // Every shard holds the whole run's config: that is the merged run's, without the shard.
+        { ...withoutShard(first.results.config), timestamp: startedAt }
+      : {
+          ...first.results.config,
+          // Runs side by side: their concurrencies and request counts add up.
+          concurrency: sum(all.map((r) => r.config.concurrency)),
+          total_requests: sum(all.map((r) => r.config.total_requests)),
+          timestamp: startedAt,
+        },
     run,
     summary: first.results.summary,
     metrics: [],
-    merged_from: inputs.map((input, file) => ({
-      file: input.name,
-      started_at: input.results.run.started_at,
-      offset_ms: (origins[file] as number) - common,
-      requests: input.results.metrics.length,
-    })),
+    merged_from: inputs.map((input, file) => sourceOf(input, (origins[file] as number) - common)),
   };
   const dataset = same((r) => r.dataset?.sha256);
   if (dataset !== 'mixed' && first.results.dataset) merged.dataset = first.results.dataset;
@@ -102,7 +113,7 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
       .flatMap((input) =>
         comparabilityWarnings(first.results, input.results, [first.name, input.name], ['url', 'model', 'protocol', 'dataset']),
       ),
-    ...shardWarnings(inputs),
+    ...shardWarnings,
     ...overlapWarnings(shifted, inputs),
   ];
   return finish(
@@ -116,7 +127,7 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
 function finish(results: Results, rows: MetricRow[], fileIndex: number[], warnings: string[]): MergedRun {
   const records = rows.map(rowToRecord);
   const samples = collectSamples(records);
-  const summary = summarize(records, samples);
+  const summary = summarize(records, { samples });
   results.metrics = rows;
   results.summary = summary as unknown as Results['summary'];
   return { results, records, fileIndex, samples, summary, warnings };
@@ -128,7 +139,27 @@ function originOf(input: MergeInput): number {
   if (Number.isNaN(time)) {
     throw new UsageError(`${input.name}: run.started_at ${JSON.stringify(input.results.run.started_at)} is not an ISO time`);
   }
-  return time - (input.results.shard?.clock_offset_ms ?? 0);
+  return time;
+}
+
+/** One file's line in the per-shard table: its requests, failures and own TTFT P50, from its rows. */
+function sourceOf(input: MergeInput, offsetMs: number): MergedFrom {
+  const own = summarize(input.results.metrics.map(rowToRecord));
+  const source: MergedFrom = {
+    file: input.name,
+    started_at: input.results.run.started_at,
+    offset_ms: offsetMs,
+    requests: own.total_requests,
+    failed: own.failed_count,
+    ttft_p50: own.ttft?.p50 ?? null,
+  };
+  if (input.results.shard) source.shard = input.results.shard;
+  return source;
+}
+
+function withoutShard(config: Results['config']): Results['config'] {
+  const { shard: _shard, ...rest } = config;
+  return rest as Results['config'];
 }
 
 function shiftRow(row: MetricRow, offset: number, file: number): MetricRow {
@@ -150,25 +181,6 @@ function shiftRow(row: MetricRow, offset: number, file: number): MetricRow {
   };
   if (row.intended_start !== undefined) shifted.intended_start = move(row.intended_start);
   return shifted;
-}
-
-function shardWarnings(inputs: readonly MergeInput[]): string[] {
-  const sharded = inputs.filter((input) => input.results.shard);
-  if (sharded.length === 0) return [];
-  const warnings: string[] = [];
-  const seen = new Map<number, string>();
-  const counts = new Set<number>();
-  for (const input of sharded) {
-    const shard = input.results.shard!;
-    counts.add(shard.count);
-    const earlier = seen.get(shard.index);
-    if (earlier !== undefined) warnings.push(`shard ${shard.index}/${shard.count} appears twice: ${earlier} and ${input.name}`);
-    seen.set(shard.index, input.name);
-  }
-  if (counts.size > 1) warnings.push(`the files disagree on the shard count: ${[...counts].join(', ')}`);
-  const count = Math.max(...counts);
-  if (seen.size < count) warnings.push(`${seen.size} of ${count} shards given: the merged report covers part of the run`);
-  return warnings;
 }
 
 /** A file whose requests do not overlap any other file's in time is probably a separate run, not a shard. */

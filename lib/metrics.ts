@@ -113,3 +113,25 @@ export function maxStall(r: RequestRecord): number | undefined {
   }
   return toSeconds(longest);
 }
+
+/** When the schedule meant to send it (ms); the send time when it has no schedule (closed loop). */
+function intendedStart(r: RequestRecord): number {
+  return r.intendedAt ?? r.startedAt;
+}
+
+/** Send lag: intended send to actual send (client busy, concurrency cap). Known for failed requests too. */
+export function sendLag(r: RequestRecord): number {
+  return toSeconds(r.startedAt - intendedStart(r));
+}
+
+/** TTFT from the intended send: what a user arriving on schedule waits for the first token. */
+export function ttftFromIntended(r: RequestRecord): number | undefined {
+  if (!succeeded(r) || r.firstTokenAt === undefined) return undefined;
+  return toSeconds(r.firstTokenAt - intendedStart(r));
+}
+
+/** End-to-end time from the intended send. */
+export function totalTimeFromIntended(r: RequestRecord): number | undefined {
+  if (!succeeded(r)) return undefined;
+  return toSeconds(r.endedAt - intendedStart(r));
+}

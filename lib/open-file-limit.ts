@@ -41,8 +41,11 @@ export function readOpenFileLimit(): OpenFileLimit | undefined {
   }
 }
 
-/** The error message when `concurrency` streams cannot all hold a socket, else undefined. Pure. */
-export function openFileLimitProblem(concurrency: number, found: OpenFileLimit): string | undefined {
+/**
+ * The error message when `concurrency` streams cannot all hold a socket, else
+ * undefined; `flag` is the option that sets it. Pure.
+ */
+export function openFileLimitProblem(concurrency: number, found: OpenFileLimit, flag = '--concurrency'): string | undefined {
   const needed = concurrency + found.open + RESERVE;
   if (!Number.isFinite(found.limit) || needed <= found.limit) return undefined;
   const fits = Math.max(0, found.limit - found.open - RESERVE);
@@ -51,6 +54,6 @@ export function openFileLimitProblem(concurrency: number, found: OpenFileLimit):
     `concurrency ${concurrency} needs about ${needed} open files (one socket per stream), ` +
     `but the open-file limit is ${found.limit}: raise it with \`ulimit -n ${target}\` in this shell ` +
     `(above the hard limit: /etc/security/limits.conf on Linux, \`launchctl limit maxfiles\` on macOS), ` +
-    `or use --concurrency ${fits} or less`
+    `or use ${flag} ${fits} or less`
   );
 }

@@ -23,7 +23,10 @@ export interface ProgressStream {
 
 export interface ProgressOptions {
   stream: ProgressStream;
-  total: number;
+  /** Requests planned; undefined when a duration, not a count, ends the run. */
+  total: number | undefined;
+  /** With no total: the run's planned length, ms, for the bar and the ETA. */
+  durationMs?: number;
   quiet: boolean;
   lang: Lang;
   /** Scrubs secrets from error messages before they are printed. */
@@ -47,7 +50,9 @@ export interface Progress {
 /** What the status line shows; durations in seconds, undefined when not known yet. */
 export interface ProgressSnapshot {
   done: number;
-  total: number;
+  total?: number;
+  /** 0..1 when there is no total: elapsed / planned duration. */
+  fraction?: number;
   inFlight: number;
   errors: number;
   elapsed: number;
@@ -69,7 +74,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const tty = stream.isTTY === true;
   const color = tty && options.color === true;
   const now = options.now ?? (() => performance.now());
-  const idWidth = Math.max(3, String(total).length);
+  const idWidth = Math.max(3, String(total ?? 0).length);
   const started = now();
   const ttftSample = createReservoir(SAMPLE_SIZE, createRng(1));
   const rate = createRateWindow();
@@ -84,14 +89,19 @@ export function createProgress(options: ProgressOptions): Progress {
     const elapsed = (t - started) / 1000;
     const requestsPerSecond = rate.perSecond(t, t - started);
     const values = ttftSample.values();
+    const planned = options.durationMs !== undefined ? options.durationMs / 1000 : undefined;
+    let eta: number | undefined;
+    if (total !== undefined) eta = requestsPerSecond && requestsPerSecond > 0 ? (total - done) / requestsPerSecond : undefined;
+    else if (planned !== undefined) eta = Math.max(0, planned - elapsed);
     return {
       done,
       total,
+      fraction: total === undefined && planned ? Math.min(1, elapsed / planned) : undefined,
       inFlight,
       errors,
       elapsed,
       requestsPerSecond,
-      eta: requestsPerSecond && requestsPerSecond > 0 ? (total - done) / requestsPerSecond : undefined,
+      eta,
       ttftP50: percentile(values, 50),
       ttftP99: percentile(values, 99),
     };
@@ -164,7 +174,7 @@ export function createProgress(options: ProgressOptions): Progress {
 /** The off-TTY line: plain text, every field labelled. */
 export function formatPlain(s: ProgressSnapshot, L: Labels): string {
   return [
-    `${L.progress}: ${s.done}/${s.total} (${percentDone(s)})`,
+    `${L.progress}: ${doneOf(s)} (${percentDone(s)})`,
     `${L.elapsed}: ${duration(s.elapsed)}`,
     ...segments(s, L),
   ].join(' | ');
@@ -172,9 +182,9 @@ export function formatPlain(s: ProgressSnapshot, L: Labels): string {
 
 /** The TTY line: a bar, then the fields; trailing fields are dropped to fit `columns`. */
 export function formatBar(s: ProgressSnapshot, L: Labels, color: boolean, columns?: number): string {
-  const filled = s.total > 0 ? Math.round((s.done / s.total) * BAR_WIDTH) : 0;
+  const filled = Math.round((fractionDone(s) ?? 0) * BAR_WIDTH);
   const bar = paint(color, 'green', '█'.repeat(filled)) + paint(color, 'dim', '░'.repeat(BAR_WIDTH - filled));
-  const head = `${bar} ${s.done}/${s.total} ${percentDone(s)}`;
+  const head = `${bar} ${doneOf(s)} ${percentDone(s)}`;
   const parts = [head, ...segments(s, L, color)];
   const limit = columns && columns > 0 ? columns - 1 : Infinity;
   while (parts.length > 1 && visibleWidth(parts.join(' │ ')) > limit) parts.pop();
@@ -192,8 +202,18 @@ function segments(s: ProgressSnapshot, L: Labels, color = false): string[] {
   ];
 }
 
+function fractionDone(s: ProgressSnapshot): number | undefined {
+  if (s.total !== undefined) return s.total > 0 ? s.done / s.total : undefined;
+  return s.fraction;
+}
+
 function percentDone(s: ProgressSnapshot): string {
-  return s.total > 0 ? `${Math.floor((s.done / s.total) * 100)}%` : '–';
+  const fraction = fractionDone(s);
+  return fraction !== undefined ? `${Math.floor(fraction * 100)}%` : '–';
+}
+
+function doneOf(s: ProgressSnapshot): string {
+  return s.total === undefined ? String(s.done) : `${s.done}/${s.total}`;
 }
 
 /** 42s, 3m05s, 1h02m. */

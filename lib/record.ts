@@ -26,8 +26,14 @@ export interface Usage {
 }
 
 export interface RequestRecord {
-  /** 1-based, in send order. */
+  /** 1-based global request index (a shard's ids skip the other shards'), ascending in send order. */
   id: number;
+  /**
+   * When the schedule meant to send it. Open loop: the arrival time, so
+   * startedAt - intendedAt is the send lag (client busy, concurrency cap).
+   * Closed loop: equal to startedAt. Undefined reads as startedAt.
+   */
+  intendedAt?: number;
   /** Just before the request was handed to the transport. */
   startedAt: number;
   /** Response status line and headers received. */
@@ -61,6 +67,10 @@ export interface RequestRecord {
    */
   outputText?: string;
   error?: RequestError;
+  /** A warm-up request (true): kept in results, left out of every statistic. The runner sets it on every record. */
+  warmup?: boolean;
+  /** The sweep level (concurrency or rate) it ran at. */
+  level?: number;
   /** The data row (0-based, in file order) that filled the request's template. */
   rowIndex?: number;
   /** The row's group_by value. */

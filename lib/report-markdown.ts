@@ -3,7 +3,8 @@
  * comment: the same numbers as the text report, in tables. Pure.
  */
 import { labels, type Lang } from './i18n.ts';
-import { millis, seconds } from './report.ts';
+import { millis, seconds, shardTable } from './report.ts';
+import type { MergedFrom } from './results.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -12,6 +13,8 @@ export interface MarkdownReportOptions {
   interrupted?: boolean;
   /** Printed under the title, e.g. the files merged. */
   sources?: string[];
+  /** The files a merged report came from (results.merged_from): adds a per-shard table. */
+  shards?: readonly MergedFrom[];
 }
 
 export function renderReportMarkdown(summary: RunSummary, options: MarkdownReportOptions): string {
@@ -52,6 +55,18 @@ export function renderReportMarkdown(summary: RunSummary, options: MarkdownRepor
       lines.push(`| ${title} | ${[min, mean, p50, p90, p95, p99, max].map(format).join(' | ')} |`);
     }
     lines.push('');
+  }
+
+  if (options.shards && options.shards.length > 1) {
+    const [header, rows] = shardTable(L, options.shards);
+    lines.push(
+      `**${L.shardTable}**`,
+      '',
+      `| ${header.join(' | ')} |`,
+      `|${header.map((_, i) => (i === 0 ? '---' : '--:')).join('|')}|`,
+      ...rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
+      '',
+    );
   }
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);

@@ -5,6 +5,7 @@
 import type { GroupSummary } from './groups.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';
 import { ELD_LIMIT_MS, CPU_LIMIT_PERCENT, type SelfCheck } from './selfcheck.ts';
+import type { MergedFrom } from './results.ts';
 import type { Distribution } from './stats.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -14,9 +15,18 @@ export interface ReportOptions {
   selfcheck?: SelfCheck;
   /** The group_by column and its per-group summaries: adds a per-group table. */
   groups?: { by: string; rows: readonly GroupSummary[] };
+  /** The files a merged report came from (results.merged_from): adds a per-shard table. */
+  shards?: readonly MergedFrom[];
 }
 
 const RULE = '='.repeat(60);
+
+/** The report warns above this send lag p99 (seconds). */
+export const SEND_LAG_WARN_SECONDS = 0.01;
+
+export function sendLagTooHigh(summary: Pick<RunSummary, 'send_lag'>): boolean {
+  return (summary.send_lag?.p99 ?? 0) > SEND_LAG_WARN_SECONDS;
+}
 
 export function renderReport(summary: RunSummary, options: ReportOptions): string {
   const L = labels(options.lang);
@@ -36,6 +46,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
     [L.peakRate, `${summary.peak_output_tokens_per_second.toFixed(1)} ${L.tokPerSec}`],
   ];
   if (summary.input_tokens > 0) overall.push([L.inputTokens, String(summary.input_tokens)]);
+  if (summary.warmup_requests) overall.push([L.warmup, String(summary.warmup_requests)]);
   section(lines, L.overall, overall);
 
   distributionSection(lines, L, L.ttft, summary.ttft, seconds);
@@ -60,7 +71,11 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   );
 
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
+  if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
+
+  scheduleSection(lines, L, summary);
+  goodputSection(lines, L, summary);
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   section(
@@ -137,6 +152,33 @@ function distributionSection(
   ]);
 }
 
+/** Open loop: send lag, and latency from the actual vs the intended send. */
+function scheduleSection(lines: string[], L: Labels, summary: RunSummary): void {
+  const lag = summary.send_lag;
+  if (!lag) return;
+  const pair = (d: { p50: number; p99: number } | undefined) => (d ? `P50 ${seconds(d.p50)}  P99 ${seconds(d.p99)}` : '-');
+  section(lines, L.schedule, [
+    [L.sendLag, `P50 ${millis(lag.p50)}  P99 ${millis(lag.p99)}  ${L.max} ${millis(lag.max)}`],
+    [`TTFT, ${L.fromActual}`, pair(summary.ttft)],
+    [`TTFT, ${L.fromIntended}`, pair(summary.ttft_from_intended)],
+    [`E2E, ${L.fromActual}`, pair(summary.total_time)],
+    [`E2E, ${L.fromIntended}`, pair(summary.total_time_from_intended)],
+  ]);
+  if (sendLagTooHigh(summary)) lines.splice(lines.length - 1, 0, `  ! ${L.lagWarning}`);
+}
+
+function goodputSection(lines: string[], L: Labels, summary: RunSummary): void {
+  const goodput = summary.goodput;
+  if (!goodput) return;
+  const slo = Object.entries(goodput.slo)
+    .map(([metric, limit]) => `${metric.toUpperCase()} <= ${seconds(limit as number)}`)
+    .join(', ');
+  section(lines, `${L.goodput}: ${slo}`, [
+    [L.sloMet, `${goodput.met}/${summary.total_requests} (${(goodput.share * 100).toFixed(1)}%)`],
+    [L.sloRate, `${goodput.per_second.toFixed(2)} ${L.reqPerSec}`],
+  ]);
+}
+
 /** Count, TTFT P50/P95 and mean per-request tokens/s of each group; "-" where a group has no successful request. */
 function groupTable(lines: string[], L: Labels, by: string, groups: readonly GroupSummary[]): void {
   const header = [L.group, L.requests, L.failed, 'TTFT P50', 'TTFT P95', L.tokPerSecMean];
@@ -148,7 +190,30 @@ function groupTable(lines: string[], L: Labels, by: string, groups: readonly Gro
     summary.ttft ? seconds(summary.ttft.p95) : '-',
     summary.tokens_per_second ? summary.tokens_per_second.mean.toFixed(2) : '-',
   ]);
-  const widths = header.map((title, i) => Math.max(displayWidth(title), ...rows.map((row) => displayWidth(row[i] ?? ''))));
+  table(lines, `${L.groupTable}: ${by}`, header, rows);
+}
+
+/**
+ * One row per merged file: its shard, requests, failures and own TTFT P50, where its load began on the merged
+ * timeline, and how late it began after --start-at on its own clock. "-" where a file has no such value.
+ */
+export function shardTable(L: Labels, shards: readonly MergedFrom[]): [string[], string[][]] {
+  const header = [L.file, L.shard, L.requests, L.failed, 'TTFT P50', L.startMs, L.afterStartAtMs];
+  const rows = shards.map((source) => [
+    source.file,
+    source.shard ? `${source.shard.index}/${source.shard.count}` : '-',
+    String(source.requests),
+    source.failed === undefined ? '-' : String(source.failed),
+    source.ttft_p50 == null ? '-' : seconds(source.ttft_p50),
+    `+${Math.round(source.offset_ms)}`,
+    source.shard?.clock_offset_ms === undefined ? '-' : `${source.shard.clock_offset_ms >= 0 ? '+' : ''}${Math.round(source.shard.clock_offset_ms)}`,
+  ]);
+  return [header, rows];
+}
+
+/** A titled table: the first column left-aligned, the others right-aligned, CJK-width aware. */
+function table(lines: string[], title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((name, i) => Math.max(displayWidth(name), ...rows.map((row) => displayWidth(row[i] ?? ''))));
   const pad = (cells: string[]) =>
     '  ' +
     cells
@@ -158,7 +223,7 @@ function groupTable(lines: string[], L: Labels, by: string, groups: readonly Gro
       })
       .join('  ')
       .trimEnd();
-  lines.push(`【${L.groupTable}: ${by}】`, pad(header), ...rows.map(pad), '');
+  lines.push(`【${title}】`, pad(header), ...rows.map(pad), '');
 }
 
 function section(lines: string[], title: string, rows: Array<[string, string]>): void {

@@ -4,7 +4,6 @@
  * them once with a seeded RNG, so a seed reproduces the order). The data is
  * loaded and every placeholder checked before the first request is sent.
  */
-import { randomInt } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { ColumnStore } from './column-store.ts';
 import type { Config } from './config.ts';
@@ -35,7 +34,7 @@ export interface RequestData {
   placeholders: Placeholder[];
   /** The body template: the given body, or the default body with its prompt taken from a column. */
   body: unknown;
-  /** The shuffle seed, when shuffling. */
+  /** The shuffle seed (config.seed; validateConfig picks one when none is given), when shuffling. */
   seed?: number;
 }
 
@@ -91,7 +90,10 @@ export async function loadRequestData(config: Config, body: unknown, baseDir: st
   const data: RequestData = { dataset, placeholders: findPlaceholders(templateOf(config, config.url, template, undefined)), body: template };
   // Check every row against the template now, before anything starts (the plan compiles it again for the real URL).
   compileTemplate(templateOf(config, config.url, template, undefined), dataset);
-  if (config.shuffle) data.seed = config.seed ?? randomInt(2 ** 31);
+  if (config.shuffle) {
+    if (config.seed === undefined) throw new Error('shuffle needs a seed (validateConfig picks one)');
+    data.seed = config.seed;
+  }
   return data;
 }
 

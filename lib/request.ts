@@ -26,14 +26,18 @@ export interface RequestContext {
   idleTimeoutMs?: number;
   /** performance.now() value that timestamps are measured from. */
   origin: number;
-  /** Aborts the whole run (Ctrl-C, deadline): in-flight requests become "aborted". */
+  /**
+   * Aborts the whole run: in-flight requests become "aborted", the message
+   * naming the reason (the signal, e.g. SIGINT; or DEADLINE_ABORT: the
+   * --duration grace ran out).
+   */
   signal?: AbortSignal;
   maxEventSize?: number;
   /** Scrubs secrets from error text before it is cut short and recorded (a cut key would escape redaction). */
   redact?: (text: string) => string;
 }
 
-type AbortReason = 'timeout' | 'idle' | 'interrupted';
+type AbortReason = 'timeout' | 'idle' | 'interrupted' | 'deadline';
 
 const ERROR_BODY_CHARS = 200;
 /** Enough of an error body to find the provider's message in it. */
@@ -43,7 +47,16 @@ const HEAD_CHARS = 512;
 const EXCERPT_CHARS = 80;
 const identity = (text: string) => text;
 
-export async function executeRequest(id: number, request: TransportRequest, ctx: RequestContext): Promise<RequestRecord> {
+/** The run signal's abort reason when a --duration run's grace period ends. */
+export const DEADLINE_ABORT = 'deadline';
+
+/** `intendedAt`: when the schedule meant to send it (ms since origin); default: when it is sent. */
+export async function executeRequest(
+  id: number,
+  request: TransportRequest,
+  ctx: RequestContext,
+  intendedAt?: number,
+): Promise<RequestRecord> {
   const { origin } = ctx;
   const redact = ctx.redact ?? identity;
   const controller = new AbortController();
@@ -56,7 +69,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
     response?.cancel();
   };
   const timer = setTimeout(() => abort('timeout'), ctx.timeoutMs);
-  const onRunAbort = () => abort('interrupted');
+  const onRunAbort = () => abort(ctx.signal?.reason === DEADLINE_ABORT ? 'deadline' : 'interrupted');
   let stopListening: (() => void) | undefined;
   if (ctx.signal?.aborted) onRunAbort();
   else if (ctx.signal) stopListening = onAbort(ctx.signal, onRunAbort);
@@ -115,6 +128,7 @@ export async function executeRequest(id: number, request: TransportRequest, ctx:
   };
 
   record.startedAt = performance.now() - origin;
+  record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
     record.headersAt = now = performance.now() - origin;
@@ -234,9 +248,12 @@ function classify(error: unknown, f: FailureContext): RequestError {
       message: where(`no byte for ${seconds(f.ctx.idleTimeoutMs ?? 0)} mid-stream (--idle-timeout) after ${count(tokens, 'token')}`),
     };
   }
+  if (f.abortReason === 'deadline') {
+    return { kind: 'aborted', message: where('aborted: still in flight when the grace period after the deadline ended') };
+  }
   if (f.abortReason === 'interrupted') {
     const reason = f.ctx.signal?.reason;
-    return { kind: 'aborted', message: where(`aborted by the run (${typeof reason === 'string' ? reason : 'interrupt or deadline'})`) };
+    return { kind: 'aborted', message: where(`aborted by the run (${typeof reason === 'string' ? reason : 'interrupted'})`) };
   }
   if (error instanceof SseEventTooLargeError) return { kind: 'protocol', message: where(error.message) };
   if (error instanceof MalformedMessageError) {

@@ -14,6 +14,8 @@ import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalT
 import { ERROR_KINDS, type RequestRecord } from './record.ts';
 import type { SelfCheck } from './selfcheck.ts';
 import type { RunSummary } from './summary.ts';
+import type { SweepResults } from './sweep.ts';
+import { timeseries } from './timeseries.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -77,8 +79,10 @@ export const MetricRowSchema = z.looseObject({
   group: z.string().optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
-  /** When the schedule meant to send it, ms since the run's origin. */
+  /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
   intended_start: ms.optional(),
+  /** The sweep level it ran at. */
+  level: z.number().optional(),
   /** In a merge of several files: the file (0-based, as given) and its own request_id. */
   source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
@@ -134,12 +138,14 @@ export const SelfcheckSchema = z.object({
   client_bound: z.boolean(),
 });
 
-export const ShardSchema = z.object({
-  index: z.int(),
-  count: z.int(),
-  /** This machine's clock minus the reference clock, ms; merge subtracts it from run.started_at. */
+/** Which part of a sharded run this file holds (see lib/shard.ts). */
+export const ShardResultSchema = z.object({
+  index: z.int().min(0),
+  count: z.int().min(1),
+  /** Actual start - requested --start-at, ms, on this copy's wall clock. */
   clock_offset_ms: z.number().optional(),
 });
+export type ShardResult = z.infer<typeof ShardResultSchema>;
 
 export const ThresholdOutcomeSchema = z.object({
   rule: z.string(),
@@ -154,7 +160,14 @@ export const MergedFromSchema = z.object({
   /** Added to the file's timestamps to put them on the merged origin. */
   offset_ms: z.number(),
   requests: z.int(),
+  /** Failed requests of this file. */
+  failed: z.int().optional(),
+  /** This file's own TTFT P50, seconds; null when none of its requests succeeded. */
+  ttft_p50: z.number().nullable().optional(),
+  /** The file's shard, when it is one. */
+  shard: ShardResultSchema.optional(),
 });
+export type MergedFrom = z.infer<typeof MergedFromSchema>;
 
 /** Files that were not written by run, converted on read. */
 export const IMPORTED_FROM = ['seed-json', 'jsonl'] as const;
@@ -177,6 +190,8 @@ export const ResultsSchema = z.looseObject({
     node: z.string(),
     platform: z.string(),
     imported_from: z.enum(IMPORTED_FROM).optional(),
+    /** The requested common start (--start-at), ISO. */
+    start_at: z.string().optional(),
   }),
   summary: SummarySchema,
   metrics: z.array(MetricRowSchema),
@@ -188,7 +203,8 @@ export const ResultsSchema = z.looseObject({
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
   dataset: DatasetSchema.optional(),
-  shard: ShardSchema.optional(),
+  /** Which part of a sharded run this file holds. */
+  shard: ShardResultSchema.optional(),
   /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
   merged_from: z.array(MergedFromSchema).optional(),
@@ -226,6 +242,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
     },
     token_times: r.tokenTimes.map(round3),
   };
+  // Written when known (every run knows them), so rows from older or imported files round-trip unchanged.
+  if (r.intendedAt !== undefined) row.intended_start = round3(r.intendedAt);
+  if (r.warmup !== undefined) row.warmup = r.warmup;
+  if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
@@ -257,6 +277,9 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_byte !== null) record.firstByteAt = t.first_byte;
   if (t.first_token !== null) record.firstTokenAt = t.first_token;
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
+  if (row.intended_start !== undefined) record.intendedAt = row.intended_start;
+  if (row.warmup !== undefined) record.warmup = row.warmup;
+  if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
@@ -283,10 +306,23 @@ export interface ResultsInput {
   summary: RunSummary;
   records: readonly RequestRecord[];
   selfcheck?: SelfCheck;
+  sweep?: SweepResults;
+  /** The requested common start (--start-at). */
+  startAt?: Date;
+  shard?: ShardResult;
   dataset?: z.infer<typeof DatasetSchema>;
 }
 
 export function buildResults(input: ResultsInput): Results {
+  return { ...buildResultsHead(input), metrics: input.records.map(recordToRow) };
+}
+
+/**
+ * Everything of the results but the per-request rows (`metrics` is empty):
+ * serializeResults streams the rows in. Fields derived from the records
+ * (timeseries) are computed here.
+ */
+export function buildResultsHead(input: ResultsInput): Results {
   const results: Results = {
     schema_version: SCHEMA_VERSION,
     tool: { name: 'streambench', version: input.version },
@@ -300,10 +336,14 @@ export function buildResults(input: ResultsInput): Results {
       platform: `${process.platform}-${process.arch}`,
     },
     summary: input.summary as unknown as Results['summary'],
-    metrics: input.records.map(recordToRow),
+    metrics: [],
+    timeseries: timeseries(input.records),
+    ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
   };
   if (input.selfcheck) results.selfcheck = input.selfcheck;
+  if (input.startAt) results.run.start_at = input.startAt.toISOString();
+  if (input.shard) results.shard = input.shard;
   return results;
 }
 

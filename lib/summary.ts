@@ -5,22 +5,27 @@
  * a latency distribution. Durations are in seconds.
  */
 import { describe, type Distribution } from './stats.ts';
+import { goodput, type Goodput, type Slo } from './goodput.ts';
 import {
   interTokenLatencies,
   maxStall,
   outputTokens,
   outputTokenSource,
+  sendLag,
   tokenCountMismatch,
   tokensPerSecond,
   totalTime,
+  totalTimeFromIntended,
   tpot,
   truncated,
   ttfat,
   ttfb,
   ttft,
+  ttftFromIntended,
   type TokenSource,
 } from './metrics.ts';
 import type { ErrorKind, RequestRecord } from './record.ts';
+import { timeseries } from './timeseries.ts';
 
 export interface RunSummary {
   total_requests: number;
@@ -59,15 +64,28 @@ export interface RunSummary {
   error_samples: Partial<Record<ErrorKind, string>>;
   /** Provider error types or codes of in-stream errors (e.g. overloaded_error), counted. */
   error_codes: Record<string, number>;
+  /** Warm-up requests left out of every statistic above (present when there were any). */
+  warmup_requests?: number;
+  /**
+   * Open loop only (present when any request was sent later than scheduled):
+   * send lag (actual - intended send, every sent request) and latencies
+   * measured from the intended send, which include that lag.
+   */
+  send_lag?: Distribution;
+  ttft_from_intended?: Distribution;
+  total_time_from_intended?: Distribution;
+  /** With SLOs: requests meeting every one. */
+  goodput?: Goodput;
 }
 
 /** The per-request metrics that have distributions, in report order. */
 export const SAMPLE_METRICS = ['ttfb', 'ttft', 'ttfat', 'total_time', 'tpot', 'itl', 'max_stall', 'tokens_per_second'] as const;
 export type SampleMetric = (typeof SAMPLE_METRICS)[number];
 
-/** Per-request values of each sample metric over the successful requests (ITL: every gap), in seconds. */
+/** Per-request values of each sample metric over the successful measured requests (ITL: every gap), in seconds. */
 export type MetricSamples = Record<SampleMetric, number[]>;
 
+/** Failed and warm-up requests are left out. */
 export function collectSamples(records: readonly RequestRecord[]): MetricSamples {
   const samples: MetricSamples = {
     ttfb: [],
@@ -83,7 +101,7 @@ export function collectSamples(records: readonly RequestRecord[]): MetricSamples
     if (value !== undefined) samples[key].push(value);
   };
   for (const r of records) {
-    if (r.error) continue;
+    if (r.error || r.warmup) continue;
     push('ttfb', ttfb(r));
     push('ttft', ttft(r));
     push('ttfat', ttfat(r));
@@ -96,8 +114,16 @@ export function collectSamples(records: readonly RequestRecord[]): MetricSamples
   return samples;
 }
 
-/** `samples` may be passed when the caller already collected them from the same records. */
-export function summarize(records: readonly RequestRecord[], samples: MetricSamples = collectSamples(records)): RunSummary {
+export interface SummarizeOptions {
+  slo?: Slo;
+  /** collectSamples of the same records, when the caller already has them. */
+  samples?: MetricSamples;
+}
+
+/** Warm-up records (record.warmup) are counted in warmup_requests and left out of everything else. */
+export function summarize(allRecords: readonly RequestRecord[], options: SummarizeOptions = {}): RunSummary {
+  const records = allRecords.some((r) => r.warmup) ? allRecords.filter((r) => !r.warmup) : allRecords;
+  const samples = options.samples ?? collectSamples(records);
   let success = 0;
   let tokens = 0;
   let inputTokens = 0;
@@ -156,27 +182,30 @@ export function summarize(records: readonly RequestRecord[], samples: MetricSamp
     const distribution = describe(samples[key]);
     if (distribution) summary[key] = distribution;
   }
+  if (records.length < allRecords.length) summary.warmup_requests = allRecords.length - records.length;
+  Object.assign(summary, scheduleLag(records));
+  if (options.slo) summary.goodput = goodput(records, options.slo, wall);
   return summary;
 }
 
+function scheduleLag(records: readonly RequestRecord[]): Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> {
+  const lags = records.map(sendLag);
+  if (!lags.some((lag) => lag !== 0)) return {};
+  const out: Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> = { send_lag: describe(lags) };
+  const ttfts = records.map(ttftFromIntended).filter((v): v is number => v !== undefined);
+  const totals = records.map(totalTimeFromIntended).filter((v): v is number => v !== undefined);
+  if (ttfts.length > 0) out.ttft_from_intended = describe(ttfts);
+  if (totals.length > 0) out.total_time_from_intended = describe(totals);
+  return out;
+}
+
 /**
- * Token arrivals of successful requests in 1 s buckets since the run's origin;
- * the fullest bucket. Each token event carries its request's share of output
- * tokens (output tokens / token events), so the buckets add up to output_tokens
- * even when a server sends several tokens per event.
+ * The fullest 1 s bucket of output tokens (bucket k = [k, k+1) s since the
+ * run's origin), from the time series, which spreads each successful request's
+ * output tokens over its token events.
  */
 function peakTokensPerSecond(records: readonly RequestRecord[]): number {
-  const buckets = new Map<number, number>();
-  for (const r of records) {
-    if (r.error || r.tokenTimes.length === 0) continue;
-    const weight = outputTokens(r) / r.tokenTimes.length;
-    for (const t of r.tokenTimes) {
-      const bucket = Math.floor(t / 1000);
-      buckets.set(bucket, (buckets.get(bucket) ?? 0) + weight);
-    }
-  }
   let peak = 0;
-  for (const value of buckets.values()) if (value > peak) peak = value;
-  // Fractional shares can sum to 9.999999…; token counts are whole.
-  return Math.round(peak * 1e6) / 1e6;
+  for (const bucket of timeseries(records, 1).buckets) if (bucket.output_tokens > peak) peak = bucket.output_tokens;
+  return peak;
 }

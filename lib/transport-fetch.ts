@@ -32,3 +32,15 @@ export const fetchTransport: Transport = async (request, signal) => {
   };
   return result;
 };
+
+/**
+ * Node loads fetch's implementation on its first call, blocking the event
+ * loop for ~20-50 ms. Paying that before the run starts keeps it out of the
+ * first request's TTFT and out of an open loop's send lag.
+ */
+export async function warmFetch(): Promise<void> {
+  // Best effort: a warm-up that fails (e.g. a test's request interceptor refuses data: URLs) must not fail the run.
+  await fetch('data:,')
+    .then((response) => response.arrayBuffer())
+    .catch(() => {});
+}

@@ -10,7 +10,7 @@ import { createRedactor } from './redact.ts';
 import { runClosedLoop } from './runner.ts';
 import { monitorLoopDelay } from './selfcheck.ts';
 import { createTransport } from './transport.ts';
-import { globalRequestId, type WorkerInit, type WorkerMessage } from './workers.ts';
+import { globalRequestIndex, type WorkerInit, type WorkerMessage } from './workers.ts';
 
 const BATCH_INTERVAL_MS = 100;
 
@@ -43,7 +43,9 @@ const result = await runClosedLoop(
     concurrency: init.concurrency,
     // The main thread's origin on this thread's clock: timestamps need no conversion later.
     origin: init.originEpochMs - performance.timeOrigin,
-    buildRequest: (local) => plan.requests[(local * workers + index) % plan.requests.length]!,
+    // Ids and requests use the global index: worker k of K sends requests k, k+K, k+2K, ...
+    requestIndex: (n) => globalRequestIndex(n, index, workers),
+    buildRequest: (global) => plan.requests[global % plan.requests.length]!,
     context: {
       transport,
       protocol,
@@ -56,11 +58,8 @@ const result = await runClosedLoop(
   },
   {
     signal: controller.signal,
-    onStart: (id) => started.push(globalRequestId(id, index, workers)),
-    onComplete: (record) => {
-      record.id = globalRequestId(record.id, index, workers);
-      completed.push(record);
-    },
+    onStart: (id) => started.push(id),
+    onComplete: (record) => completed.push(record),
   },
 );
 clearInterval(timer);

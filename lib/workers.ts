@@ -59,9 +59,9 @@ export function shareOf(amount: number, index: number, workers: number): number 
   return Math.floor(amount / workers) + (index < amount % workers ? 1 : 0);
 }
 
-/** Worker `index`'s local request number `local` (1-based) as the run's global id. */
-export function globalRequestId(local: number, index: number, workers: number): number {
-  return (local - 1) * workers + index + 1;
+/** The global 0-based request index of worker `index`'s n-th request (0-based). */
+export function globalRequestIndex(n: number, index: number, workers: number): number {
+  return n * workers + index;
 }
 
 export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks: LoadHooks = {}): Promise<WorkersResult> {
@@ -128,5 +128,5 @@ export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks:
     hooks.signal?.removeEventListener('abort', abortAll);
   }
   records.sort((a, b) => a.id - b.id);
-  return { records, origin, startedAt, interrupted: interrupted || (hooks.signal?.aborted ?? false), eventLoopDelaysMs };
+  return { records, origin, startedAt, interrupted: interrupted || (hooks.signal?.aborted ?? false), unsent: 0, eventLoopDelaysMs };
 }

@@ -8,7 +8,7 @@ import { EXIT, runArgs, runRun } from '../lib/commands/run.ts';
 import { createInterruptHandler } from '../lib/interrupt.ts';
 
 const command = defineCommand({
-  meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency' },
+  meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency or at a rate' },
   args: runArgs,
   async run({ rawArgs }) {
     const controller = new AbortController();

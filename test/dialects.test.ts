@@ -20,7 +20,9 @@ let sim: SimServer;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimServer({ ttftMs: 30, itlMs: 3, tokens: ANSWER, reasoningTokens: REASONING, jitter: 0 });
+  // Gaps wide enough that a loaded machine still delivers reasoning and answer tokens in separate chunks
+  // (one chunk would give them one timestamp, and firstAnswer > firstToken could not hold).
+  sim = await startSimServer({ ttftMs: 30, itlMs: 15, tokens: ANSWER, reasoningTokens: REASONING, jitter: 0 });
   dir = await mkdtemp(join(tmpdir(), 'streambench-dialects-'));
 });
 afterAll(async () => {

@@ -32,11 +32,13 @@ describe('merging results files', () => {
     expect(merged.warnings).toEqual([]);
     // The shard that started earlier defines the origin; the other is moved by the difference.
     expect(merged.results.merged_from).toEqual([
-      { file: 'shard-0.json', started_at: '2025-01-06T09:00:00.000Z', offset_ms: 2000, requests: 250 },
-      { file: 'shard-1.json', started_at: '2025-01-06T08:59:58.000Z', offset_ms: 0, requests: 250 },
+      expect.objectContaining({ file: 'shard-0.json', started_at: '2025-01-06T09:00:00.000Z', offset_ms: 2000, requests: 250, shard: { index: 0, count: 2 } }),
+      expect.objectContaining({ file: 'shard-1.json', started_at: '2025-01-06T08:59:58.000Z', offset_ms: 0, requests: 250, shard: { index: 1, count: 2 } }),
     ]);
     expect(merged.results.run.started_at).toBe('2025-01-06T08:59:58.000Z');
+    // Each shard holds the whole run's config: kept, not summed, without the shard.
     expect(merged.results.config).toMatchObject({ concurrency: 10, total_requests: 500 });
+    expect(merged.results.config).not.toHaveProperty('shard');
   });
 
   it('keeps request ids unique, in send order, and remembers each one\'s file and id', async () => {
@@ -74,22 +76,21 @@ describe('merging results files', () => {
     expect(merged.summary.total_requests).toBe(1000);
   });
 
-  it('applies a shard clock offset, and warns about shards and files that do not fit', async () => {
+  it('aligns files on their wall-clock start: a shard that began late stays late', async () => {
     const a = await load('shard-0.json');
     const b = await load('shard-1.json');
-    // shard-1's clock ran 2 s behind: corrected, both origins coincide.
-    b.results.shard = { index: 1, count: 2, clock_offset_ms: -2000 };
-    expect(mergeResults([a, b]).results.merged_from!.map((m) => m.offset_ms)).toEqual([0, 0]);
+    // clock_offset_ms is how late shard 1 began after --start-at, on its own clock: a real delay, not a correction.
+    b.results.shard = { index: 1, count: 2, clock_offset_ms: 2000 };
+    expect(mergeResults([a, b]).results.merged_from!.map((m) => m.offset_ms)).toEqual([2000, 0]);
+  });
 
-    const dup = { name: 'dup.json', results: clone(a.results) };
-    dup.results.config.url = 'http://127.0.0.1:9/other';
-    dup.results.shard = { index: 0, count: 3 };
-    const warnings = mergeResults([a, dup]).warnings;
-    expect(warnings).toContain('url differs: shard-0.json http://127.0.0.1:8000/v1/chat/completions, dup.json http://127.0.0.1:9/other');
-    expect(warnings).toContain('shard 0/3 appears twice: shard-0.json and dup.json');
-    expect(warnings).toContain('the files disagree on the shard count: 2, 3');
-    expect(warnings).toContain('1 of 3 shards given: the merged report covers part of the run');
-
+  it('warns about whole runs that differ or do not overlap in time', async () => {
+    const a = await load('base.json');
+    const other = { name: 'other.json', results: clone(a.results) };
+    other.results.config.url = 'http://127.0.0.1:9/other';
+    expect(mergeResults([a, other]).warnings).toContain(
+      'url differs: base.json http://127.0.0.1:8000/v1/chat/completions, other.json http://127.0.0.1:9/other',
+    );
     const late = { name: 'late.json', results: clone(a.results) };
     late.results.run.started_at = '2025-01-06T12:00:00.000Z';
     expect(mergeResults([a, late]).warnings.join('\n')).toMatch(/late\.json does not overlap the other files in time/);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../lib/record.ts';
 import { createRedactor } from '../lib/redact.ts';
-import { buildResults, readResults, serializeResults, writeFileAtomic, type ResultsInput } from '../lib/results.ts';
+import { buildResults, buildResultsHead, readResults, serializeResults, writeFileAtomic, type ResultsInput } from '../lib/results.ts';
 import { summarize } from '../lib/summary.ts';
 
 const SECRET = 'sk-test-1234567890';
@@ -52,7 +52,7 @@ describe('serializeResults', () => {
   it('writes, in pieces, exactly the JSON of the whole redacted results', () => {
     const redactor = createRedactor([SECRET]);
     const data = input(5000);
-    const pieces = [...serializeResults(buildResults({ ...data, records: [] }), data.records, redactor.value)];
+    const pieces = [...serializeResults(buildResultsHead(data), data.records, redactor.value)];
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join('')).toBe(JSON.stringify(redactor.value(buildResults(data))) + '\n');
   });
@@ -60,7 +60,7 @@ describe('serializeResults', () => {
   it('produces a file readResults accepts, with secrets scrubbed and timestamps kept', async () => {
     const path = join(await dir, 'r.json');
     const data = input(20);
-    await writeFileAtomic(path, serializeResults(buildResults({ ...data, records: [] }), data.records, createRedactor([SECRET]).value));
+    await writeFileAtomic(path, serializeResults(buildResultsHead(data), data.records, createRedactor([SECRET]).value));
     const results = await readResults(path);
     expect(results.metrics).toHaveLength(20);
     expect(results.metrics[0]!.timestamps.first_token).toBe(3.25);

@@ -40,7 +40,7 @@ function records(ttftsMs: number[], failures = 0): RequestRecord[] {
 
 function source(recs: RequestRecord[]) {
   const samples = collectSamples(recs);
-  return { summary: summarize(recs, samples), samples };
+  return { summary: summarize(recs, { samples }), samples };
 }
 
 describe('metric paths', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { ResultsSchema } from '../lib/results.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { captureRunIO } from './helpers/io.ts';
+import { runScript as runChild } from './helpers/run-script.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'streambench-run-'));
 
-function capture() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: { write: (t: string) => (out.stdout += t) },
-      stderr: { write: (t: string) => (out.stderr += t), isTTY: false },
-      env: {},
-      cwd: dir,
-    },
-  };
-}
+const capture = () => captureRunIO(dir);
 
 let sim: SimServer;
 beforeAll(async () => {
@@ -31,14 +20,14 @@ afterAll(() => sim.close());
 
 describe('runRun', () => {
   it('runs against an OpenAI-compatible server, prints the report and writes valid results', async () => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'a.json');
     const code = await runRun(['-u', `${sim.url}/v1/chat/completions`, '-n', '20', '-p', '5', '-o', output], io);
     expect(code).toBe(0);
-    expect(out.stdout).toContain('【Time to first token (TTFT)】');
-    expect(out.stdout).toMatch(/Succeeded:\s+20 \(100\.0%\)/);
-    expect(out.stderr).toMatch(/\[001\] TTFT 0\.\d{3}s/);
-    expect(out.stderr).toMatch(/\[001\] done \d\.\d{3}s \| 10 tokens \| [\d.]+ tok\/s \| [\d.]+ KB/);
+    expect(stdout()).toContain('【Time to first token (TTFT)】');
+    expect(stdout()).toMatch(/Succeeded:\s+20 \(100\.0%\)/);
+    expect(stderr()).toMatch(/\[001\] TTFT 0\.\d{3}s/);
+    expect(stderr()).toMatch(/\[001\] done \d\.\d{3}s \| 10 tokens \| [\d.]+ tok\/s \| [\d.]+ KB/);
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(results.metrics).toHaveLength(20);
     expect(results.summary.success_count).toBe(20);
@@ -49,32 +38,32 @@ describe('runRun', () => {
   });
 
   it('prints zh labels with --lang zh and drops per-request lines with --quiet', async () => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const code = await runRun(
       ['-u', `${sim.url}/v1/chat/completions`, '-n', '3', '-p', '3', '--lang', 'zh', '-q', '-o', join(dir, 'zh.json')],
       io,
     );
     expect(code).toBe(0);
-    expect(out.stdout).toContain('【首Token时间 (TTFT)】');
-    expect(out.stdout).toContain('【生成速率 (单请求)】');
-    expect(out.stderr).not.toContain('[001]');
+    expect(stdout()).toContain('【首Token时间 (TTFT)】');
+    expect(stdout()).toContain('【生成速率 (单请求)】');
+    expect(stderr()).not.toContain('[001]');
   });
 
   it('clamps concurrency above the request count with a note', async () => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'clamp.json');
     expect(await runRun(['-u', `${sim.url}/v1/chat/completions`, '-n', '2', '-p', '50', '-q', '-o', output], io)).toBe(0);
-    expect(out.stderr).toContain('note: concurrency 50 > requests 2; using 2');
+    expect(stderr()).toContain('note: concurrency 50 > requests 2; using 2');
   });
 
   it('classifies a dead server as connect errors and still reports', async () => {
     const dead = await startSimServer({ ttftMs: 0, itlMs: 0, tokens: 1, jitter: 0 });
     await dead.close();
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const output = join(dir, 'dead.json');
     const code = await runRun(['-u', `${dead.url}/v1/chat/completions`, '-n', '4', '-p', '2', '-q', '-o', output], io);
     expect(code).toBe(0);
-    expect(out.stdout).toMatch(/connect\s*:?\s+4/);
+    expect(stdout()).toMatch(/connect\s*:?\s+4/);
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(results.summary.failed_count).toBe(4);
     expect(results.summary.ttft).toBeUndefined();
@@ -89,29 +78,24 @@ describe('runRun', () => {
     [['-d', '{not json'], /--body:1:2: invalid JSON/],
     [['-u', 'ftp://x'], /--url \(url\): must be an http\(s\)/],
   ])('rejects %j with one line and exit 2', async (args, message) => {
-    const { io, out } = capture();
+    const { io, stdout, stderr } = capture();
     const code = await runRun([...args, '-o', join(dir, 'never.json')], io);
     expect(code).toBe(2);
-    expect(out.stderr).toMatch(message);
-    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr()).toMatch(message);
+    expect(stderr().trim().split('\n')).toHaveLength(1);
   });
 });
 
 function runScript(args: string[], options: { killAfterMs?: number } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'scripts/run.ts'), ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
+  return runChild(args, {
+    cwd: dir,
+    onStderr: (stderr, child) => {
       // Interrupt once the run is measurably under way.
       if (options.killAfterMs !== undefined && /\[0*2\] done/.test(stderr)) {
         setTimeout(() => child.kill('SIGINT'), options.killAfterMs);
         options.killAfterMs = undefined;
       }
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    },
   });
 }
 

@@ -7,7 +7,9 @@ import { http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
+import { journalPathFor, readJournal } from '../lib/journal.ts';
 import { createRng } from '../lib/random.ts';
+import { shuffledOrder } from '../lib/request-plan.ts';
 import { readResults } from '../lib/results.ts';
 import { framesToStream, planResponse } from '../lib/simulator.ts';
 
@@ -65,7 +67,12 @@ const server = setupServer(
 
 let dir: string;
 beforeAll(async () => {
-  server.listen({ onUnhandledRequest: 'error' });
+  server.listen({
+    onUnhandledRequest(request, print) {
+      // run's fetch warm-up (warmFetch) reads a data: URL: nothing is sent.
+      if (!request.url.startsWith('data:')) print.error();
+    },
+  });
   dir = await mkdtemp(join(tmpdir(), 'streambench-run-data-'));
 });
 afterAll(async () => {
@@ -151,6 +158,40 @@ describe('run with a data source', () => {
     expect(code, stderr).toBe(0);
     const byModel = Object.fromEntries(seen.map((s) => [s.headers['x-model'], s.url]));
     expect(byModel).toEqual({ m1: 'http://sim.test/a%20b/v1/chat/completions', m2: 'http://sim.test/c/v1/chat/completions' });
+  });
+
+  it('with an open loop and warm-up: one seed feeds the shuffle and the schedule; request i still uses row order[i]', async () => {
+    const body = JSON.stringify({ messages: [{ role: 'user', content: '{{content}}' }], stream: true });
+    const data = join(ROOT, 'fixtures', 'test_data.csv');
+    const args = ['-u', SIM_URL, '--data', data, '-d', body, '--rate', '200', '--arrival', 'constant', '--shuffle', '--warmup', '2', '-n', '7', '-q'];
+    const output = outputPath();
+    const { code, stderr } = await run([...args, '-o', output]);
+    expect(code, stderr).toBe(0);
+    const results = await readResults(output);
+    const seed = results.config.seed as number;
+    expect(Number.isInteger(seed)).toBe(true);
+    expect(stderr).toContain(`5 rows, shuffled, seed ${seed} |`);
+    expect(stderr).toContain(`rate 200/s constant | seed ${seed}`);
+    const order = shuffledOrder(5, seed);
+    expect(results.metrics.map((m) => [m.request_id, m.row_index, m.warmup])).toEqual(
+      Array.from({ length: 9 }, (_, i) => [i + 1, order[i % 5], i < 2]),
+    );
+    // The recorded seed replays the same rows.
+    const again = outputPath();
+    expect((await run([...args, '--seed', String(seed), '-o', again])).code).toBe(0);
+    expect((await readResults(again)).metrics.map((m) => m.row_index)).toEqual(results.metrics.map((m) => m.row_index));
+  });
+
+  it('in a sweep every level sends the same rows from the first, and the journal tags each row with its level', async () => {
+    const body = JSON.stringify({ messages: [{ role: 'user', content: '{{content}}' }], stream: true });
+    const output = outputPath();
+    const args = ['-u', SIM_URL, '--data', join(ROOT, 'fixtures', 'test_data.csv'), '-d', body, '--sweep', 'concurrency=1,2', '-n', '3', '-q'];
+    const { code, stderr } = await run([...args, '-o', output]);
+    expect(code, stderr).toBe(0);
+    const rows = (await readResults(output)).metrics.map((m) => [m.request_id, m.level, m.row_index]);
+    expect(rows).toEqual([[1, 1, 0], [2, 1, 1], [3, 1, 2], [4, 2, 0], [5, 2, 1], [6, 2, 2]]);
+    const journal = readJournal(journalPathFor(output)).rows.map((m) => [m.request_id, m.level, m.row_index]);
+    expect(journal.sort((x, y) => x[0]! - y[0]!)).toEqual(rows);
   });
 
   it('runs the shipped config_csv_example.json against the built-in simulator', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
-import { captureIO } from './helpers/io.ts';
+import { captureIO, captureRunIO } from './helpers/io.ts';
 import { createSimMsw, SIM_BASE } from './helpers/sim.ts';
 
 // TTFT >= 40 ms (jitter 0; later under load): thresholds far on either side of it.
@@ -16,8 +16,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'streambench-thresholds-'));
 const URL_ = `${SIM_BASE}/v1/chat/completions`;
 
 async function run(...args: string[]) {
-  const captured = captureIO(tmp);
-  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '-o', join(tmp, 'out.json'), ...args], { ...captured.io, env: {} });
+  const captured = captureRunIO(tmp);
+  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '-o', join(tmp, 'out.json'), ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 

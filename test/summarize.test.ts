@@ -20,6 +20,8 @@ async function run(...args: string[]) {
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 
+
+const withoutShardTable = (text: string) => text.replace(/【Per shard \(merged files\)】\n[\s\S]*?\n\n/, '');
 describe('summarize', () => {
   it('prints the same report as run, from the saved records', async () => {
     const { code, stdout, stderr } = await run('base.json');
@@ -31,11 +33,21 @@ describe('summarize', () => {
     expect((await run('base.json', '--lang', 'zh')).stdout).toMatch(/【首Token时间 \(TTFT\)】/);
   });
 
-  it('merges two shards into the single run\'s report', async () => {
+  it('merges two shards into the single run\'s report, plus a per-shard table', async () => {
     const single = await run('base.json');
     const merged = await run('shard-0.json', 'shard-1.json');
     expect(merged.code).toBe(0);
-    expect(merged.stdout).toBe(single.stdout);
+    expect(withoutShardTable(merged.stdout)).toBe(single.stdout);
+    expect(merged.stdout).toContain(
+      [
+        '【Per shard (merged files)】',
+        '  File          Shard  Requests  Failed  TTFT P50  Start (ms)  After --start-at (ms)',
+        '  shard-0.json    0/2       250       3    0.204s       +2000                      -',
+        '  shard-1.json    1/2       250       1    0.202s          +0                      -',
+      ].join('\n'),
+    );
+    const markdown = await run('shard-0.json', 'shard-1.json', '--format', 'markdown');
+    expect(markdown.stdout).toContain('| shard-1.json | 1/2 | 250 | 1 | 0.202s | +0 | - |');
   });
 
   it('json is a results file that summarize and compare read again', async () => {
@@ -47,7 +59,7 @@ describe('summarize', () => {
     expect(results.metrics).toHaveLength(500);
     expect(results.merged_from).toHaveLength(2);
     expect(results.summary.total_requests).toBe(500);
-    expect((await run(path)).stdout).toBe((await run('base.json')).stdout);
+    expect(withoutShardTable((await run(path)).stdout)).toBe((await run('base.json')).stdout);
   });
 
   it('csv has one row per request with its file, metrics and error', async () => {
@@ -98,14 +110,15 @@ describe('summarize', () => {
   });
 
   it('warns when merged files differ, and --strict makes that exit 2', async () => {
-    const other = JSON.parse(readFileSync(join(FIXTURES, 'shard-1.json'), 'utf8'));
+    // Whole runs (not shards) side by side: differences are warnings. Shards that differ are refused (test/shard-merge.test.ts).
+    const other = JSON.parse(readFileSync(join(FIXTURES, 'base.json'), 'utf8'));
     other.config.url = 'http://127.0.0.1:9/elsewhere';
     const path = join(tmp, 'elsewhere.json');
     writeFileSync(path, JSON.stringify(other));
-    const loose = await run('shard-0.json', path);
+    const loose = await run('base.json', path);
     expect(loose.code).toBe(0);
-    expect(loose.stderr).toMatch(/^warning: url differs: shard-0\.json http:\/\/127\.0\.0\.1:8000\/v1\/chat\/completions, .*elsewhere\.json http:\/\/127\.0\.0\.1:9\/elsewhere$/m);
-    expect((await run('shard-0.json', path, '--strict')).code).toBe(2);
+    expect(loose.stderr).toMatch(/^warning: url differs: base\.json http:\/\/127\.0\.0\.1:8000\/v1\/chat\/completions, .*elsewhere\.json http:\/\/127\.0\.0\.1:9\/elsewhere$/m);
+    expect((await run('base.json', path, '--strict')).code).toBe(2);
     expect((await run('shard-0.json', 'shard-1.json', '--strict')).code).toBe(0);
   });
 

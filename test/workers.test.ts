@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ttft } from '../lib/metrics.ts';
 import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { globalRequestId, runInWorkers, shareOf, type WorkerLoadPlan } from '../lib/workers.ts';
+import { globalRequestIndex, runInWorkers, shareOf, type WorkerLoadPlan } from '../lib/workers.ts';
 
 describe('splitting the load', () => {
   it('shares an amount out with the remainder to the first workers', () => {
@@ -9,14 +9,14 @@ describe('splitting the load', () => {
     expect([0, 1, 2].map((i) => shareOf(2, i, 3))).toEqual([1, 1, 0]);
   });
 
-  it('maps each worker’s local request numbers onto distinct global ids 1..total', () => {
+  it('maps each worker’s requests onto distinct global indexes 0..total-1', () => {
     const total = 11;
     const workers = 3;
-    const ids: number[] = [];
+    const indexes: number[] = [];
     for (let w = 0; w < workers; w++) {
-      for (let local = 1; local <= shareOf(total, w, workers); local++) ids.push(globalRequestId(local, w, workers));
+      for (let n = 0; n < shareOf(total, w, workers); n++) indexes.push(globalRequestIndex(n, w, workers));
     }
-    expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(indexes.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
   });
 });
 

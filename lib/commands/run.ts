@@ -12,26 +12,33 @@ import type { Dataset } from '../dataset.ts';
 import { UsageError } from '../errors.ts';
 import { renderAsciiHistogram } from '../ascii-histogram.ts';
 import { shouldColor } from '../color.ts';
+import { parseSloFlag } from '../goodput.ts';
 import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
 import { labels, type Lang } from '../i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../journal.ts';
+import { runConfiguredLoad } from '../load.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load-shape.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
 import { createProgress } from '../progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
-import { buildResults, recordToRow, serializeResults, writeFileAtomic } from '../results.ts';
+import { buildResultsHead, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results.ts';
 import { directionWarning, parseThreshold } from '../rule.ts';
-import { runClosedLoop } from '../runner.ts';
+import { globalIndex, parseShard, shardLoadShape, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { collectSamples, summarize } from '../summary.ts';
+import { parseStartAt, systemClock, waitUntil } from '../start-at.ts';
+import { parseSweepFlag } from '../sweep.ts';
+import { renderSweepChart } from '../sweep-chart.ts';
+import { renderSweepTable } from '../sweep-table.ts';
 import { checkThresholds, renderThresholds } from '../thresholds.ts';
 import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { freeCores } from '../cpu.ts';
 import { startSelfCheck } from '../selfcheck.ts';
-import { createTransport } from '../transport.ts';
+import { warmFetch } from '../transport-fetch.ts';
+import { createTransport, type Transport } from '../transport.ts';
 import { runInWorkers } from '../workers.ts';
 import type { RequestRecord } from '../record.ts';
 import { VERSION } from '../version.ts';
@@ -51,7 +58,7 @@ export const runArgs = {
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   transport: { type: 'string', description: 'HTTP client: http (node:http, default) or fetch' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
-  output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json)' },
+  output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
@@ -60,9 +67,24 @@ export const runArgs = {
   'data-column': { type: 'string', description: 'a data column the request may use (repeatable; default: all)' },
   'group-by': { type: 'string', description: 'data column to report per group (count, TTFT P50/P95, tok/s)' },
   shuffle: { type: 'boolean', description: 'send the data rows in a random order (reproducible with --seed)' },
-  seed: { type: 'string', description: 'random seed for --shuffle (default: random, recorded in the results)' },
+  seed: { type: 'string', description: 'seed for --shuffle and the open-loop arrival schedule (default: random, recorded in results)' },
   threshold: { type: 'string', description: 'absolute check such as "ttft.p99 < 1.5" (repeatable); any failure exits 1' },
+  shard: { type: 'string', description: 'i/N: run shard i (0-based) of N, sending every N-th request and 1/N of the concurrency or rate' },
+  'start-at': { type: 'string', description: 'ISO time with a zone (e.g. 2025-06-01T12:00:00Z): wait until then before sending' },
   debug: { type: 'boolean', description: 'show stack traces' },
+  // Load shapes (README "Load shapes").
+  rate: { type: 'string', description: 'open loop: requests per second (default: closed loop at --concurrency)' },
+  arrival: { type: 'string', description: 'open-loop arrivals: poisson (default), constant, gamma' },
+  burstiness: { type: 'string', description: 'gamma shape: 1 = Poisson, <1 burstier, >1 more even (implies gamma)' },
+  'max-concurrency': { type: 'string', description: 'open loop: at most N in flight; the wait shows as send lag' },
+  duration: { type: 'string', description: 'send for this long (60s, 5m) instead of a request count' },
+  grace: { type: 'string', description: 'after --duration, time for in-flight requests before abort (default 30s)' },
+  warmup: { type: 'string', description: 'warm-up: N requests or a time (10s); kept in results, left out of stats' },
+  'ramp-up': { type: 'string', description: 'concurrency (from 1) or rate (from 0) rises linearly over this time' },
+  sweep: { type: 'string', description: 'run several levels: concurrency=1,2,4,8 or rate=1,2,5,10' },
+  'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
+  'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
+  slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
@@ -79,12 +101,16 @@ export interface RunIO extends CommandIO {
 // Kept importable from here for code written against the first version.
 export { EXIT };
 
+/** `--output -`: the results go to stdout as one JSON line and the report to stderr. */
+const STDOUT_OUTPUT = '-';
+
 /** Runs a load test from CLI arguments; returns the process exit code. */
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
   let sim: SimProcess | undefined;
   let journal: Journal | undefined;
+  let transport: Transport | undefined;
   let redactor: Redactor = createRedactor();
   try {
     const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
@@ -106,10 +132,22 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     redactor = createRedactor(loaded.expandedValues);
     collectSecrets(redactor, config.headers, config.url, config.body);
 
-    const outputPath = resolve(io.cwd, config.output ?? defaultOutputPath());
-    await assertWritableFolder(dirname(outputPath));
+    const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
+    const toStdout = config.output === STDOUT_OUTPUT;
+    const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
+    if (outputPath) await assertWritableFolder(dirname(outputPath));
+    const reportStream = toStdout ? io.stderr : io.stdout;
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+
+    const { shape: runShape, notes } = loadShapeFromConfig(config);
+    const shard = config.shard === undefined ? undefined : parseShard(config.shard);
+    if (shard && config.sweep) {
+      throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
+    }
+    const split = shard ? shardLoadShape(runShape, shard) : runShape;
+    if (typeof split === 'string') throw new UsageError(`shard ${config.shard}: ${split}`);
+    const shape = split;
 
     // The protocol depends only on the URL's path, which the simulator keeps.
     const choice = resolveProtocol(config.protocol, config.url);
@@ -124,19 +162,17 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
         io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
       }
     }
+    for (const note of notes) io.stderr.write(note + '\n');
 
-    let concurrency = config.concurrency;
-    if (concurrency > config.total_requests) {
-      io.stderr.write(`note: concurrency ${concurrency} > requests ${config.total_requests}; using ${config.total_requests}\n`);
-      concurrency = config.total_requests;
-    }
-    const fileLimit = readOpenFileLimit();
-    const limitProblem = fileLimit && openFileLimitProblem(concurrency, fileLimit);
+    const peak = peakInFlight(shape, config.sweep);
+    const fileLimit = peak && readOpenFileLimit();
+    const limitProblem = fileLimit && openFileLimitProblem(peak.count, fileLimit, peak.flag);
     if (limitProblem) throw new UsageError(limitProblem);
 
     // Created before the load: an output that cannot be written fails now, not after the run.
     const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
-    journal = openJournal(journalPathFor(outputPath), warn);
+    // With --output - there is no file to keep a journal beside.
+    journal = outputPath === undefined ? undefined : openJournal(journalPathFor(outputPath), warn);
     const journalFile = journal;
 
     let targetUrl = config.url;
@@ -156,107 +192,134 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
-    const progress = createProgress({
-      stream: io.stderr,
-      total: config.total_requests,
-      quiet: config.quiet,
-      lang: config.lang as Lang,
-      redact: redactor.text,
-      color: shouldColor(io.stderr, io.env),
-    });
-    const workers = Math.min(await workerCount(config.workers, sim !== undefined), concurrency);
-    if (workers > 1 && data) throw new UsageError('--workers with a data source is not supported yet: use --workers 1');
+    const lang = config.lang as Lang;
+    const workers = await workerCount(config.workers, sim !== undefined, shape.concurrency);
+    if (workers > 1) {
+      const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, data !== undefined);
+      if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
+    }
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${config.total_requests} requests | concurrency ${concurrency} | protocol ${describeChoice(choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(runShape)})` : ''}\n`,
     );
 
-    const context = {
+    // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
+    transport = createTransport(config.transport, peak?.count ?? Infinity);
+    if (config.transport === 'fetch') await warmFetch();
+    // Last before the load: everything that takes time is done, so the shards start within a few ms of each other.
+    if (startAt !== undefined) {
+      const wait = await waitForStart(startAt, io);
+      if (wait.aborted) return interruptedExit(io);
+    }
+
+    const selfCheck = startSelfCheck(workers);
+    let workerDelays: number[] | undefined;
+    const requestContext = {
       protocol: choice.protocol,
       timeoutMs: config.timeout * 1000,
       idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
       collectText: config.tokenizer !== undefined,
     };
-    const hooks = {
-      signal: io.signal,
-      onStart: progress.onStart,
-      onComplete: (record: RequestRecord) => {
-        // Journal first: once a request is reported anywhere, its line is on disk.
-        journalFile.append(redactor.value(recordToRow(record)));
-        progress.onComplete(record);
+    const load = await runConfiguredLoad({
+      shape,
+      sweep: config.sweep,
+      slo: config.slo,
+      target: {
+        buildRequest: plan.buildRequest,
+        tagRecord: plan.tagRecord,
+        requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
+        context: { ...requestContext, transport, redact: redactor.text },
       },
-    };
-    const selfCheck = startSelfCheck(workers);
-    let workerDelays: number[] | undefined;
-    let load;
-    if (workers > 1) {
-      const { protocol, ...shared } = context;
-      const workerPlan = { ...shared, total: config.total_requests, concurrency, requests: [plan.buildRequest(0)], protocol: protocol?.name, transport: config.transport, secrets: redactor.secrets() };
-      const result = await runInWorkers(workerPlan, workers, hooks);
-      workerDelays = result.eventLoopDelaysMs;
-      load = result;
-    } else {
-      const transport = createTransport(config.transport, concurrency);
-      try {
-        load = await runClosedLoop(
-          {
-            total: config.total_requests,
-            concurrency,
-            buildRequest: plan.buildRequest,
-            tagRecord: plan.tagRecord,
-            context: { ...context, transport, redact: redactor.text },
-          },
-          hooks,
-        );
-      } finally {
-        transport.close?.();
-      }
-    }
+      // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked above).
+      runLoad:
+        workers > 1
+          ? async (levelShape, target, hooks) => {
+              const { protocol, ...shared } = requestContext;
+              const workerPlan = {
+                ...shared,
+                total: levelShape.total,
+                concurrency: levelShape.concurrency,
+                requests: [target.buildRequest(0)],
+                protocol: protocol?.name,
+                transport: config.transport,
+                secrets: redactor.secrets(),
+              };
+              const result = await runInWorkers(workerPlan, workers, hooks);
+              workerDelays = result.eventLoopDelaysMs;
+              return result;
+            }
+          : undefined,
+      signal: io.signal,
+      progress: (planned) =>
+        createProgress({
+          stream: io.stderr,
+          ...planned,
+          quiet: config.quiet,
+          lang,
+          redact: redactor.text,
+          color: shouldColor(io.stderr, io.env),
+        }),
+      // Journal first: once a request is reported anywhere, its line is on disk.
+      onRecord: (record) => journalFile?.append(redactor.value(recordToRow(record))),
+      // Counted after each load, never while requests are in flight.
+      afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
+      log: (line) => io.stderr.write(line + '\n'),
+    });
     const selfcheck = selfCheck.stop(workerDelays);
-    progress.finish();
-    journal.close();
+    journal?.close();
 
-    // Counted after the load, never while requests are in flight.
-    if (config.tokenizer) await applyTokenizer(load.records, config.tokenizer);
-    const samples = collectSamples(load.records);
-    const summary = summarize(load.records, samples);
-    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    io.stdout.write(renderReport(summary, { lang: config.lang as Lang, interrupted: load.interrupted, groups, selfcheck }));
-    const chart = renderAsciiHistogram(samples.ttft, { title: labels(config.lang as Lang).histogramTitle });
-    if (chart) io.stdout.write('\n' + chart);
+    const { summary, samples } = load;
+    if (load.sweep) {
+      reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
+    } else {
+      const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+      reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck }));
+      const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
+      if (chart) reportStream.write('\n' + chart);
+    }
+    // In a sweep: over every level's requests together.
     const thresholds = checkThresholds(thresholdRules, { summary, samples });
-    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, config.lang as Lang));
+    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
 
-    const results = buildResults({
-      // The body template and the shuffle seed actually used, so the run can be repeated.
-      config: redactSecretFields(publicConfig({ ...config, body, ...(data?.seed !== undefined ? { seed: data.seed } : {}) })),
+    // The head only: the per-request rows are streamed into the output one by one below.
+    const results = buildResultsHead({
+      // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
+      config: redactSecretFields(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
       transport: config.transport,
       interrupted: load.interrupted,
       version: VERSION,
       summary,
-      // The rows are streamed into the file one by one below, not built here all at once.
-      records: [],
+      records: load.records,
+      sweep: load.sweep,
       dataset: data?.dataset.fingerprint(),
+      startAt: startAt === undefined ? undefined : new Date(startAt),
+      shard: shard && shardResult(shard, load.startedAt, startAt),
       selfcheck,
     });
     if (thresholds.length > 0) {
       results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
     }
-    await writeFileAtomic(outputPath, serializeResults(results, load.records, redactor.value));
-    io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal.path})\n`);
+    const pieces = serializeResults(results, load.records, redactor.value);
+    if (outputPath) {
+      await writeFileAtomic(outputPath, pieces);
+      io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal?.path})\n`);
+    } else {
+      for (const piece of pieces) io.stdout.write(piece);
+    }
     if (htmlPath) {
       const redacted = redactor.value({ ...results, metrics: load.records.map(recordToRow) });
-      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang }));
       io.stderr.write(`HTML report written to ${htmlPath}\n`);
     }
 
-    if (load.interrupted) return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+    if (load.interrupted) return interruptedExit(io);
     return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
     return reportCommandError(error, io, debug, redactor.text);
   } finally {
     journal?.close();
+    transport?.close?.();
     await sim?.stop();
   }
 }
@@ -276,10 +339,27 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     transport: optionalString(values.transport),
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
+    rate: optionalNumber(values.rate, '--rate'),
+    arrival: optionalString(values.arrival),
+    burstiness: optionalNumber(values.burstiness, '--burstiness'),
+    seed: optionalNumber(values.seed, '--seed'),
+    max_concurrency: optionalNumber(values['max-concurrency'], '--max-concurrency'),
+    duration: optionalString(values.duration),
+    grace: optionalString(values.grace),
+    ramp_up: optionalString(values['ramp-up']),
+    // A bare number is a request count; with a unit ("10s") it is a time.
+    warmup: typeof values.warmup === 'string' && /^\s*\d+\s*$/.test(values.warmup) ? Number(values.warmup) : optionalString(values.warmup),
+    slo: typeof values.slo === 'string' ? parseSloFlag(values.slo) : undefined,
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
-    seed: optionalNumber(values.seed, '--seed'),
+    shard: optionalString(values.shard),
   };
+  const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
+  const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
+  if (maxErrorRate !== undefined) sweep.max_error_rate = maxErrorRate;
+  const maxTtft = optionalString(values['sweep-max-ttft-p99']);
+  if (maxTtft !== undefined) sweep.max_ttft_p99 = maxTtft;
+  if (Object.keys(sweep).length > 0) overrides.sweep = sweep;
   if (Array.isArray(values.threshold)) {
     overrides.thresholds = values.threshold as string[];
     // Checked here so the error names the flag, not the config file.
@@ -343,10 +423,47 @@ function publicConfig(config: Config): Record<string, unknown> & { url: string; 
   return { ...config } as Record<string, unknown> & Config;
 }
 
-/** `auto`: one worker per free core, leaving one for the built-in simulated endpoint when it runs here. */
-async function workerCount(setting: number | 'auto', simulatorHere: boolean): Promise<number> {
-  if (setting !== 'auto') return setting;
-  return Math.max(1, (await freeCores()) - (simulatorHere ? 1 : 0));
+function interruptedExit(io: RunIO): number {
+  return io.signal?.reason === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+}
+
+async function waitForStart(startAt: number, io: RunIO): Promise<{ aborted: boolean }> {
+  const iso = new Date(startAt).toISOString();
+  const aheadMs = startAt - Date.now();
+  if (aheadMs > 0) io.stderr.write(`waiting until ${iso} (in ${(aheadMs / 1000).toFixed(1)} s) for the common start\n`);
+  const wait = await waitUntil(startAt, systemClock(io.signal), io.signal);
+  if (wait.pastByMs > 0) io.stderr.write(`note: --start-at ${iso} was already ${(wait.pastByMs / 1000).toFixed(1)} s past; starting now\n`);
+  if (wait.aborted) io.stderr.write('interrupted before the start: nothing was sent, no results written\n');
+  return wait;
+}
+
+function shardResult(shard: ShardSpec, startedAt: Date, startAt: number | undefined): ShardResult {
+  const result: ShardResult = { index: shard.index, count: shard.count };
+  if (startAt !== undefined) result.clock_offset_ms = startedAt.getTime() - startAt;
+  return result;
+}
+
+/**
+ * `auto`: one worker per free core, leaving one for the built-in simulated endpoint when it runs
+ * here; never more workers than requests in flight.
+ */
+async function workerCount(setting: number | 'auto', simulatorHere: boolean, concurrency: number): Promise<number> {
+  const wanted = setting === 'auto' ? Math.max(1, (await freeCores()) - (simulatorHere ? 1 : 0)) : setting;
+  return Math.min(wanted, concurrency);
+}
+
+/** Why --workers cannot drive this run, or undefined: it splits a plain closed loop only, for now. */
+function workersUnsupported(shape: LoadShape, sweep: boolean, shard: boolean, data: boolean): string | undefined {
+  const with_ = [
+    shape.rate !== undefined && 'a rate (open loop)',
+    shape.durationMs !== undefined && 'a duration',
+    shape.warmup !== undefined && 'a warm-up',
+    shape.rampUpMs !== undefined && 'a ramp-up',
+    sweep && 'a sweep',
+    shard && '--shard',
+    data && 'a data source',
+  ].filter((item): item is string => typeof item === 'string');
+  return with_.length > 0 ? `splits a plain closed loop only, not one with ${with_.join(', ')}; use --workers 1` : undefined;
 }
 
 function describeData(dataset: Dataset, seed: number | undefined): string {
@@ -356,9 +473,10 @@ function describeData(dataset: Dataset, seed: number | undefined): string {
 }
 
 /** `--html FILE` as given; bare `--html`: next to the results file, with .html. */
-function htmlOutputPath(flag: unknown, outputPath: string, cwd: string): string | undefined {
+function htmlOutputPath(flag: unknown, outputPath: string | undefined, cwd: string): string | undefined {
   if (typeof flag === 'string') return resolve(cwd, flag);
   if (flag !== true) return undefined;
+  if (outputPath === undefined) throw new UsageError('--html needs a FILE when the results go to stdout (--output -)');
   return outputPath.endsWith('.json') ? `${outputPath.slice(0, -'.json'.length)}.html` : `${outputPath}.html`;
 }
 

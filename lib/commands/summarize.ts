@@ -33,9 +33,15 @@ interface SummaryView {
 
 /** One renderer per --format; a new format is one more entry. */
 export const SUMMARY_FORMATS = {
-  text: ({ merged, lang }: SummaryView) => renderReport(merged.summary, { lang, interrupted: merged.results.run.interrupted }),
+  text: ({ merged, lang }: SummaryView) =>
+    renderReport(merged.summary, { lang, interrupted: merged.results.run.interrupted, shards: merged.results.merged_from }),
   markdown: ({ merged, files, lang }: SummaryView) =>
-    renderReportMarkdown(merged.summary, { lang, interrupted: merged.results.run.interrupted, sources: files }),
+    renderReportMarkdown(merged.summary, {
+      lang,
+      interrupted: merged.results.run.interrupted,
+      sources: files,
+      shards: merged.results.merged_from,
+    }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
   html: ({ merged, lang }: SummaryView) => renderHtmlReport(merged.results, { lang }),

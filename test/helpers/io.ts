@@ -20,3 +20,12 @@ export function captureIO(cwd: string = process.cwd()): CapturedIO {
     stderr: () => err,
   };
 }
+
+/** captureIO for runRun, whose IO also carries an environment (empty by default) and an interrupt signal. */
+export function captureRunIO(
+  cwd?: string,
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Omit<CapturedIO, 'io'> & { io: CommandIO & { env: NodeJS.ProcessEnv; signal?: AbortSignal } } {
+  const captured = captureIO(cwd);
+  return { ...captured, io: { ...captured.io, env: options.env ?? {}, signal: options.signal } };
+}
