@@ -52,7 +52,10 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, resolve);
+    // A deep accept queue (the kernel caps it at net.core.somaxconn): thousands of
+    // streams connecting at once must queue, not have their SYNs dropped and retried
+    // seconds later, which would show up as fake TTFT.
+    server.listen({ port: options.port ?? 0, host, backlog: 65535 }, resolve);
   });
   const { port } = server.address() as AddressInfo;
 
