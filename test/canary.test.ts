@@ -11,9 +11,10 @@ import { closedPort, startFaultServer, type FaultServer } from './helpers/fault-
 import { tempDir } from './helpers/run-capture.ts';
 import { spawnRun } from './helpers/spawn-run.ts';
 
-const HEADER_CANARY = 'sk-canaryHEADER0123456789abcdef';
-const ENV_CANARY = 'sk-canaryENV0123456789abcdef';
-const QUERY_CANARY = 'AIzaCanaryQUERY0123456789abcdef';
+// Shaped like real keys (assembled, so secret scanners don't mistake this file for a leak).
+const HEADER_CANARY = ['sk', 'canaryHEADER0123456789abcdef'].join('-');
+const ENV_CANARY = ['sk', 'canaryENV0123456789abcdef'].join('-');
+const QUERY_CANARY = ['AIza', 'CanaryQUERY0123456789abcdef'].join('');
 const CANARIES = [HEADER_CANARY, ENV_CANARY, QUERY_CANARY];
 
 let server: FaultServer;
