@@ -65,7 +65,8 @@ const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
   { name: 'config headers not an object', args: () => ['-c', join(dir.path, 'headers-array.json')], error: /: headers: .*expected record, received array$/ },
   { name: 'body flag not JSON', args: () => ['-u', url, '-d', '{"model": "m",'], error: /^error: --body:1:15: invalid JSON: / },
   { name: 'body file not JSON', args: () => ['-u', url, '-d', '@body.json'], error: /^error: body\.json:3:3: invalid JSON: / },
-  { name: 'body file missing', args: () => ['-u', url, '-d', '@nope.json'], error: /^error: cannot read body file nope\.json: ENOENT$/ },
+  { name: 'body file missing', args: () => ['-u', url, '-d', '@nope.json'], error: /^error: cannot read body file nope\.json: no such file$/ },
+  { name: 'body file a folder', args: () => ['-u', url, '-d', '@' + dir.path], error: /^error: cannot read body file .*: it is a folder$/ },
   {
     name: 'output folder not writable (a file in the way)',
     args: () => ['-u', url, '-o', join(dir.path, 'in-the-way', 'out.json')],
