@@ -335,6 +335,8 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
 export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return withRunSeed(result.data);
+  // Only when every problem is a flag's is the file not to blame.
+  const allFromFlags = result.error.issues.every((issue) => fromFlags.includes(String(issue.path[0] ?? '')));
   const problems = result.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
     const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
@@ -344,7 +346,7 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
       : `${path}: ${issue.message}`;
   });
-  const what = source === 'flags' ? 'invalid option' : `invalid config (${source})`;
+  const what = source === 'flags' || allFromFlags ? 'invalid option' : `invalid config (${source})`;
   throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 

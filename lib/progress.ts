@@ -91,7 +91,8 @@ export function createProgress(options: ProgressOptions): Progress {
     const values = ttftSample.values();
     const planned = options.durationMs !== undefined ? options.durationMs / 1000 : undefined;
     let eta: number | undefined;
-    if (total !== undefined) eta = requestsPerSecond && requestsPerSecond > 0 ? (total - done) / requestsPerSecond : undefined;
+    if (total !== undefined && done >= total) eta = 0;
+    else if (total !== undefined) eta = requestsPerSecond && requestsPerSecond > 0 ? (total - done) / requestsPerSecond : undefined;
     else if (planned !== undefined) eta = Math.max(0, planned - elapsed);
     return {
       done,

@@ -8,6 +8,7 @@
  */
 import { defineCommand, runMain } from 'citty';
 import { optionalNumber, parseStrict } from '../lib/cli.ts';
+import { SimulatorSchema } from '../lib/config.ts';
 import { UsageError } from '../lib/errors.ts';
 import { startSimServer } from '../lib/sim-server.ts';
 import { DEFAULT_SIMULATOR, SIM_PATHS } from '../lib/simulator.ts';
@@ -23,21 +24,48 @@ const args = {
   truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
 } as const;
 
+const FLAG_FOR_FIELD: Record<string, string> = {
+  ttft_ms: '--ttft',
+  itl_ms: '--itl',
+  tokens: '--tokens',
+  reasoning_tokens: '--reasoning',
+  jitter: '--jitter',
+  seed: '--seed',
+};
+
 const command = defineCommand({
   meta: { name: 'mock-server', description: 'Serve the simulated LLM stream on 127.0.0.1' },
   args,
   async run({ rawArgs }) {
     try {
       const { values } = parseStrict(rawArgs, args);
-      const server = await startSimServer({
-        port: optionalNumber(values.port, '--port') ?? 8000,
-        ttftMs: optionalNumber(values.ttft, '--ttft') ?? DEFAULT_SIMULATOR.ttftMs,
-        itlMs: optionalNumber(values.itl, '--itl') ?? DEFAULT_SIMULATOR.itlMs,
-        tokens: optionalNumber(values.tokens, '--tokens') ?? DEFAULT_SIMULATOR.tokens,
-        reasoningTokens: optionalNumber(values.reasoning, '--reasoning') ?? DEFAULT_SIMULATOR.reasoningTokens,
-        jitter: optionalNumber(values.jitter, '--jitter') ?? DEFAULT_SIMULATOR.jitter,
+      // The same limits as config.json's `simulator` (a jitter above 1 would make delays negative).
+      const checked = SimulatorSchema.safeParse({
+        ttft_ms: optionalNumber(values.ttft, '--ttft'),
+        itl_ms: optionalNumber(values.itl, '--itl'),
+        tokens: optionalNumber(values.tokens, '--tokens'),
+        reasoning_tokens: optionalNumber(values.reasoning, '--reasoning'),
+        jitter: optionalNumber(values.jitter, '--jitter'),
         seed: optionalNumber(values.seed, '--seed'),
+      });
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        throw new UsageError(`invalid option: ${FLAG_FOR_FIELD[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
+      }
+      const sim = checked.data;
+      const port = optionalNumber(values.port, '--port') ?? 8000;
+      const server = await startSimServer({
+        port,
+        ttftMs: sim.ttft_ms,
+        itlMs: sim.itl_ms,
+        tokens: sim.tokens,
+        reasoningTokens: sim.reasoning_tokens,
+        jitter: sim.jitter,
+        seed: sim.seed,
         recordTruth: values.truth === true,
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use on 127.0.0.1: choose another with --port (0 picks a free one)`);
+        throw error;
       });
       process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
       process.stderr.write(`simulated endpoint at ${server.url}, paths ${SIM_PATHS.join(' ')} (Ctrl-C to stop)\n`);

@@ -30,6 +30,7 @@ beforeAll(async () => {
   file('headers-array.json', JSON.stringify({ url: 'http://127.0.0.1:9/x', headers: ['Authorization: Bearer x'] }));
   file('body.json', '{\n  "model": "m",\n  oops\n}');
   file('in-the-way', 'a file where a folder should be');
+  file('fine.json', JSON.stringify({ url: 'http://127.0.0.1:9/x', concurrency: 2 }));
 });
 afterAll(async () => {
   await server.close();
@@ -55,6 +56,8 @@ const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
   },
   { name: 'concurrency < 1', args: () => ['-u', url, '-p', '0'], error: /^error: invalid option: --concurrency \(concurrency\): Too small: expected number to be >=1$/ },
   { name: 'requests < 1', args: () => ['-u', url, '-n', '0'], error: /^error: invalid option: --requests \(total_requests\): Too small/ },
+  { name: 'bad flag beside a good config file: the flag is to blame', args: () => ['-c', join(dir.path, 'fine.json'), '-n', '0'], error: /^error: invalid option: --requests \(total_requests\): Too small/ },
+  { name: 'bad config field beside a flag: the file is named', args: () => ['-c', join(dir.path, 'wrong-type.json'), '-n', '0'], error: /^error: invalid config \(.*wrong-type\.json\): concurrency: .*; --requests \(total_requests\): Too small/ },
   { name: 'concurrency not a number', args: () => ['-u', url, '-p', 'many'], error: /^error: option --concurrency must be a number, got "many"$/ },
   { name: 'URL not http(s)', args: () => ['-u', 'ftp://127.0.0.1/x'], error: /^error: invalid option: --url \(url\): must be an http\(s\):\/\/ URL/ },
   { name: 'URL not a URL', args: () => ['-u', 'localhost:8000/v1'], error: /--url \(url\): must be an http\(s\):\/\/ URL/ },
@@ -65,7 +68,8 @@ const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
   { name: 'config headers not an object', args: () => ['-c', join(dir.path, 'headers-array.json')], error: /: headers: .*expected record, received array$/ },
   { name: 'body flag not JSON', args: () => ['-u', url, '-d', '{"model": "m",'], error: /^error: --body:1:15: invalid JSON: / },
   { name: 'body file not JSON', args: () => ['-u', url, '-d', '@body.json'], error: /^error: body\.json:3:3: invalid JSON: / },
-  { name: 'body file missing', args: () => ['-u', url, '-d', '@nope.json'], error: /^error: cannot read body file nope\.json: ENOENT$/ },
+  { name: 'body file missing', args: () => ['-u', url, '-d', '@nope.json'], error: /^error: cannot read body file nope\.json: no such file$/ },
+  { name: 'body file a folder', args: () => ['-u', url, '-d', '@' + dir.path], error: /^error: cannot read body file .*: it is a folder$/ },
   {
     name: 'output folder not writable (a file in the way)',
     args: () => ['-u', url, '-o', join(dir.path, 'in-the-way', 'out.json')],

@@ -156,6 +156,14 @@ describe('compare', () => {
     expect((await compare('base.json', 'noisy.json', '--strict')).code).toBe(0);
   });
 
+  it('warns that an interrupted run counts its aborted requests as errors (not a setup difference)', async () => {
+    const interrupted = variant('interrupted.json', (r) => (r.run.interrupted = true));
+    const { code, stderr } = await compare('base.json', interrupted, '--strict');
+    expect(code).toBe(0);
+    expect(stderr).toBe(`warning: the new run (${interrupted}) was interrupted: its aborted requests count as errors\n`);
+    expect((await compare('base.json', 'base.json')).stderr).toBe('');
+  });
+
   it('markdown: a table and a result line for a CI job summary', async () => {
     const { code, stdout } = await compare('base.json', 'slow-ttft.json', '--format', 'markdown');
     expect(code).toBe(1);

@@ -83,6 +83,19 @@ describe('createProgress', () => {
     expect(out.text()).toBe(''.concat(progress.status(), '\n'));
   });
 
+  it('a run that finished within half a second has no rate yet, but nothing left: ETA 0', () => {
+    let now = 0;
+    const out = capture(false);
+    const progress = createProgress({ stream: out.stream, total: 2, quiet: true, lang: 'en', redact: (t) => t, now: () => now });
+    progress.onStart(1);
+    progress.onStart(2);
+    now = 200;
+    progress.onComplete(ok(1, 0, 100));
+    expect(progress.status()).toContain('ETA – | – req/s');
+    progress.onComplete(ok(2, 0, 100));
+    expect(progress.status()).toContain('progress: 2/2 (100%) | elapsed: 0.2s | ETA 0.0s | – req/s');
+  });
+
   it('off a TTY prints plain periodic lines with no escape codes, and per-request lines unless quiet', () => {
     vi.useFakeTimers();
     const out = capture(false);

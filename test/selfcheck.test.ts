@@ -15,6 +15,14 @@ describe('judgeSelfCheck', () => {
     expect(judgeSelfCheck(1, 181, 2).client_bound).toBe(true);
   });
 
+  it('does not judge the CPU of a run shorter than a second (start-up work dominates it)', () => {
+    expect(judgeSelfCheck(1, 178, 1, 7).client_bound).toBe(false);
+    expect(judgeSelfCheck(1, 178, 1, 999).client_bound).toBe(false);
+    expect(judgeSelfCheck(1, 178, 1, 1000).client_bound).toBe(true);
+    expect(judgeSelfCheck(6, 10, 1, 7).client_bound).toBe(true);
+    expect(judgeSelfCheck(1, 178, 1, 7).cpu_percent).toBe(178);
+  });
+
   it('rounds to two decimals in the results shape', () => {
     expect(judgeSelfCheck(1.23456, 12.3456, 1)).toEqual({ event_loop_delay_p99_ms: 1.23, cpu_percent: 12.35, client_bound: false });
   });

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { renderAsciiHistogram } from '../lib/ascii-histogram.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { renderReport } from '../lib/report.ts';
 import { CSV_COLUMNS } from '../lib/report-csv.ts';
 import { rowToRecord } from '../lib/results.ts';
 import { loadResults } from '../lib/results-load.ts';
-import { summarize } from '../lib/summary.ts';
+import { collectSamples, summarize } from '../lib/summary.ts';
 import { captureIO } from './helpers/io.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
@@ -28,9 +29,25 @@ describe('summarize', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const { results } = await loadResults(join(FIXTURES, 'base.json'));
-    expect(stdout).toBe(renderReport(summarize(results.metrics.map(rowToRecord)), { lang: 'en' }));
+    const records = results.metrics.map(rowToRecord);
+    const histogram = renderAsciiHistogram(collectSamples(records).ttft, { title: 'TTFT histogram' }) as string;
+    expect(stdout).toBe(renderReport(summarize(records), { lang: 'en' }) + '\n' + histogram);
     expect(stdout).toMatch(/Total requests: +500/);
     expect((await run('base.json', '--lang', 'zh')).stdout).toMatch(/【首Token时间 \(TTFT\)】/);
+  });
+
+  it("keeps what run printed from the file: the group table and the self-check", async () => {
+    const base = JSON.parse(readFileSync(join(FIXTURES, 'base.json'), 'utf8'));
+    base.config.group_by = 'topic';
+    base.metrics.forEach((row: { group?: string }, i: number) => (row.group = i % 2 === 0 ? 'even' : 'odd'));
+    base.selfcheck = { event_loop_delay_p99_ms: 12, cpu_percent: 50, client_bound: true };
+    const file = join(tmp, 'grouped.json');
+    writeFileSync(file, JSON.stringify(base));
+    const { code, stdout } = await run(file);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/【Per group: topic】\n.*\n  even +250 /);
+    expect(stdout).toContain('! client-bound: measurements inflated');
+    expect(stdout).toMatch(/Event-loop delay P99: +12\.00ms/);
   });
 
   it('merges two shards into the single run\'s report, plus a per-shard table', async () => {

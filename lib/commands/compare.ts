@@ -81,6 +81,10 @@ export async function runCompare(rawArgs: string[], io: CommandIO): Promise<numb
     const [base, next] = await Promise.all(positionals.map((file) => loadRun(file, io)));
     const comparison = compareRuns(base!, next!, { rules, confidence, seed: BOOTSTRAP_SEED });
     for (const warning of comparison.incomparable) io.stderr.write(`warning: ${warning}\n`);
+    // Not a difference in setup (--strict ignores it), but Ctrl-C's aborted requests count as errors.
+    for (const [role, run] of [['base', base!], ['new', next!]] as const) {
+      if (run.results.run.interrupted) io.stderr.write(`warning: the ${role} run (${run.name}) was interrupted: its aborted requests count as errors\n`);
+    }
 
     const text = COMPARE_FORMATS[format]({ comparison, base: base!, next: next!, lang });
     const output = optionalString(values.output);

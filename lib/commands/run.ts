@@ -401,7 +401,9 @@ function parseBodyFlag(value: string, cwd: string): unknown {
     try {
       text = readFileSync(resolve(cwd, source), 'utf8');
     } catch (error) {
-      throw new UsageError(`cannot read body file ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
+      throw new UsageError(`cannot read body file ${source}: ${why}`);
     }
   }
   return parseJsonWithPosition(text, source);

@@ -5,10 +5,12 @@
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
+import { renderAsciiHistogram } from '../ascii-histogram.ts';
 import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { UsageError } from '../errors.ts';
+import { summarizeGroups } from '../groups.ts';
 import { renderHtmlReport } from '../html-report.ts';
-import type { Lang } from '../i18n.ts';
+import { labels, type Lang } from '../i18n.ts';
 import { mergeResults, type MergedRun } from '../merge.ts';
 import { renderReport } from '../report.ts';
 import { renderRequestsCsv } from '../report-csv.ts';
@@ -33,8 +35,7 @@ interface SummaryView {
 
 /** One renderer per --format; a new format is one more entry. */
 export const SUMMARY_FORMATS = {
-  text: ({ merged, lang }: SummaryView) =>
-    renderReport(merged.summary, { lang, interrupted: merged.results.run.interrupted, shards: merged.results.merged_from }),
+  text: ({ merged, lang }: SummaryView) => renderText(merged, lang),
   markdown: ({ merged, files, lang }: SummaryView) =>
     renderReportMarkdown(merged.summary, {
       lang,
@@ -47,6 +48,21 @@ export const SUMMARY_FORMATS = {
   html: ({ merged, lang }: SummaryView) => renderHtmlReport(merged.results, { lang }),
 } satisfies Record<string, (view: SummaryView) => string>;
 type SummaryFormat = keyof typeof SUMMARY_FORMATS;
+
+/** The report as run printed it: with the file's group table, self-check and TTFT histogram. */
+function renderText(merged: MergedRun, lang: Lang): string {
+  const { results } = merged;
+  const groupBy = typeof results.config.group_by === 'string' ? results.config.group_by : undefined;
+  const report = renderReport(merged.summary, {
+    lang,
+    interrupted: results.run.interrupted,
+    shards: results.merged_from,
+    selfcheck: results.selfcheck,
+    groups: groupBy !== undefined ? { by: groupBy, rows: summarizeGroups(merged.records) } : undefined,
+  });
+  const chart = renderAsciiHistogram(merged.samples.ttft, { title: labels(lang).histogramTitle });
+  return chart ? report + '\n' + chart : report;
+}
 
 export async function runSummarize(rawArgs: string[], io: CommandIO): Promise<number> {
   const debug = rawArgs.includes('--debug');
