@@ -142,6 +142,12 @@ export const ConfigSchema = z.strictObject({
   duration: durationSeconds(false).optional(),
   /** Seconds in-flight requests may finish after the deadline before being aborted. */
   grace: durationSeconds(true).default(30),
+  /** Retry a request after a retryable failure (connect, timeout before headers, 429, 5xx) up to this many times; 0: never. */
+  retries: z.int().min(0).max(10).default(0),
+  /** Seconds: the first retry's backoff, doubled for each further retry (with jitter). */
+  retry_backoff: durationSeconds(false).default(0.5),
+  /** Seconds: the longest wait before a retry, the server's Retry-After included. */
+  retry_max_wait: durationSeconds(false).default(30),
   /** A request count (number) or a time ("10s"): flagged in results, left out of stats. */
   warmup: z
     .union([
@@ -199,6 +205,9 @@ export interface ConfigOverrides {
   max_concurrency?: number;
   duration?: string;
   grace?: string;
+  retries?: number;
+  retry_backoff?: string;
+  retry_max_wait?: string;
   /** A count, or a duration string. */
   warmup?: number | string;
   ramp_up?: string;
@@ -323,6 +332,9 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   max_concurrency: '--max-concurrency',
   duration: '--duration',
   grace: '--grace',
+  retries: '--retries',
+  retry_backoff: '--retry-backoff',
+  retry_max_wait: '--retry-max-wait',
   warmup: '--warmup',
   ramp_up: '--ramp-up',
   sweep: '--sweep',

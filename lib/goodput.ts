@@ -36,11 +36,16 @@ export function meetsSlo(r: RequestRecord, slo: Slo): boolean {
 
 export function goodput(records: readonly RequestRecord[], slo: Slo, wallSeconds: number): Goodput {
   let met = 0;
-  for (const r of records) if (meetsSlo(r, slo)) met++;
+  let requests = 0;
+  for (const r of records) {
+    // A retry is another attempt at a request, not another request.
+    if (r.attempt === undefined) requests++;
+    if (meetsSlo(r, slo)) met++;
+  }
   return {
     slo,
     met,
-    share: records.length > 0 ? met / records.length : 0,
+    share: requests > 0 ? met / requests : 0,
     per_second: wallSeconds > 0 ? met / wallSeconds : 0,
   };
 }

@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { createRng } from './random.ts';
 import { runClosedLoop, runOpenLoop, type LoadHooks, type LoadPlan, type LoadResult } from './runner.ts';
+import type { RetryPolicy } from './retry.ts';
 import { createArrivalTimes, type Arrival } from './schedule.ts';
 import type { SweepSpec } from './sweep.ts';
 
@@ -28,6 +29,8 @@ export interface LoadShape {
   graceMs: number;
   warmup?: { requests?: number; ms?: number };
   rampUpMs?: number;
+  /** --retries: retry retryable failures (retry.ts). */
+  retry?: RetryPolicy;
 }
 
 /** What a load needs besides its shape. */
@@ -77,6 +80,9 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
   if (config.duration !== undefined) shape.durationMs = config.duration * 1000;
   if (warmup) shape.warmup = warmup;
   if (config.ramp_up) shape.rampUpMs = config.ramp_up * 1000;
+  if (config.retries > 0) {
+    shape.retry = { retries: config.retries, baseMs: config.retry_backoff * 1000, maxMs: config.retry_max_wait * 1000, seed: config.seed ?? 0 };
+  }
   return { shape, notes };
 }
 
@@ -92,6 +98,7 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
     warmup: shape.warmup,
     durationMs: shape.durationMs,
     graceMs: shape.graceMs,
+    retry: shape.retry,
   };
   if (shape.rate === undefined) {
     return runClosedLoop({ ...common, concurrency: shape.concurrency, rampUpMs: shape.rampUpMs }, hooks);

@@ -139,7 +139,8 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     onComplete(record) {
       inFlight--;
-      done++;
+      // A retry is another attempt at a request already counted done.
+      if (record.attempt === undefined) done++;
       dirty = true;
       rate.add(now());
       if (record.error) errors++;
@@ -148,7 +149,7 @@ export function createProgress(options: ProgressOptions): Progress {
         if (value !== undefined) ttftSample.add(value);
       }
       if (quiet) return;
-      const id = `[${String(record.id).padStart(idWidth, '0')}]`;
+      const id = `[${String(record.id).padStart(idWidth, '0')}${record.attempt !== undefined ? ` #${record.attempt}` : ''}]`;
       let text: string;
       if (record.error) {
         text = `${id} ${L.failed} (${record.error.kind}): ${options.redact(record.error.message)}\n`;

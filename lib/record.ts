@@ -69,6 +69,11 @@ export interface RequestRecord {
   error?: RequestError;
   /** A warm-up request (true): kept in results, left out of every statistic. The runner sets it on every record. */
   warmup?: boolean;
+  /**
+   * A retry (--retries): 2 for the first retry, 3 for the next... It shares its
+   * id with the first attempt, whose record has no attempt field.
+   */
+  attempt?: number;
   /** The sweep level (concurrency or rate) it ran at. */
   level?: number;
   /** The data row (0-based, in file order) that filled the request's template. */

@@ -78,16 +78,17 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   goodputSection(lines, L, summary);
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
-  section(
-    lines,
-    L.errors,
+  const errorRows: Array<[string, string]> =
     kinds.length === 0
       ? [[L.noErrors, '']]
       : kinds.map(([kind, count]) => {
           const sample = summary.error_samples[kind as keyof typeof summary.error_samples];
           return [kind, `${count}${sample ? `  e.g. ${sample}` : ''}`];
-        }),
-  );
+        });
+  if (summary.retries) {
+    errorRows.push([L.retries, fill(L.retriesValue, { n: summary.retries, recovered: summary.recovered_by_retry ?? 0 })]);
+  }
+  section(lines, L.errors, errorRows);
   const check = options.selfcheck;
   if (check) {
     section(lines, L.selfcheck, [
@@ -101,8 +102,6 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
 }
 
 function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
-  const fill = (template: string, values: Record<string, number>) =>
-    template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
   const sources = summary.token_sources;
   const sourceText = (
     [
@@ -130,6 +129,9 @@ function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
   if (summary.truncated_count > 0) rows.push([`! ${fill(L.truncatedNote, { n: summary.truncated_count })}`, '']);
   return rows;
 }
+
+const fill = (template: string, values: Record<string, number>) =>
+  template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key]));
 
 function distributionSection(
   lines: string[],

@@ -83,6 +83,8 @@ export const MetricRowSchema = z.looseObject({
   intended_start: ms.optional(),
   /** The sweep level it ran at. */
   level: z.number().optional(),
+  /** A retry of request_id (--retries): 2 for the first retry; absent on the first attempt. */
+  attempt: z.int().min(2).optional(),
   /** In a merge of several files: the file (0-based, as given) and its own request_id. */
   source: z.object({ file: z.int(), request_id: z.int() }).optional(),
 });
@@ -98,6 +100,8 @@ const SummarySchema = z.looseObject({
   total_time: DistributionSchema.optional(),
   tokens_per_second: DistributionSchema.optional(),
   errors: z.record(z.string(), z.int()),
+  retries: z.int().optional(),
+  recovered_by_retry: z.int().optional(),
   error_samples: z.record(z.string(), z.string()).optional(),
 });
 
@@ -245,6 +249,7 @@ export function recordToRow(r: RequestRecord): MetricRow {
   // Written when known (every run knows them), so rows from older or imported files round-trip unchanged.
   if (r.intendedAt !== undefined) row.intended_start = round3(r.intendedAt);
   if (r.warmup !== undefined) row.warmup = r.warmup;
+  if (r.attempt !== undefined) row.attempt = r.attempt;
   if (r.level !== undefined) row.level = r.level;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
@@ -279,6 +284,7 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (t.first_answer !== null) record.firstAnswerAt = t.first_answer;
   if (row.intended_start !== undefined) record.intendedAt = row.intended_start;
   if (row.warmup !== undefined) record.warmup = row.warmup;
+  if (row.attempt !== undefined) record.attempt = row.attempt;
   if (row.level !== undefined) record.level = row.level;
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;

@@ -18,6 +18,8 @@
 import { createLimiter, type Limiter } from './limiter.ts';
 import type { RequestRecord } from './record.ts';
 import { DEADLINE_ABORT, executeRequest, type RequestContext } from './request.ts';
+import { createRng } from './random.ts';
+import { isRetryable, retryDelayMs, type RetryPolicy } from './retry.ts';
 import { concurrencyRampSteps, createSleep, driveArrivals } from './schedule.ts';
 import type { TransportRequest } from './transport.ts';
 
@@ -49,6 +51,8 @@ interface PlanBase {
   origin?: number;
   /** The first request id; default 1. */
   firstId?: number;
+  /** Retry retryable failures (retry.ts); none by default. */
+  retry?: RetryPolicy;
 }
 
 export interface LoadPlan extends PlanBase {
@@ -190,6 +194,8 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
   let claimed = 0;
   let measured = 0;
   let failure: unknown;
+  let retryRng: ReturnType<typeof createRng> | undefined;
+  const sleep = createSleep(signal);
 
   const pastDeadline = (time: number) => deadlineMs !== undefined && time >= deadlineMs;
   /** Interrupted, grace over, or failed: nothing more may be sent. */
@@ -218,13 +224,31 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
       const index = plan.requestIndex?.(n) ?? n;
       return { index, id: firstId + index, warmup, intendedAt: intendedMs === undefined ? undefined : start + intendedMs };
     },
+    /**
+     * Sends the slot's request, and with a retry policy retries a retryable
+     * failure: each attempt is its own record (same id, `attempt` 2, 3, ...).
+     * The wait holds the caller's concurrency slot (closed loop: the user
+     * waits, then tries again). No retry once the run is interrupted, or when
+     * it would start past the --duration deadline.
+     */
     async execute(slot: Slot): Promise<void> {
-      hooks.onStart?.(slot.id);
-      const record = await executeRequest(slot.id, plan.buildRequest(slot.index), context, slot.intendedAt);
-      plan.tagRecord?.(slot.index, record);
-      record.warmup = slot.warmup;
-      records.push(record);
-      hooks.onComplete?.(record);
+      const request = plan.buildRequest(slot.index);
+      for (let attempt = 1; ; attempt++) {
+        hooks.onStart?.(slot.id);
+        // A retry is sent when its wait ends: no send lag of its own.
+        const record = await executeRequest(slot.id, request, context, attempt === 1 ? slot.intendedAt : undefined);
+        if (attempt > 1) record.attempt = attempt;
+        plan.tagRecord?.(slot.index, record);
+        record.warmup = slot.warmup;
+        records.push(record);
+        hooks.onComplete?.(record);
+        const retry = plan.retry;
+        if (!retry || attempt > retry.retries || !isRetryable(record) || halted()) return;
+        const delay = retryDelayMs(retry, attempt, record, (retryRng ??= createRng(retry.seed)), Date.now());
+        if (pastDeadline(elapsed() + delay)) return;
+        await sleep(delay);
+        if (stopped()) return;
+      }
     },
     /** A bug or bad input while sending (buildRequest threw): stop, and rethrow at the end. */
     fail(error: unknown): void {
@@ -233,10 +257,15 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
     finish(unsent: number): LoadResult {
       clearTimeout(graceTimer);
       if (failure !== undefined) throw failure;
-      records.sort((a, b) => a.id - b.id);
+      records.sort(byIdThenAttempt);
       return { records, origin, startedAt, interrupted: hooks.signal?.aborted ?? false, unsent };
     },
   };
+}
+
+/** Send order: by request id, then a request's retries in order. */
+export function byIdThenAttempt(a: RequestRecord, b: RequestRecord): number {
+  return a.id - b.id || (a.attempt ?? 1) - (b.attempt ?? 1);
 }
 
 /** Raises the limiter's concurrency at each ramp step; returns a stop function. */

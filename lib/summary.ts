@@ -28,8 +28,11 @@ import type { ErrorKind, RequestRecord } from './record.ts';
 import { timeseries } from './timeseries.ts';
 
 export interface RunSummary {
+  /** Requests, each counted once however many times it was retried. */
   total_requests: number;
+  /** Requests whose last attempt succeeded. */
   success_count: number;
+  /** Requests whose last attempt failed. */
   failed_count: number;
   /** success_count / total_requests, 0..1 (0 when there are no requests). */
   success_rate: number;
@@ -59,7 +62,12 @@ export interface RunSummary {
   itl?: Distribution;
   max_stall?: Distribution;
   tokens_per_second?: Distribution;
+  /** Failed attempts by kind: every first failure, retried or not, and every failed retry. */
   errors: Partial<Record<ErrorKind, number>>;
+  /** With --retries, when any was sent: retry attempts sent (not requests). */
+  retries?: number;
+  /** Requests whose first attempt failed and a retry succeeded (counted in success_count, their first failure in errors). */
+  recovered_by_retry?: number;
   /** The first error message of each kind, to show what went wrong. */
   error_samples: Partial<Record<ErrorKind, string>>;
   /** Provider error types or codes of in-stream errors (e.g. overloaded_error), counted. */
@@ -128,6 +136,8 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
   let tokens = 0;
   let inputTokens = 0;
   let truncatedCount = 0;
+  let retries = 0;
+  let recovered = 0;
   let first = Infinity;
   let last = -Infinity;
   const errors: Partial<Record<ErrorKind, number>> = {};
@@ -139,6 +149,7 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
   for (const r of records) {
     if (r.startedAt < first) first = r.startedAt;
     if (r.endedAt > last) last = r.endedAt;
+    if (r.attempt !== undefined) retries++;
     if (r.error) {
       const kind = r.error.kind;
       errors[kind] = (errors[kind] ?? 0) + 1;
@@ -147,6 +158,7 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
       continue;
     }
     success++;
+    if (r.attempt !== undefined) recovered++;
     tokens += outputTokens(r);
     inputTokens += r.usage?.inputTokens ?? 0;
     sources[outputTokenSource(r)]++;
@@ -158,7 +170,8 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
     }
   }
 
-  const total = records.length;
+  // Retries are attempts, not requests: a request succeeds at most once, so failed = requests - successes.
+  const total = records.length - retries;
   const wall = total > 0 ? Math.max(0, last - first) / 1000 : 0;
   const summary: RunSummary = {
     total_requests: total,
@@ -182,6 +195,7 @@ export function summarize(allRecords: readonly RequestRecord[], options: Summari
     const distribution = describe(samples[key]);
     if (distribution) summary[key] = distribution;
   }
+  if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: recovered });
   if (records.length < allRecords.length) summary.warmup_requests = allRecords.length - records.length;
   Object.assign(summary, scheduleLag(records));
   if (options.slo) summary.goodput = goodput(records, options.slo, wall);

@@ -46,6 +46,7 @@ const result = await runClosedLoop(
     // Ids and requests use the global index: worker k of K sends requests k, k+K, k+2K, ...
     requestIndex: (n) => globalRequestIndex(n, index, workers),
     buildRequest: (global) => plan.requests[global % plan.requests.length]!,
+    retry: plan.retry,
     context: {
       transport,
       protocol,

@@ -8,7 +8,8 @@
 import { Worker } from 'node:worker_threads';
 import { StreamBenchError } from './errors.ts';
 import type { RequestRecord } from './record.ts';
-import type { LoadHooks, LoadResult } from './runner.ts';
+import type { RetryPolicy } from './retry.ts';
+import { byIdThenAttempt, type LoadHooks, type LoadResult } from './runner.ts';
 import type { TransportName, TransportRequest } from './transport.ts';
 
 /** Everything a worker needs, as plain data (functions cannot cross threads). */
@@ -24,6 +25,7 @@ export interface WorkerLoadPlan {
   idleTimeoutMs?: number;
   collectText?: boolean;
   maxEventSize?: number;
+  retry?: RetryPolicy;
   /** The run's secret values: a worker scrubs error text with its own redactor built from them. */
   secrets: string[];
 }
@@ -127,6 +129,6 @@ export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks:
   } finally {
     hooks.signal?.removeEventListener('abort', abortAll);
   }
-  records.sort((a, b) => a.id - b.id);
+  records.sort(byIdThenAttempt);
   return { records, origin, startedAt, interrupted: interrupted || (hooks.signal?.aborted ?? false), unsent: 0, eventLoopDelaysMs };
 }

@@ -11,6 +11,9 @@
  *   /stall-before-headers          never answers
  *   /stall-mid-stream              one token, then silence with the socket open
  *   /status/CODE?body=json|html    an error status (429 and 503 send Retry-After: 7)
+ *   /fail-first/CODE?times=N&retry_after=S&name=K
+ *                                  the first N requests (default 1) with this name answer CODE (with
+ *                                  Retry-After: S when given), later ones a normal 3-token stream
  *   /json-200                      a non-stream chat completion ("stream": true forgotten)
  *   /html-200                      a web page
  *   /malformed-json                an SSE event whose data is broken JSON
@@ -57,6 +60,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     timers.add(timer);
   };
   const rng = createRng(1);
+  const failedSoFar = new Map<string, number>();
 
   const server = createServer((req, res) => {
     received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
@@ -106,6 +110,20 @@ export async function startFaultServer(): Promise<FaultServer> {
     if (path === '/stall-mid-stream') {
       sse();
       return void res.write(token('a'));
+    }
+    const failFirst = /^\/fail-first\/(\d{3})$/.exec(path);
+    if (failFirst) {
+      const name = url.searchParams.get('name') ?? path;
+      const failed = failedSoFar.get(name) ?? 0;
+      if (failed < param('times', 1)) {
+        failedSoFar.set(name, failed + 1);
+        const retryAfter = url.searchParams.get('retry_after');
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (retryAfter !== null) headers['retry-after'] = retryAfter;
+        return void res.writeHead(Number(failFirst[1]), headers).end(JSON.stringify({ error: { message: 'try again', type: 'fault' } }));
+      }
+      sse();
+      return void res.end(token('a') + token('b') + token('c') + 'data: [DONE]\n\n');
     }
     const status = /^\/status\/(\d{3})$/.exec(path);
     if (status) {
