@@ -176,6 +176,22 @@ describe('--retries in a whole run', () => {
     expect(summary.failed_count).toBe(metrics.length);
   });
 
+  it('stops waiting for a retry when the run is interrupted', async () => {
+    const output = join(dir.path, 'interrupted.json');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 150);
+    const started = performance.now();
+    const result = await runCaptured(
+      ['-u', faultUrl(server.url, '/fail-first/503?times=1000&retry_after=5&name=interrupted'), '-n', '1', '--retries', '3', '-o', output],
+      { cwd: dir.path, signal: controller.signal },
+    );
+    // Without the interrupt, the Retry-After alone is 5 s.
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(result.code).toBe(130);
+    const { metrics } = await readResults(output);
+    expect(metrics.map((row) => [row.attempt, row.status])).toEqual([[undefined, 503]]);
+  });
+
   it('rejects a negative --retries', async () => {
     const result = await runCaptured(['-u', faultUrl(server.url, '/ok'), '--retries', '-1'], { cwd: dir.path });
     expect(result.code).toBe(2);
