@@ -27,7 +27,7 @@ export function renderComparisonText(comparison: Comparison, options: CompareRen
   for (const outcome of comparison.rules) {
     lines.push(`  ${outcome.fired ? '✗' : '✓'} ${outcome.rule}${' '.repeat(width - displayWidth(outcome.rule))}${ruleObservation(outcome, comparison, L)}`);
   }
-  lines.push('', `${L.result}: ${resultLine(comparison, L)}`, `${L.method}: ${methodLine(comparison)}`, RULE);
+  lines.push('', `${L.result}: ${resultLine(comparison, L)}`, `${L.method}: ${methodLine(comparison, L)}`, RULE);
   return lines.join('\n') + '\n';
 }
 
@@ -59,7 +59,7 @@ export function renderComparisonMarkdown(comparison: Comparison, options: Compar
     lines.push('', `**${L.warnings}**`, '');
     for (const warning of comparison.incomparable) lines.push(`> ⚠️ ${escapeMarkdown(warning)}`);
   }
-  lines.push('', `<sub>${L.method}: ${escapeMarkdown(methodLine(comparison))}</sub>`);
+  lines.push('', `<sub>${L.method}: ${escapeMarkdown(methodLine(comparison, L))}</sub>`);
   return lines.join('\n') + '\n';
 }
 
@@ -149,14 +149,14 @@ function runLine(run: Comparison['base'], L: Labels): string {
   return `${run.name} (${fill(L.nRequests, { n: run.requests })}, ${run.started_at})`;
 }
 
-function methodLine(comparison: Comparison): string {
+function methodLine(comparison: Comparison, L: Labels): string {
   const { confidence, resamples, seed } = comparison.method;
-  const level = Math.round((1 - confidence) * 1e6) / 1e6;
-  return (
-    `latency and tokens/s: bootstrap ${Math.round(confidence * 1000) / 10}% interval of the difference ` +
-    `(${resamples} resamples, seed ${seed}); error rate: two-proportion z-test; throughput: Poisson rate test; ` +
-    `significant at p < ${level}`
-  );
+  return fill(L.methodSentence, {
+    percent: Math.round(confidence * 1000) / 10,
+    resamples,
+    seed,
+    level: Math.round((1 - confidence) * 1e6) / 1e6,
+  });
 }
 
 function textTable(rows: string[][], alignRight: boolean[]): string[] {

@@ -67,6 +67,10 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
     notes.push(`note: concurrency ${concurrency} > requests ${sendable}; using ${sendable}`);
     concurrency = sendable;
   }
+  const crowded = config.sweep?.parameter === 'concurrency' ? config.sweep.values.filter((level) => level > sendable) : [];
+  if (crowded.length > 0) {
+    notes.push(`note: sweep level${crowded.length > 1 ? 's' : ''} ${crowded.join(', ')} > requests ${sendable} per level; at most ${sendable} in flight there`);
+  }
   const shape: LoadShape = {
     concurrency,
     arrival: config.arrival ?? (config.burstiness !== undefined ? 'gamma' : 'poisson'),

@@ -52,6 +52,11 @@ describe('load shape config fields', () => {
     expect(counted.notes).toEqual(['note: concurrency 10 > requests 5; using 5']);
   });
 
+  it('notes sweep concurrency levels above the requests per level', () => {
+    const sweep = loadShapeFromConfig(validateConfig({ total_requests: 10, sweep: { parameter: 'concurrency', values: [2, 50, 64] } }, 't'));
+    expect(sweep.notes).toEqual(['note: sweep levels 50, 64 > requests 10 per level; at most 10 in flight there']);
+  });
+
   it('resolves the open-loop defaults; one seed, chosen when none is given, feeds the schedule', () => {
     const gamma = loadShapeFromConfig(validateConfig({ rate: 4, burstiness: 0.5, seed: 9 }, 't'));
     expect(gamma.shape).toMatchObject({ rate: 4, arrival: 'gamma', burstiness: 0.5, seed: 9 });
