@@ -83,6 +83,13 @@ export interface RequestRecord {
 }
 
 /**
+ * Records a consumer reads once through, in order: a plain array (rows read
+ * from a file) or a run's RecordStore (record-store.ts), which materializes one
+ * record at a time.
+ */
+export type Records = Iterable<RequestRecord> & { readonly length: number };
+
+/**
  * Growable Float64Array for the per-token hot path: appending a timestamp is a
  * store, not an allocation.
  */
