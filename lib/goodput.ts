@@ -5,7 +5,7 @@
  * SLO. A response of one token has no TPOT, so a TPOT SLO cannot fail it.
  */
 import { totalTimeFromIntended, tpot, ttftFromIntended } from './metrics.ts';
-import type { RequestRecord } from './record.ts';
+import type { Records, RequestRecord } from './record.ts';
 import { UsageError } from './errors.ts';
 
 export const SLO_METRICS = ['ttft', 'tpot', 'e2e'] as const;
@@ -34,20 +34,34 @@ export function meetsSlo(r: RequestRecord, slo: Slo): boolean {
   );
 }
 
-export function goodput(records: readonly RequestRecord[], slo: Slo, wallSeconds: number): Goodput {
-  let met = 0;
-  let requests = 0;
-  for (const r of records) {
+export function goodput(records: Records, slo: Slo, wallSeconds: number): Goodput {
+  const counter = new GoodputCounter(slo);
+  for (const r of records) counter.add(r);
+  return counter.finish(wallSeconds);
+}
+
+/** goodput() one record at a time, for a caller already passing over the records. */
+export class GoodputCounter {
+  private met = 0;
+  private requests = 0;
+
+  constructor(private readonly slo: Slo) {}
+
+  add(r: RequestRecord): void {
     // A retry is another attempt at a request, not another request.
-    if (r.attempt === undefined) requests++;
-    if (meetsSlo(r, slo)) met++;
+    if (r.attempt === undefined) this.requests++;
+    if (meetsSlo(r, this.slo)) this.met++;
   }
-  return {
-    slo,
-    met,
-    share: requests > 0 ? met / requests : 0,
-    per_second: wallSeconds > 0 ? met / wallSeconds : 0,
-  };
+
+  finish(wallSeconds: number): Goodput {
+    const { slo, met, requests } = this;
+    return {
+      slo,
+      met,
+      share: requests > 0 ? met / requests : 0,
+      per_second: wallSeconds > 0 ? met / wallSeconds : 0,
+    };
+  }
 }
 
 /**

@@ -3,8 +3,8 @@
  * summarized by the one summary function, so a group's numbers mean exactly
  * what the run's numbers mean.
  */
-import type { RequestRecord } from './record.ts';
-import { summarize, type RunSummary } from './summary.ts';
+import type { Records } from './record.ts';
+import { SummaryBuilder, type RunSummary } from './summary.ts';
 
 export interface GroupSummary {
   group: string;
@@ -12,13 +12,14 @@ export interface GroupSummary {
 }
 
 /** One summary per group value, sorted by value; records without a group, and warm-up records, are left out. */
-export function summarizeGroups(records: readonly RequestRecord[]): GroupSummary[] {
-  const byGroup = new Map<string, RequestRecord[]>();
+export function summarizeGroups(records: Records): GroupSummary[] {
+  // One pass, one summary builder per group: no group's records are held.
+  const byGroup = new Map<string, SummaryBuilder>();
   for (const record of records) {
     if (record.group === undefined || record.warmup) continue;
-    let members = byGroup.get(record.group);
-    if (!members) byGroup.set(record.group, (members = []));
-    members.push(record);
+    let builder = byGroup.get(record.group);
+    if (!builder) byGroup.set(record.group, (builder = new SummaryBuilder()));
+    builder.add(record);
   }
-  return [...byGroup.keys()].sort().map((group) => ({ group, summary: summarize(byGroup.get(group) ?? []) }));
+  return [...byGroup.keys()].sort().map((group) => ({ group, summary: (byGroup.get(group) as SummaryBuilder).finish().summary }));
 }

@@ -5,9 +5,10 @@
 import type { Slo } from './goodput.ts';
 import { atLevel, plannedLength, runLoadShape, type LoadShape, type LoadTarget } from './load-shape.ts';
 import type { Progress } from './progress.ts';
-import type { RequestRecord } from './record.ts';
+import type { Records, RequestRecord } from './record.ts';
+import type { RecordStore } from './record-store.ts';
 import type { LoadHooks, LoadResult } from './runner.ts';
-import { collectSamples, summarize, type MetricSamples, type RunSummary } from './summary.ts';
+import { summarize, summarizeWithSamples, type MetricSamples, type RunSummary } from './summary.ts';
 import { runSweep, type SweepResults, type SweepSpec } from './sweep.ts';
 
 export interface LoadOptions {
@@ -21,7 +22,7 @@ export interface LoadOptions {
   /** Each request as it completes, fully tagged (data row, warm-up, sweep level), before progress shows it. */
   onRecord?(record: RequestRecord): void;
   /** Post-processes each run's records before they are summarized (e.g. tokenizer counts). */
-  afterLoad?(records: RequestRecord[]): Promise<void>;
+  afterLoad?(records: RecordStore): Promise<void>;
   /** Log lines (stderr). */
   log(line: string): void;
   /** Runs one load; default runLoadShape on this thread (run's --workers passes worker threads). */
@@ -29,7 +30,7 @@ export interface LoadOptions {
 }
 
 export interface LoadOutcome {
-  records: RequestRecord[];
+  records: RecordStore;
   /** Of every measured request (every level of a sweep). */
   summary: RunSummary;
   samples: MetricSamples;
@@ -41,11 +42,11 @@ export interface LoadOutcome {
 
 export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutcome> {
   const { shape, sweep: spec, slo, signal } = options;
-  const summarizeRecords = (records: readonly RequestRecord[]) => summarize(records, { slo });
-  const outcome = (records: RequestRecord[], unsent: number) => {
-    const samples = collectSamples(records);
-    return { samples, summary: summarize(records, { slo, samples }), ...noteUnsent(unsent, options.log) };
-  };
+  const summarizeRecords = (records: Records) => summarize(records, { slo });
+  const outcome = (records: Records, unsent: number) => ({
+    ...summarizeWithSamples(records, { slo }),
+    ...noteUnsent(unsent, options.log),
+  });
   /** `level`: the sweep level, tagged on each record as it completes (so the journal has it too). */
   const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}, level?: number) => {
     const progress = options.progress(plannedLength(levelShape));

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { parseJsonWithPosition } from './config.ts';
 import { UsageError } from './errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from './metrics.ts';
-import { ERROR_KINDS, type RequestRecord } from './record.ts';
+import { ERROR_KINDS, type Records, type RequestRecord } from './record.ts';
 import type { SelfCheck } from './selfcheck.ts';
 import type { RunSummary } from './summary.ts';
 import type { SweepResults } from './sweep.ts';
@@ -310,7 +310,7 @@ export interface ResultsInput {
   interrupted: boolean;
   version: string;
   summary: RunSummary;
-  records: readonly RequestRecord[];
+  records: Records;
   selfcheck?: SelfCheck;
   sweep?: SweepResults;
   /** The requested common start (--start-at). */
@@ -320,7 +320,13 @@ export interface ResultsInput {
 }
 
 export function buildResults(input: ResultsInput): Results {
-  return { ...buildResultsHead(input), metrics: input.records.map(recordToRow) };
+  return { ...buildResultsHead(input), metrics: recordsToRows(input.records) };
+}
+
+export function recordsToRows(records: Records): MetricRow[] {
+  const rows: MetricRow[] = [];
+  for (const record of records) rows.push(recordToRow(record));
+  return rows;
 }
 
 /**
@@ -387,7 +393,7 @@ const WRITE_BATCH_CHARS = 1 << 20;
  */
 export function* serializeResults(
   results: Results,
-  records: readonly RequestRecord[],
+  records: Records,
   transform: <T>(value: T) => T = (value) => value,
 ): Generator<string> {
   const head = transform({ ...results, metrics: [] }) as Omit<Results, 'metrics'> & { metrics: unknown };
@@ -396,8 +402,10 @@ export function* serializeResults(
   const slotText = JSON.stringify(METRICS_SLOT);
   const slot = text.lastIndexOf(slotText);
   let batch = text.slice(0, slot) + '[';
-  for (let i = 0; i < records.length; i++) {
-    batch += (i > 0 ? ',' : '') + JSON.stringify(transform(recordToRow(records[i]!)));
+  let separator = '';
+  for (const record of records) {
+    batch += separator + JSON.stringify(transform(recordToRow(record)));
+    separator = ',';
     if (batch.length >= WRITE_BATCH_CHARS) {
       yield batch;
       batch = '';

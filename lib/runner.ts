@@ -17,6 +17,7 @@
  */
 import { createLimiter, type Limiter } from './limiter.ts';
 import type { RequestRecord } from './record.ts';
+import { RecordStore } from './record-store.ts';
 import { DEADLINE_ABORT, executeRequest, type RequestContext } from './request.ts';
 import { createRng } from './random.ts';
 import { isRetryable, retryDelayMs, type RetryPolicy } from './retry.ts';
@@ -75,8 +76,8 @@ export interface LoadHooks {
 }
 
 export interface LoadResult {
-  /** Sorted by request id. */
-  records: RequestRecord[];
+  /** Sorted by request id, then attempt. */
+  records: RecordStore;
   /** performance.now() at the origin: timestamps in records are relative to it. */
   origin: number;
   startedAt: Date;
@@ -189,7 +190,7 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
       ? setTimeout(() => deadline.abort(DEADLINE_ABORT), deadlineMs + (plan.graceMs ?? DEFAULT_GRACE_MS))
       : undefined;
   const context: RequestContext = { ...plan.context, origin, signal };
-  const records: RequestRecord[] = [];
+  const records = new RecordStore();
   const firstId = plan.firstId ?? 1;
   let claimed = 0;
   let measured = 0;
@@ -240,8 +241,9 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
         if (attempt > 1) record.attempt = attempt;
         plan.tagRecord?.(slot.index, record);
         record.warmup = slot.warmup;
-        records.push(record);
+        // Hooks first: they may tag the record (its sweep level), and the store keeps a packed copy.
         hooks.onComplete?.(record);
+        records.push(record);
         const retry = plan.retry;
         if (!retry || attempt > retry.retries || !isRetryable(record) || halted()) return;
         const delay = retryDelayMs(retry, attempt, record, (retryRng ??= createRng(retry.seed)), Date.now());
@@ -257,15 +259,10 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
     finish(unsent: number): LoadResult {
       clearTimeout(graceTimer);
       if (failure !== undefined) throw failure;
-      records.sort(byIdThenAttempt);
+      records.sortByIdThenAttempt();
       return { records, origin, startedAt, interrupted: hooks.signal?.aborted ?? false, unsent };
     },
   };
-}
-
-/** Send order: by request id, then a request's retries in order. */
-export function byIdThenAttempt(a: RequestRecord, b: RequestRecord): number {
-  return a.id - b.id || (a.attempt ?? 1) - (b.attempt ?? 1);
 }
 
 /** Raises the limiter's concurrency at each ramp step; returns a stop function. */

@@ -5,7 +5,7 @@
  * a latency distribution. Durations are in seconds.
  */
 import { describe, type Distribution } from './stats.ts';
-import { goodput, type Goodput, type Slo } from './goodput.ts';
+import { GoodputCounter, type Goodput, type Slo } from './goodput.ts';
 import {
   interTokenLatencies,
   maxStall,
@@ -24,8 +24,8 @@ import {
   ttftFromIntended,
   type TokenSource,
 } from './metrics.ts';
-import type { ErrorKind, RequestRecord } from './record.ts';
-import { timeseries } from './timeseries.ts';
+import type { ErrorKind, Records, RequestRecord } from './record.ts';
+import { TimeseriesBuilder } from './timeseries.ts';
 
 export interface RunSummary {
   /** Requests, each counted once however many times it was retried. */
@@ -94,32 +94,29 @@ export type SampleMetric = (typeof SAMPLE_METRICS)[number];
 export type MetricSamples = Record<SampleMetric, number[]>;
 
 /** Failed and warm-up requests are left out. */
-export function collectSamples(records: readonly RequestRecord[]): MetricSamples {
-  const samples: MetricSamples = {
-    ttfb: [],
-    ttft: [],
-    ttfat: [],
-    total_time: [],
-    tpot: [],
-    itl: [],
-    max_stall: [],
-    tokens_per_second: [],
-  };
+export function collectSamples(records: Records): MetricSamples {
+  const samples = emptySamples();
+  for (const r of records) addSamples(samples, r);
+  return samples;
+}
+
+function emptySamples(): MetricSamples {
+  return { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], max_stall: [], tokens_per_second: [] };
+}
+
+function addSamples(samples: MetricSamples, r: RequestRecord): void {
+  if (r.error || r.warmup) return;
   const push = (key: SampleMetric, value: number | undefined) => {
     if (value !== undefined) samples[key].push(value);
   };
-  for (const r of records) {
-    if (r.error || r.warmup) continue;
-    push('ttfb', ttfb(r));
-    push('ttft', ttft(r));
-    push('ttfat', ttfat(r));
-    push('total_time', totalTime(r));
-    push('tpot', tpot(r));
-    push('max_stall', maxStall(r));
-    push('tokens_per_second', tokensPerSecond(r));
-    for (const gap of interTokenLatencies(r)) samples.itl.push(gap);
-  }
-  return samples;
+  push('ttfb', ttfb(r));
+  push('ttft', ttft(r));
+  push('ttfat', ttfat(r));
+  push('total_time', totalTime(r));
+  push('tpot', tpot(r));
+  push('max_stall', maxStall(r));
+  push('tokens_per_second', tokensPerSecond(r));
+  for (const gap of interTokenLatencies(r)) samples.itl.push(gap);
 }
 
 export interface SummarizeOptions {
@@ -129,97 +126,146 @@ export interface SummarizeOptions {
 }
 
 /** Warm-up records (record.warmup) are counted in warmup_requests and left out of everything else. */
-export function summarize(allRecords: readonly RequestRecord[], options: SummarizeOptions = {}): RunSummary {
-  const records = allRecords.some((r) => r.warmup) ? allRecords.filter((r) => !r.warmup) : allRecords;
-  const samples = options.samples ?? collectSamples(records);
-  let success = 0;
-  let tokens = 0;
-  let inputTokens = 0;
-  let truncatedCount = 0;
-  let retries = 0;
-  let recovered = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  const errors: Partial<Record<ErrorKind, number>> = {};
-  const errorSamples: Partial<Record<ErrorKind, string>> = {};
-  const errorCodes: Record<string, number> = {};
-  const sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
-  const mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
-
-  for (const r of records) {
-    if (r.startedAt < first) first = r.startedAt;
-    if (r.endedAt > last) last = r.endedAt;
-    if (r.attempt !== undefined) retries++;
-    if (r.error) {
-      const kind = r.error.kind;
-      errors[kind] = (errors[kind] ?? 0) + 1;
-      errorSamples[kind] ??= r.error.message;
-      if (r.error.code !== undefined) errorCodes[r.error.code] = (errorCodes[r.error.code] ?? 0) + 1;
-      continue;
-    }
-    success++;
-    if (r.attempt !== undefined) recovered++;
-    tokens += outputTokens(r);
-    inputTokens += r.usage?.inputTokens ?? 0;
-    sources[outputTokenSource(r)]++;
-    if (truncated(r)) truncatedCount++;
-    if (tokenCountMismatch(r)) {
-      mismatch.requests++;
-      mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
-      mismatch.event_tokens += r.tokenTimes.length;
-    }
-  }
-
-  // Retries are attempts, not requests: a request succeeds at most once, so failed = requests - successes.
-  const total = records.length - retries;
-  const wall = total > 0 ? Math.max(0, last - first) / 1000 : 0;
-  const summary: RunSummary = {
-    total_requests: total,
-    success_count: success,
-    failed_count: total - success,
-    success_rate: total > 0 ? success / total : 0,
-    truncated_count: truncatedCount,
-    wall_time: wall,
-    requests_per_second: wall > 0 ? success / wall : 0,
-    output_tokens: tokens,
-    output_tokens_per_second: wall > 0 ? tokens / wall : 0,
-    peak_output_tokens_per_second: peakTokensPerSecond(records),
-    input_tokens: inputTokens,
-    token_sources: sources,
-    token_count_mismatch: mismatch,
-    errors,
-    error_samples: errorSamples,
-    error_codes: errorCodes,
-  };
-  for (const key of SAMPLE_METRICS) {
-    const distribution = describe(samples[key]);
-    if (distribution) summary[key] = distribution;
-  }
-  if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: recovered });
-  if (records.length < allRecords.length) summary.warmup_requests = allRecords.length - records.length;
-  Object.assign(summary, scheduleLag(records));
-  if (options.slo) summary.goodput = goodput(records, options.slo, wall);
-  return summary;
+export function summarize(records: Records, options: SummarizeOptions = {}): RunSummary {
+  return summarizeWithSamples(records, options).summary;
 }
 
-function scheduleLag(records: readonly RequestRecord[]): Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> {
-  const lags = records.map(sendLag);
-  if (!lags.some((lag) => lag !== 0)) return {};
-  const out: Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'> = { send_lag: describe(lags) };
-  const ttfts = records.map(ttftFromIntended).filter((v): v is number => v !== undefined);
-  const totals = records.map(totalTimeFromIntended).filter((v): v is number => v !== undefined);
-  if (ttfts.length > 0) out.ttft_from_intended = describe(ttfts);
-  if (totals.length > 0) out.total_time_from_intended = describe(totals);
-  return out;
+/** summarize, also returning the samples it was built from (collectSamples of the same records). */
+export function summarizeWithSamples(records: Records, options: SummarizeOptions = {}): { summary: RunSummary; samples: MetricSamples } {
+  const builder = new SummaryBuilder(options);
+  for (const r of records) builder.add(r);
+  return builder.finish();
 }
+
+type ScheduleLag = Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_time_from_intended'>;
 
 /**
- * The fullest 1 s bucket of output tokens (bucket k = [k, k+1) s since the
- * run's origin), from the time series, which spreads each successful request's
- * output tokens over its token events.
+ * summarize() one record at a time: one pass over a run's records collects
+ * everything (they may be materialized one by one from a RecordStore).
  */
-function peakTokensPerSecond(records: readonly RequestRecord[]): number {
-  let peak = 0;
-  for (const bucket of timeseries(records, 1).buckets) if (bucket.output_tokens > peak) peak = bucket.output_tokens;
-  return peak;
+export class SummaryBuilder {
+  private readonly samples: MetricSamples;
+  private readonly collecting: boolean;
+  private readonly goodput: GoodputCounter | undefined;
+  /** Output tokens over time, for the peak second. */
+  private readonly series = new TimeseriesBuilder(1);
+  private measured = 0;
+  private warmups = 0;
+  private success = 0;
+  private tokens = 0;
+  private inputTokens = 0;
+  private truncated = 0;
+  private retries = 0;
+  private recovered = 0;
+  private first = Infinity;
+  private last = -Infinity;
+  private readonly errors: Partial<Record<ErrorKind, number>> = {};
+  private readonly errorSamples: Partial<Record<ErrorKind, string>> = {};
+  private readonly errorCodes: Record<string, number> = {};
+  private readonly sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
+  private readonly mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
+  /** Send lag of every measured request, and latencies from the intended send: reported when any lag is not 0. */
+  private readonly lags: number[] = [];
+  private lagged = false;
+  private readonly ttftsFromIntended: number[] = [];
+  private readonly totalsFromIntended: number[] = [];
+
+  constructor(options: SummarizeOptions = {}) {
+    this.samples = options.samples ?? emptySamples();
+    this.collecting = options.samples === undefined;
+    this.goodput = options.slo ? new GoodputCounter(options.slo) : undefined;
+  }
+
+  add(r: RequestRecord): void {
+    if (r.warmup) {
+      this.warmups++;
+      return;
+    }
+    this.measured++;
+    if (this.collecting) addSamples(this.samples, r);
+    this.series.add(r);
+    this.goodput?.add(r);
+    const lag = sendLag(r);
+    this.lags.push(lag);
+    if (lag !== 0) this.lagged = true;
+    const fromIntended = ttftFromIntended(r);
+    if (fromIntended !== undefined) this.ttftsFromIntended.push(fromIntended);
+    const totalFromIntended = totalTimeFromIntended(r);
+    if (totalFromIntended !== undefined) this.totalsFromIntended.push(totalFromIntended);
+
+    if (r.startedAt < this.first) this.first = r.startedAt;
+    if (r.endedAt > this.last) this.last = r.endedAt;
+    if (r.attempt !== undefined) this.retries++;
+    if (r.error) {
+      const kind = r.error.kind;
+      this.errors[kind] = (this.errors[kind] ?? 0) + 1;
+      this.errorSamples[kind] ??= r.error.message;
+      if (r.error.code !== undefined) this.errorCodes[r.error.code] = (this.errorCodes[r.error.code] ?? 0) + 1;
+      return;
+    }
+    this.success++;
+    if (r.attempt !== undefined) this.recovered++;
+    this.tokens += outputTokens(r);
+    this.inputTokens += r.usage?.inputTokens ?? 0;
+    this.sources[outputTokenSource(r)]++;
+    if (truncated(r)) this.truncated++;
+    if (tokenCountMismatch(r)) {
+      this.mismatch.requests++;
+      this.mismatch.usage_tokens += r.usage?.outputTokens ?? 0;
+      this.mismatch.event_tokens += r.tokenTimes.length;
+    }
+  }
+
+  finish(): { summary: RunSummary; samples: MetricSamples } {
+    const { success, tokens, retries, samples } = this;
+    // Retries are attempts, not requests: a request succeeds at most once, so failed = requests - successes.
+    const total = this.measured - retries;
+    const wall = total > 0 ? Math.max(0, this.last - this.first) / 1000 : 0;
+    const summary: RunSummary = {
+      total_requests: total,
+      success_count: success,
+      failed_count: total - success,
+      success_rate: total > 0 ? success / total : 0,
+      truncated_count: this.truncated,
+      wall_time: wall,
+      requests_per_second: wall > 0 ? success / wall : 0,
+      output_tokens: tokens,
+      output_tokens_per_second: wall > 0 ? tokens / wall : 0,
+      peak_output_tokens_per_second: this.peakTokensPerSecond(),
+      input_tokens: this.inputTokens,
+      token_sources: this.sources,
+      token_count_mismatch: this.mismatch,
+      errors: this.errors,
+      error_samples: this.errorSamples,
+      error_codes: this.errorCodes,
+    };
+    for (const key of SAMPLE_METRICS) {
+      const distribution = describe(samples[key]);
+      if (distribution) summary[key] = distribution;
+    }
+    if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: this.recovered });
+    if (this.warmups > 0) summary.warmup_requests = this.warmups;
+    Object.assign(summary, this.scheduleLag());
+    if (this.goodput) summary.goodput = this.goodput.finish(wall);
+    return { summary, samples };
+  }
+
+  private scheduleLag(): ScheduleLag {
+    if (!this.lagged) return {};
+    const out: ScheduleLag = { send_lag: describe(this.lags) };
+    if (this.ttftsFromIntended.length > 0) out.ttft_from_intended = describe(this.ttftsFromIntended);
+    if (this.totalsFromIntended.length > 0) out.total_time_from_intended = describe(this.totalsFromIntended);
+    return out;
+  }
+
+  /**
+   * The fullest 1 s bucket of output tokens (bucket k = [k, k+1) s since the
+   * run's origin), from the time series, which spreads each successful request's
+   * output tokens over its token events.
+   */
+  private peakTokensPerSecond(): number {
+    let peak = 0;
+    for (const bucket of this.series.finish().buckets) if (bucket.output_tokens > peak) peak = bucket.output_tokens;
+    return peak;
+  }
 }

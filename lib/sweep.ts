@@ -6,7 +6,8 @@
  * tagged with its level (by the level runner, as each request completes).
  */
 import { UsageError } from './errors.ts';
-import type { RequestRecord } from './record.ts';
+import type { Records } from './record.ts';
+import { RecordStore } from './record-store.ts';
 import type { LoadResult } from './runner.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -39,7 +40,7 @@ export interface SweepResults {
 export interface SweepRun {
   sweep: SweepResults;
   /** Every level's records, ids unique across levels. */
-  records: RequestRecord[];
+  records: RecordStore;
   origin: number;
   startedAt: Date;
   interrupted: boolean;
@@ -53,24 +54,28 @@ export interface SweepRun {
 export type LevelRunner = (value: number, at: { origin?: number; firstId: number }) => Promise<LoadResult>;
 
 export interface SweepOptions {
-  summarize(records: readonly RequestRecord[]): RunSummary;
+  summarize(records: Records): RunSummary;
   /** Called after each level, the last one included. */
   onLevel?(level: SweepLevel): void;
 }
 
 export async function runSweep(spec: SweepSpec, runLevel: LevelRunner, options: SweepOptions): Promise<SweepRun> {
   const sweep: SweepResults = { parameter: spec.parameter, levels: [] };
-  const records: RequestRecord[] = [];
+  const records = new RecordStore();
+  let lastId = 0;
   let origin: number | undefined;
   let startedAt: Date | undefined;
   let unsent = 0;
   let interrupted = false;
   for (const [index, value] of spec.values.entries()) {
-    const load = await runLevel(value, { origin, firstId: (records.at(-1)?.id ?? 0) + 1 });
+    const load = await runLevel(value, { origin, firstId: lastId + 1 });
     origin ??= load.origin;
     startedAt ??= load.startedAt;
     unsent += load.unsent;
-    for (const record of load.records) records.push(record);
+    for (const record of load.records) {
+      records.push(record);
+      lastId = record.id;
+    }
     const level: SweepLevel = { value, summary: options.summarize(load.records) };
     sweep.levels.push(level);
     const reason = load.interrupted ? 'interrupted' : saturationReason(level.summary, spec);

@@ -4,7 +4,7 @@
  * which runs without --tokenizer never pay. Counting happens after the run,
  * never while requests are in flight, so it cannot delay a timestamp.
  */
-import type { RequestRecord } from './record.ts';
+import type { RecordStore } from './record-store.ts';
 
 export const TOKENIZERS = ['o200k', 'cl100k'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
@@ -21,12 +21,12 @@ async function loadTokenizer(name: TokenizerName): Promise<CountTokens> {
   return (text) => encoding.countTokens(text, options);
 }
 
-/** Sets tokenizerTokens on every record that kept its text, and drops the text. */
-export async function applyTokenizer(records: RequestRecord[], name: TokenizerName): Promise<void> {
+/** Sets tokenizerTokens on every successful record that kept its text, and drops every text. */
+export async function applyTokenizer(records: RecordStore, name: TokenizerName): Promise<void> {
   const count = await loadTokenizer(name);
-  for (const record of records) {
-    if (record.outputText === undefined) continue;
-    if (record.error === undefined) record.tokenizerTokens = count(record.outputText);
-    delete record.outputText;
+  for (let index = 0; index < records.length; index++) {
+    const text = records.outputText(index);
+    if (text !== undefined && !records.failed(index)) records.setTokenizerTokens(index, count(text));
   }
+  records.dropOutputTexts();
 }

@@ -3,13 +3,14 @@
  * own event loop and transport, for machines where one core cannot drive the
  * load. Worker k sends global requests k, k+K, k+2K, ... at concurrency
  * ~N/K; its records come back in batches, already on the main thread's clock
- * and ids, and are merged into one sorted list.
+ * and ids, and are merged into one sorted store.
  */
 import { Worker } from 'node:worker_threads';
 import { StreamBenchError } from './errors.ts';
 import type { RequestRecord } from './record.ts';
+import { RecordStore } from './record-store.ts';
 import type { RetryPolicy } from './retry.ts';
-import { byIdThenAttempt, type LoadHooks, type LoadResult } from './runner.ts';
+import type { LoadHooks, LoadResult } from './runner.ts';
 import type { TransportName, TransportRequest } from './transport.ts';
 
 /** Everything a worker needs, as plain data (functions cannot cross threads). */
@@ -72,7 +73,7 @@ export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks:
   const startedAt = new Date();
   const origin = performance.now();
   const originEpochMs = performance.timeOrigin + origin;
-  const records: RequestRecord[] = [];
+  const records = new RecordStore();
   const eventLoopDelaysMs: number[] = [];
   let interrupted = false;
 
@@ -104,8 +105,8 @@ export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks:
               if (message.type === 'batch') {
                 for (const id of message.started) hooks.onStart?.(id);
                 for (const record of message.records) {
-                  records.push(record);
                   hooks.onComplete?.(record);
+                  records.push(record);
                 }
               } else {
                 done = true;
@@ -129,6 +130,6 @@ export async function runInWorkers(plan: WorkerLoadPlan, workers: number, hooks:
   } finally {
     hooks.signal?.removeEventListener('abort', abortAll);
   }
-  records.sort(byIdThenAttempt);
+  records.sortByIdThenAttempt();
   return { records, origin, startedAt, interrupted: interrupted || (hooks.signal?.aborted ?? false), unsent: 0, eventLoopDelaysMs };
 }

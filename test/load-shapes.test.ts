@@ -55,9 +55,9 @@ function inFlightTracker(): LoadHooks & { max: () => number } {
 describe('open loop: coordinated omission', () => {
   it('with a cap, requests queue behind slow responses and the send lag shows it', async () => {
     const load = await runOpenLoop({ ...target(slow), total: 6, arrivals: constant(40), maxConcurrency: 1 });
-    expect(load.records.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6]);
-    const first = load.records[0]!.intendedAt!;
-    for (const [k, r] of load.records.entries()) {
+    expect(load.records.toArray().map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    const first = load.records.at(0).intendedAt!;
+    for (const [k, r] of load.records.toArray().entries()) {
       expect(r.error).toBeUndefined();
       // Intended every 25 ms regardless of the cap.
       expect(r.intendedAt! - first).toBeCloseTo(k * 25, 6);
@@ -84,7 +84,7 @@ describe('open loop: coordinated omission', () => {
   it('with a duration, sends exactly the arrivals before the deadline', async () => {
     const load = await runOpenLoop({ ...target(slow), total: Infinity, arrivals: constant(50), durationMs: 200 });
     expect(load.records).toHaveLength(10);
-    expect(load.records.every((r) => r.error === undefined)).toBe(true);
+    expect(load.records.toArray().every((r) => r.error === undefined)).toBe(true);
   });
 });
 
@@ -117,7 +117,7 @@ describe('duration and grace', () => {
 describe('warm-up and ramp-up in the loops', () => {
   it('closed loop: the first N requests are warm-up, on top of the measured count', async () => {
     const load = await runClosedLoop({ ...target(slow), total: 3, concurrency: 2, warmup: { requests: 2 } });
-    expect(load.records.map((r) => [r.id, r.warmup === true])).toEqual([
+    expect(load.records.toArray().map((r) => [r.id, r.warmup === true])).toEqual([
       [1, true],
       [2, true],
       [3, false],
@@ -130,7 +130,7 @@ describe('warm-up and ramp-up in the loops', () => {
   it('open loop: arrivals meant for the warm-up time are warm-up', async () => {
     const load = await runOpenLoop({ ...target(slow), total: 3, arrivals: constant(50), warmup: { ms: 100 } });
     // Arrivals at 0, 20, 40, 60, 80 ms are warm-up; 100, 120, 140 ms are measured.
-    expect(load.records.map((r) => r.warmup === true)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(load.records.toArray().map((r) => r.warmup === true)).toEqual([true, true, true, true, true, false, false, false]);
   });
 
   it('closed loop ramp-up: one request in flight at first, the full concurrency later', async () => {
@@ -138,7 +138,7 @@ describe('warm-up and ramp-up in the loops', () => {
     const load = await runClosedLoop({ ...target(slow), total: 12, concurrency: 4, rampUpMs: 300 }, hooks);
     expect(load.records).toHaveLength(12);
     // Concurrency 2 is due at 100 ms and the first request takes >= 80 ms: nothing else starts before.
-    expect(load.records.filter((r) => r.startedAt - load.records[0]!.startedAt < 80 - SLACK_MS)).toHaveLength(1);
+    expect(load.records.toArray().filter((r) => r.startedAt - load.records.at(0).startedAt < 80 - SLACK_MS)).toHaveLength(1);
     expect(hooks.max()).toBe(4);
   });
 });

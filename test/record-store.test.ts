@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../lib/random.ts';
 import { ERROR_KINDS, type RequestError, type RequestRecord } from '../lib/record.ts';
 import { RecordStore } from '../lib/record-store.ts';
-import { byIdThenAttempt } from '../lib/runner.ts';
 
 const base = (id: number): RequestRecord => ({
   id,
@@ -71,7 +70,7 @@ describe('RecordStore', () => {
     expect(store.at(0)).not.toBe(store.at(0));
   });
 
-  it('sorts by id then attempt as byIdThenAttempt does, and keeps reading rows correctly after more pushes', () => {
+  it('sorts by id then attempt (send order), and keeps reading rows correctly after more pushes', () => {
     const rng = createRng(3);
     const records: RequestRecord[] = [];
     for (let id = 1; id <= 300; id++) {
@@ -147,6 +146,11 @@ describe('RecordStore', () => {
     expect(store.toArray()).toStrictEqual(records);
   });
 });
+
+/** The send order the store must give: by id, then attempt (a first attempt has none). */
+function byIdThenAttempt(a: RequestRecord, b: RequestRecord): number {
+  return a.id - b.id || (a.attempt ?? 1) - (b.attempt ?? 1);
+}
 
 /** A record with each optional field present or absent at random, values from edge-prone sets. */
 function randomRecord(rng: Rng, id: number): RequestRecord {

@@ -336,7 +336,7 @@ describe.each(TRANSPORTS)('runClosedLoop against the simulated stream (msw) over
           onComplete: () => inFlight--,
         },
       );
-      expect(result.records.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(result.records.toArray().map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       expect(maxInFlight).toBe(4);
       for (const r of result.records) {
         expect(r.error).toBeUndefined();

@@ -49,8 +49,8 @@ describe('runClosedLoop', () => {
     });
     expect(started).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(maxInFlight).toBe(7);
-    expect(result.records.map((r) => r.id)).toEqual(started);
-    expect(result.records.every((r) => r.error === undefined && r.tokenTimes.length === 1)).toBe(true);
+    expect(result.records.toArray().map((r) => r.id)).toEqual(started);
+    expect(result.records.toArray().every((r) => r.error === undefined && r.tokenTimes.length === 1)).toBe(true);
     expect(result.interrupted).toBe(false);
   });
 
@@ -65,13 +65,13 @@ describe('runClosedLoop', () => {
     });
     expect(result.interrupted).toBe(true);
     // Eight finished; at most the four then in flight were cut off; nothing started after.
-    const ok = result.records.filter((r) => r.error === undefined);
-    const aborted = result.records.filter((r) => r.error?.kind === 'aborted');
+    const ok = result.records.toArray().filter((r) => r.error === undefined);
+    const aborted = result.records.toArray().filter((r) => r.error?.kind === 'aborted');
     expect(ok.length).toBeGreaterThanOrEqual(8);
     expect(aborted.length).toBeGreaterThanOrEqual(1);
     expect(ok.length + aborted.length).toBe(result.records.length);
     expect(result.records.length).toBeLessThanOrEqual(12);
-    expect(result.records.map((r) => r.id)).toEqual(Array.from({ length: result.records.length }, (_, i) => i + 1));
+    expect(result.records.toArray().map((r) => r.id)).toEqual(Array.from({ length: result.records.length }, (_, i) => i + 1));
   });
 
   it('measures from a given origin (a worker thread passes the main thread’s)', async () => {
@@ -95,7 +95,7 @@ describe('runClosedLoop', () => {
 describe('runClosedLoop at concurrency 1', () => {
   it('starts the next request when one settles', async () => {
     const result = await runClosedLoop(plan(3, 1, 1));
-    expect(result.records.map((r) => r.error === undefined)).toEqual([true, true, true]);
+    expect(result.records.toArray().map((r) => r.error === undefined)).toEqual([true, true, true]);
   });
 
   it('keeps exactly N in flight while work remains', async () => {

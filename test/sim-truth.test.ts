@@ -31,7 +31,7 @@ describe('the simulated endpoint’s ground truth', () => {
       expect(ms).toBeLessThan(1000);
     }
     // The client can only see the first token after the endpoint wrote it.
-    const clientMin = Math.min(...load.records.map((r) => r.firstTokenAt! - r.startedAt));
+    const clientMin = Math.min(...load.records.toArray().map((r) => r.firstTokenAt! - r.startedAt));
     expect(clientMin).toBeGreaterThanOrEqual(Math.min(...truth.ttft_ms) - 2);
     await stats('DELETE');
     expect((await stats()).requests).toBe(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../lib/record.ts';
+import { RecordStore } from '../lib/record-store.ts';
 import type { LoadResult } from '../lib/runner.ts';
 import { summarize } from '../lib/summary.ts';
 import { parseSweepFlag, runSweep, saturationReason, type SweepResults } from '../lib/sweep.ts';
@@ -20,7 +21,7 @@ function fakeLevels(plan: Record<number, { failed: number; ttftMs: number }>) {
     ran.push({ value, ...at });
     const { failed, ttftMs } = plan[value]!;
     const records = levelRecords(at.firstId, 10, failed, ttftMs).map((record) => ({ ...record, level: value }));
-    return { records, origin: 1234, startedAt: new Date(0), interrupted: false, unsent: 0 };
+    return { records: RecordStore.from(records), origin: 1234, startedAt: new Date(0), interrupted: false, unsent: 0 };
   };
   return { ran, runLevel };
 }
@@ -41,8 +42,8 @@ describe('runSweep', () => {
     expect(levels).toEqual([1, 2, 4, 8]);
     expect(run.sweep.stopped_early).toBeUndefined();
     expect(run.records).toHaveLength(40);
-    expect(new Set(run.records.map((r) => r.id)).size).toBe(40);
-    expect(run.records.filter((r) => r.level === 4)).toHaveLength(10);
+    expect(new Set(run.records.toArray().map((r) => r.id)).size).toBe(40);
+    expect(run.records.toArray().filter((r) => r.level === 4)).toHaveLength(10);
     // 1 failure in 10 is 10%: at the limit, not past it.
     expect(run.sweep.levels[2]!.summary.failed_count).toBe(1);
     expect(run.sweep.levels[2]!.stopped_reason).toBeUndefined();
@@ -72,7 +73,7 @@ describe('runSweep', () => {
     let calls = 0;
     const run = await runSweep(spec, async (_value, at) => {
       calls++;
-      return { records: levelRecords(at.firstId, 2, 0, 100), origin: 0, startedAt: new Date(0), interrupted: true, unsent: 0 };
+      return { records: RecordStore.from(levelRecords(at.firstId, 2, 0, 100)), origin: 0, startedAt: new Date(0), interrupted: true, unsent: 0 };
     }, { summarize });
     expect(calls).toBe(1);
     expect(run.interrupted).toBe(true);

@@ -43,8 +43,8 @@ describe('runInWorkers', () => {
     const before = performance.now();
     const result = await runInWorkers(plan(), 2, { onStart: (id) => started.push(id), onComplete: () => completed++ });
     const after = performance.now();
-    expect(result.records.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
-    expect(started.sort((a, b) => a - b)).toEqual(result.records.map((r) => r.id));
+    expect(result.records.toArray().map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(started.sort((a, b) => a - b)).toEqual(result.records.toArray().map((r) => r.id));
     expect(completed).toBe(12);
     expect(result.eventLoopDelaysMs).toHaveLength(2);
     expect(result.interrupted).toBe(false);

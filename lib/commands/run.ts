@@ -25,7 +25,7 @@ import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protoco
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
 import { renderReport } from '../report.ts';
 import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
-import { buildResultsHead, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results.ts';
+import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results.ts';
 import { directionWarning, parseThreshold } from '../rule.ts';
 import { globalIndex, parseShard, shardLoadShape, type ShardSpec } from '../shard.ts';
 import { startSimProcess, type SimProcess } from '../sim-process.ts';
@@ -40,7 +40,7 @@ import { startSelfCheck } from '../selfcheck.ts';
 import { warmFetch } from '../transport-fetch.ts';
 import { createTransport, type Transport } from '../transport.ts';
 import { runInWorkers } from '../workers.ts';
-import type { RequestRecord } from '../record.ts';
+import type { Records } from '../record.ts';
 import { VERSION } from '../version.ts';
 
 export const runArgs = {
@@ -312,7 +312,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       for (const piece of pieces) io.stdout.write(piece);
     }
     if (htmlPath) {
-      const redacted = redactor.value({ ...results, metrics: load.records.map(recordToRow) });
+      const redacted = redactor.value({ ...results, metrics: recordsToRows(load.records) });
       await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang }));
       io.stderr.write(`HTML report written to ${htmlPath}\n`);
     }
@@ -422,9 +422,10 @@ function describeChoice(choice: ProtocolChoice): string {
 }
 
 /** The protocols content-type detection picked, e.g. "openai-chat" or "ollama+raw". */
-function detectedNames(records: readonly RequestRecord[]): string {
-  const names = [...new Set(records.map((r) => r.protocol).filter((name): name is string => name !== undefined))];
-  return names.length > 0 ? names.sort().join('+') : 'none';
+function detectedNames(records: Records): string {
+  const names = new Set<string>();
+  for (const record of records) if (record.protocol !== undefined) names.add(record.protocol);
+  return names.size > 0 ? [...names].sort().join('+') : 'none';
 }
 
 /** The config as recorded in results: run settings only, secrets redacted later. */
