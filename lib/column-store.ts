@@ -92,13 +92,8 @@ export class Uint32List {
   }
 }
 
-/** A copy of a typed array at twice its length (at least `minLength`); the new tail is zero. */
-export function grow<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(
-  array: T,
-  Type: { new (length: number): T },
-  minLength = 0,
-): T {
-  const grown = new Type(Math.max(array.length * 2, minLength));
+function grow<T extends Uint32Array | Uint8Array>(array: T, Type: { new (length: number): T }): T {
+  const grown = new Type(array.length * 2);
   grown.set(array);
   return grown;
 }

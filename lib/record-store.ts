@@ -7,31 +7,58 @@
  * at() and iteration materialize a fresh object equal to the one pushed, with
  * the same optional fields present and absent.
  */
-import { grow } from './column-store.ts';
 import type { RequestError, RequestRecord } from './record.ts';
 
-const INITIAL_ROWS = 256;
-const INITIAL_TOKENS = 4096;
+type Block = Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * A growable typed array in fixed-size blocks: growing allocates one more
+ * block and never copies, so there is no moment with the old and the new array
+ * both alive, and at most one block is spare.
+ */
+class Blocks<T extends Block> {
+  private readonly blocks: T[] = [];
+  private readonly mask: number;
+
+  constructor(
+    private readonly Type: new (length: number) => T,
+    private readonly shift: number,
+  ) {
+    this.mask = (1 << shift) - 1;
+  }
+
+  get(index: number): number {
+    return (this.blocks[index >>> this.shift] as T)[index & this.mask] as number;
+  }
+
+  /** Indexes are written in order: the block for a new one is created on its first write. */
+  set(index: number, value: number): void {
+    const block = (this.blocks[index >>> this.shift] ??= new this.Type(this.mask + 1));
+    block[index & this.mask] = value;
+  }
+}
+
+/** 4,096 rows a block: 32 KB for a Float64 column. */
+const ROW_SHIFT = 12;
+/** 16,384 token times a block: 128 KB. */
+const TOKEN_SHIFT = 14;
 
 /** Optional numbers: NaN marks "absent" (a record's timestamps, bytes and level are never NaN). */
 class FloatColumn {
-  data: Float64Array;
-
-  constructor(capacity: number) {
-    this.data = new Float64Array(capacity);
-  }
+  private readonly data = new Blocks(Float64Array, ROW_SHIFT);
 
   set(row: number, value: number | undefined): void {
-    this.data[row] = value ?? NaN;
+    this.data.set(row, value ?? NaN);
   }
 
   get(row: number): number | undefined {
-    const value = this.data[row] as number;
+    const value = this.data.get(row);
     return Number.isNaN(value) ? undefined : value;
   }
 
-  grow(capacity: number): void {
-    this.data = grow(this.data, Float64Array, capacity);
+  /** A required field's value, as stored. */
+  value(row: number): number {
+    return this.data.get(row);
   }
 }
 
@@ -45,56 +72,39 @@ const SPILLED = ABSENT + 1;
  * value round-trips.
  */
 class IntColumn {
-  data: Int32Array;
+  private readonly data = new Blocks(Int32Array, ROW_SHIFT);
   private spill: Map<number, number> | undefined;
-
-  constructor(capacity: number) {
-    this.data = new Int32Array(capacity);
-  }
 
   set(row: number, value: number | undefined): void {
     this.spill?.delete(row);
-    if (value === undefined) this.data[row] = ABSENT;
-    else if ((value | 0) === value && value > SPILLED && !Object.is(value, -0)) this.data[row] = value;
+    if (value === undefined) this.data.set(row, ABSENT);
+    else if ((value | 0) === value && value > SPILLED && !Object.is(value, -0)) this.data.set(row, value);
     else {
-      this.data[row] = SPILLED;
+      this.data.set(row, SPILLED);
       (this.spill ??= new Map()).set(row, value);
     }
   }
 
   get(row: number): number | undefined {
-    const value = this.data[row] as number;
+    const value = this.data.get(row);
     if (value === ABSENT) return undefined;
     return value === SPILLED ? this.spill?.get(row) : value;
-  }
-
-  grow(capacity: number): void {
-    this.data = grow(this.data, Int32Array, capacity);
   }
 }
 
 /** Strings that repeat across records (protocol, group), as indexes into one table; 0 = absent. */
 class InternedColumn {
-  data: Uint32Array;
+  private readonly data = new Blocks(Uint32Array, ROW_SHIFT);
 
-  constructor(
-    capacity: number,
-    private readonly table: StringTable,
-  ) {
-    this.data = new Uint32Array(capacity);
-  }
+  constructor(private readonly table: StringTable) {}
 
   set(row: number, value: string | undefined): void {
-    this.data[row] = value === undefined ? 0 : this.table.intern(value);
+    this.data.set(row, value === undefined ? 0 : this.table.intern(value));
   }
 
   get(row: number): string | undefined {
-    const index = this.data[row] as number;
+    const index = this.data.get(row);
     return index === 0 ? undefined : this.table.at(index);
-  }
-
-  grow(capacity: number): void {
-    this.data = grow(this.data, Uint32Array, capacity);
   }
 }
 
@@ -124,61 +134,38 @@ const HAS_USAGE = 8;
 
 export class RecordStore {
   private rows = 0;
-  private capacity = INITIAL_ROWS;
   private readonly strings = new StringTable();
-  private readonly id = new FloatColumn(INITIAL_ROWS);
-  private readonly intendedAt = new FloatColumn(INITIAL_ROWS);
-  private readonly startedAt = new FloatColumn(INITIAL_ROWS);
-  private readonly headersAt = new FloatColumn(INITIAL_ROWS);
-  private readonly firstByteAt = new FloatColumn(INITIAL_ROWS);
-  private readonly firstTokenAt = new FloatColumn(INITIAL_ROWS);
-  private readonly firstAnswerAt = new FloatColumn(INITIAL_ROWS);
-  private readonly endedAt = new FloatColumn(INITIAL_ROWS);
-  private readonly bytes = new FloatColumn(INITIAL_ROWS);
-  private readonly level = new FloatColumn(INITIAL_ROWS);
-  private readonly status = new IntColumn(INITIAL_ROWS);
-  private readonly chunks = new IntColumn(INITIAL_ROWS);
-  private readonly reasoningTokens = new IntColumn(INITIAL_ROWS);
-  private readonly attempt = new IntColumn(INITIAL_ROWS);
-  private readonly rowIndex = new IntColumn(INITIAL_ROWS);
-  private readonly inputTokens = new IntColumn(INITIAL_ROWS);
-  private readonly outputTokens = new IntColumn(INITIAL_ROWS);
-  private readonly tokenizerTokens = new IntColumn(INITIAL_ROWS);
-  private readonly protocol = new InternedColumn(INITIAL_ROWS, this.strings);
-  private readonly group = new InternedColumn(INITIAL_ROWS, this.strings);
-  private readonly columns = [
-    this.id,
-    this.intendedAt,
-    this.startedAt,
-    this.headersAt,
-    this.firstByteAt,
-    this.firstTokenAt,
-    this.firstAnswerAt,
-    this.endedAt,
-    this.bytes,
-    this.level,
-    this.status,
-    this.chunks,
-    this.reasoningTokens,
-    this.attempt,
-    this.rowIndex,
-    this.inputTokens,
-    this.outputTokens,
-    this.tokenizerTokens,
-    this.protocol,
-    this.group,
-  ];
-  private flags = new Uint8Array(INITIAL_ROWS);
+  private readonly id = new FloatColumn();
+  private readonly intendedAt = new FloatColumn();
+  private readonly startedAt = new FloatColumn();
+  private readonly headersAt = new FloatColumn();
+  private readonly firstByteAt = new FloatColumn();
+  private readonly firstTokenAt = new FloatColumn();
+  private readonly firstAnswerAt = new FloatColumn();
+  private readonly endedAt = new FloatColumn();
+  private readonly bytes = new FloatColumn();
+  private readonly level = new FloatColumn();
+  private readonly status = new IntColumn();
+  private readonly chunks = new IntColumn();
+  private readonly reasoningTokens = new IntColumn();
+  private readonly attempt = new IntColumn();
+  private readonly rowIndex = new IntColumn();
+  private readonly inputTokens = new IntColumn();
+  private readonly outputTokens = new IntColumn();
+  private readonly tokenizerTokens = new IntColumn();
+  private readonly protocol = new InternedColumn(this.strings);
+  private readonly group = new InternedColumn(this.strings);
+  private readonly flags = new Blocks(Uint8Array, ROW_SHIFT);
   /** Where each row's token times start in `tokens`; they end where the next row's start. */
-  private tokenStart = new Uint32Array(INITIAL_ROWS);
+  private readonly tokenStart = new Blocks(Uint32Array, ROW_SHIFT);
   /** Every row's token times, back to back. */
-  private tokens = new Float64Array(INITIAL_TOKENS);
+  private readonly tokens = new Blocks(Float64Array, TOKEN_SHIFT);
   private tokenCount = 0;
   /** Rare or transient: sparse, by row. */
   private readonly errors = new Map<number, RequestError>();
   private readonly outputTexts = new Map<number, string>();
   /** Index -> row, once sorted; rows stay where they were pushed. */
-  private order: Uint32Array | undefined;
+  private order: Blocks<Uint32Array> | undefined;
 
   static from(records: Iterable<RequestRecord>): RecordStore {
     const store = new RecordStore();
@@ -192,9 +179,8 @@ export class RecordStore {
 
   /** Packs a copy of the record; later changes to the object do not reach the store. After a sort it goes last. */
   push(record: RequestRecord): void {
-    if (this.rows === this.capacity) this.growRows();
     const row = this.rows++;
-    if (this.order) this.order[row] = row;
+    this.order?.set(row, row);
     this.id.set(row, record.id);
     this.intendedAt.set(row, record.intendedAt);
     this.startedAt.set(row, record.startedAt);
@@ -215,19 +201,18 @@ export class RecordStore {
     this.tokenizerTokens.set(row, record.tokenizerTokens);
     this.protocol.set(row, record.protocol);
     this.group.set(row, record.group);
-    this.flags[row] =
+    this.flags.set(
+      row,
       (record.sawEndMarker ? END_MARKER : 0) |
       (record.warmup !== undefined ? HAS_WARMUP : 0) |
       (record.warmup ? WARMUP : 0) |
-      (record.usage ? HAS_USAGE : 0);
+        (record.usage ? HAS_USAGE : 0),
+    );
     if (record.error) this.errors.set(row, record.error);
     if (record.outputText !== undefined) this.outputTexts.set(row, record.outputText);
     const times = record.tokenTimes;
-    if (this.tokenCount + times.length > this.tokens.length) {
-      this.tokens = grow(this.tokens, Float64Array, this.tokenCount + times.length);
-    }
-    this.tokenStart[row] = this.tokenCount;
-    for (let i = 0; i < times.length; i++) this.tokens[this.tokenCount++] = times[i] as number;
+    this.tokenStart.set(row, this.tokenCount);
+    for (let i = 0; i < times.length; i++) this.tokens.set(this.tokenCount++, times[i] as number);
   }
 
   /** A fresh copy of the index-th record (in push order, or sorted order after a sort). */
@@ -236,14 +221,14 @@ export class RecordStore {
       throw new RangeError(`record index ${index} out of range 0..${this.rows - 1}`);
     }
     const row = this.rowOf(index);
-    const flags = this.flags[row] as number;
+    const flags = this.flags.get(row);
     const record: RequestRecord = {
-      id: this.id.data[row] as number,
-      startedAt: this.startedAt.data[row] as number,
+      id: this.id.value(row),
+      startedAt: this.startedAt.value(row),
       tokenTimes: this.tokenTimesOf(row),
       reasoningTokens: this.reasoningTokens.get(row) as number,
-      endedAt: this.endedAt.data[row] as number,
-      bytes: this.bytes.data[row] as number,
+      endedAt: this.endedAt.value(row),
+      bytes: this.bytes.value(row),
       chunks: this.chunks.get(row) as number,
       sawEndMarker: (flags & END_MARKER) !== 0,
     };
@@ -286,12 +271,13 @@ export class RecordStore {
    * (records complete out of order). Only an index permutation moves.
    */
   sortByIdThenAttempt(): void {
-    this.order ??= identity(this.capacity, this.rows);
-    const ids = this.id.data;
+    const rows = new Uint32Array(this.rows);
+    for (let index = 0; index < this.rows; index++) rows[index] = this.rowOf(index);
+    const idOf = (row: number) => this.id.value(row);
     const attemptOf = (row: number) => this.attempt.get(row) ?? 1;
-    this.order
-      .subarray(0, this.rows)
-      .sort((a, b) => (ids[a] as number) - (ids[b] as number) || attemptOf(a) - attemptOf(b) || a - b);
+    rows.sort((a, b) => idOf(a) - idOf(b) || attemptOf(a) - attemptOf(b) || a - b);
+    const order = (this.order ??= new Blocks(Uint32Array, ROW_SHIFT));
+    rows.forEach((row, index) => order.set(index, row));
   }
 
   /** The generated text the index-th record kept for a tokenizer, if any. */
@@ -313,31 +299,18 @@ export class RecordStore {
   }
 
   private rowOf(index: number): number {
-    return this.order ? (this.order[index] as number) : index;
+    return this.order ? this.order.get(index) : index;
   }
 
   private tokenTimesOf(row: number): number[] {
-    const start = this.tokenStart[row] as number;
-    const end = row + 1 < this.rows ? (this.tokenStart[row + 1] as number) : this.tokenCount;
+    const start = this.tokenStart.get(row);
+    const end = row + 1 < this.rows ? this.tokenStart.get(row + 1) : this.tokenCount;
     // new Array(n) then stores: an exact-size double array.
     const times = new Array<number>(end - start);
-    for (let i = start; i < end; i++) times[i - start] = this.tokens[i] as number;
+    for (let i = start; i < end; i++) times[i - start] = this.tokens.get(i);
     return times;
   }
 
-  private growRows(): void {
-    this.capacity *= 2;
-    for (const column of this.columns) column.grow(this.capacity);
-    this.flags = grow(this.flags, Uint8Array, this.capacity);
-    this.tokenStart = grow(this.tokenStart, Uint32Array, this.capacity);
-    if (this.order) this.order = grow(this.order, Uint32Array, this.capacity);
-  }
-}
-
-function identity(capacity: number, length: number): Uint32Array {
-  const order = new Uint32Array(capacity);
-  for (let i = 0; i < length; i++) order[i] = i;
-  return order;
 }
 
 function setDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {

@@ -137,10 +137,11 @@ describe('RecordStore', () => {
     expect(() => new RecordStore().at(0)).toThrow(RangeError);
   });
 
-  it('grows past its first capacity without losing rows or token times', () => {
-    const records = Array.from({ length: 1500 }, (_, i) => ({
+  it('spans several blocks of rows and of token times (a record\'s tokens across a block edge) without losing any', () => {
+    const records = Array.from({ length: 9000 }, (_, i) => ({
       ...base(i + 1),
-      tokenTimes: Array.from({ length: i % 40 }, (_, k) => i + k / 8),
+      status: i,
+      tokenTimes: Array.from({ length: i % 11 }, (_, k) => i + k / 8),
     }));
     const store = RecordStore.from(records);
     expect(store.toArray()).toStrictEqual(records);
