@@ -7,36 +7,8 @@
  * at() and iteration materialize a fresh object equal to the one pushed, with
  * the same optional fields present and absent.
  */
+import { BlockArray } from './block-array.ts';
 import type { RequestError, RequestRecord } from './record.ts';
-
-type Block = Float64Array | Int32Array | Uint32Array | Uint8Array;
-
-/**
- * A growable typed array in fixed-size blocks: growing allocates one more
- * block and never copies, so there is no moment with the old and the new array
- * both alive, and at most one block is spare.
- */
-class Blocks<T extends Block> {
-  private readonly blocks: T[] = [];
-  private readonly mask: number;
-
-  constructor(
-    private readonly Type: new (length: number) => T,
-    private readonly shift: number,
-  ) {
-    this.mask = (1 << shift) - 1;
-  }
-
-  get(index: number): number {
-    return (this.blocks[index >>> this.shift] as T)[index & this.mask] as number;
-  }
-
-  /** Indexes are written in order: the block for a new one is created on its first write. */
-  set(index: number, value: number): void {
-    const block = (this.blocks[index >>> this.shift] ??= new this.Type(this.mask + 1));
-    block[index & this.mask] = value;
-  }
-}
 
 /** 4,096 rows a block: 32 KB for a Float64 column. */
 const ROW_SHIFT = 12;
@@ -45,7 +17,7 @@ const TOKEN_SHIFT = 14;
 
 /** Optional numbers: NaN marks "absent" (a record's timestamps, bytes and level are never NaN). */
 class FloatColumn {
-  private readonly data = new Blocks(Float64Array, ROW_SHIFT);
+  private readonly data = new BlockArray(Float64Array, ROW_SHIFT);
 
   set(row: number, value: number | undefined): void {
     this.data.set(row, value ?? NaN);
@@ -72,7 +44,7 @@ const SPILLED = ABSENT + 1;
  * value round-trips.
  */
 class IntColumn {
-  private readonly data = new Blocks(Int32Array, ROW_SHIFT);
+  private readonly data = new BlockArray(Int32Array, ROW_SHIFT);
   private spill: Map<number, number> | undefined;
 
   set(row: number, value: number | undefined): void {
@@ -94,7 +66,7 @@ class IntColumn {
 
 /** Strings that repeat across records (protocol, group), as indexes into one table; 0 = absent. */
 class InternedColumn {
-  private readonly data = new Blocks(Uint32Array, ROW_SHIFT);
+  private readonly data = new BlockArray(Uint32Array, ROW_SHIFT);
 
   constructor(private readonly table: StringTable) {}
 
@@ -155,17 +127,17 @@ export class RecordStore {
   private readonly tokenizerTokens = new IntColumn();
   private readonly protocol = new InternedColumn(this.strings);
   private readonly group = new InternedColumn(this.strings);
-  private readonly flags = new Blocks(Uint8Array, ROW_SHIFT);
+  private readonly flags = new BlockArray(Uint8Array, ROW_SHIFT);
   /** Where each row's token times start in `tokens`; they end where the next row's start. */
-  private readonly tokenStart = new Blocks(Uint32Array, ROW_SHIFT);
+  private readonly tokenStart = new BlockArray(Uint32Array, ROW_SHIFT);
   /** Every row's token times, back to back. */
-  private readonly tokens = new Blocks(Float64Array, TOKEN_SHIFT);
+  private readonly tokens = new BlockArray(Float64Array, TOKEN_SHIFT);
   private tokenCount = 0;
   /** Rare or transient: sparse, by row. */
   private readonly errors = new Map<number, RequestError>();
   private readonly outputTexts = new Map<number, string>();
   /** Index -> row, once sorted; rows stay where they were pushed. */
-  private order: Blocks<Uint32Array> | undefined;
+  private order: BlockArray<Uint32Array> | undefined;
 
   static from(records: Iterable<RequestRecord>): RecordStore {
     const store = new RecordStore();
@@ -276,7 +248,7 @@ export class RecordStore {
     const idOf = (row: number) => this.id.value(row);
     const attemptOf = (row: number) => this.attempt.get(row) ?? 1;
     rows.sort((a, b) => idOf(a) - idOf(b) || attemptOf(a) - attemptOf(b) || a - b);
-    const order = (this.order ??= new Blocks(Uint32Array, ROW_SHIFT));
+    const order = (this.order ??= new BlockArray(Uint32Array, ROW_SHIFT));
     rows.forEach((row, index) => order.set(index, row));
   }
 

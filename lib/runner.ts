@@ -54,6 +54,8 @@ interface PlanBase {
   firstId?: number;
   /** Retry retryable failures (retry.ts); none by default. */
   retry?: RetryPolicy;
+  /** False: records only reach hooks.onComplete, and the result's store stays empty (a worker thread posts them instead). */
+  keepRecords?: boolean;
 }
 
 export interface LoadPlan extends PlanBase {
@@ -243,7 +245,7 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
         record.warmup = slot.warmup;
         // Hooks first: they may tag the record (its sweep level), and the store keeps a packed copy.
         hooks.onComplete?.(record);
-        records.push(record);
+        if (plan.keepRecords !== false) records.push(record);
         const retry = plan.retry;
         if (!retry || attempt > retry.retries || !isRetryable(record) || halted()) return;
         const delay = retryDelayMs(retry, attempt, record, (retryRng ??= createRng(retry.seed)), Date.now());

@@ -4,6 +4,7 @@
  * compare all call this). Failed requests are counted by kind and never enter
  * a latency distribution. Durations are in seconds.
  */
+import { BlockArray } from './block-array.ts';
 import { describe, type Distribution } from './stats.ts';
 import { GoodputCounter, type Goodput, type Slo } from './goodput.ts';
 import {
@@ -95,16 +96,31 @@ export type MetricSamples = Record<SampleMetric, number[]>;
 
 /** Failed and warm-up requests are left out. */
 export function collectSamples(records: Records): MetricSamples {
-  const samples = emptySamples();
-  for (const r of records) addSamples(samples, r);
-  return samples;
+  const lists = sampleLists();
+  for (const r of records) addSamples(lists, r);
+  return toSamples(lists);
 }
 
-function emptySamples(): MetricSamples {
-  return { ttfb: [], ttft: [], ttfat: [], total_time: [], tpot: [], itl: [], max_stall: [], tokens_per_second: [] };
+/**
+ * Samples while they are collected: in blocks, so a long run's 1.5 million
+ * ITL gaps grow without leaving outgrown copies behind, then copied once into
+ * exact-size arrays.
+ */
+type SampleLists = Record<SampleMetric, NumberList>;
+type NumberList = BlockArray<Float64Array>;
+
+/** 16,384 values (128 KB) a block. */
+const numberList = (): NumberList => new BlockArray(Float64Array, 14);
+
+function sampleLists(): SampleLists {
+  return Object.fromEntries(SAMPLE_METRICS.map((key) => [key, numberList()])) as SampleLists;
 }
 
-function addSamples(samples: MetricSamples, r: RequestRecord): void {
+function toSamples(lists: SampleLists): MetricSamples {
+  return Object.fromEntries(SAMPLE_METRICS.map((key) => [key, lists[key].toArray()])) as MetricSamples;
+}
+
+function addSamples(samples: SampleLists, r: RequestRecord): void {
   if (r.error || r.warmup) return;
   const push = (key: SampleMetric, value: number | undefined) => {
     if (value !== undefined) samples[key].push(value);
@@ -144,8 +160,9 @@ type ScheduleLag = Pick<RunSummary, 'send_lag' | 'ttft_from_intended' | 'total_t
  * everything (they may be materialized one by one from a RecordStore).
  */
 export class SummaryBuilder {
-  private readonly samples: MetricSamples;
-  private readonly collecting: boolean;
+  /** options.samples, or collected here. */
+  private readonly given: MetricSamples | undefined;
+  private readonly lists: SampleLists | undefined;
   private readonly goodput: GoodputCounter | undefined;
   /** Output tokens over time, for the peak second. */
   private readonly series = new TimeseriesBuilder(1);
@@ -165,14 +182,14 @@ export class SummaryBuilder {
   private readonly sources: Record<TokenSource, number> = { usage: 0, tokenizer: 0, events: 0 };
   private readonly mismatch = { requests: 0, usage_tokens: 0, event_tokens: 0 };
   /** Send lag of every measured request, and latencies from the intended send: reported when any lag is not 0. */
-  private readonly lags: number[] = [];
+  private readonly lags = numberList();
   private lagged = false;
-  private readonly ttftsFromIntended: number[] = [];
-  private readonly totalsFromIntended: number[] = [];
+  private readonly ttftsFromIntended = numberList();
+  private readonly totalsFromIntended = numberList();
 
   constructor(options: SummarizeOptions = {}) {
-    this.samples = options.samples ?? emptySamples();
-    this.collecting = options.samples === undefined;
+    this.given = options.samples;
+    this.lists = options.samples ? undefined : sampleLists();
     this.goodput = options.slo ? new GoodputCounter(options.slo) : undefined;
   }
 
@@ -182,7 +199,7 @@ export class SummaryBuilder {
       return;
     }
     this.measured++;
-    if (this.collecting) addSamples(this.samples, r);
+    if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
     this.goodput?.add(r);
     const lag = sendLag(r);
@@ -217,7 +234,8 @@ export class SummaryBuilder {
   }
 
   finish(): { summary: RunSummary; samples: MetricSamples } {
-    const { success, tokens, retries, samples } = this;
+    const { success, tokens, retries } = this;
+    const samples = this.given ?? toSamples(this.lists as SampleLists);
     // Retries are attempts, not requests: a request succeeds at most once, so failed = requests - successes.
     const total = this.measured - retries;
     const wall = total > 0 ? Math.max(0, this.last - this.first) / 1000 : 0;
@@ -252,9 +270,9 @@ export class SummaryBuilder {
 
   private scheduleLag(): ScheduleLag {
     if (!this.lagged) return {};
-    const out: ScheduleLag = { send_lag: describe(this.lags) };
-    if (this.ttftsFromIntended.length > 0) out.ttft_from_intended = describe(this.ttftsFromIntended);
-    if (this.totalsFromIntended.length > 0) out.total_time_from_intended = describe(this.totalsFromIntended);
+    const out: ScheduleLag = { send_lag: describe(this.lags.toArray()) };
+    if (this.ttftsFromIntended.length > 0) out.ttft_from_intended = describe(this.ttftsFromIntended.toArray());
+    if (this.totalsFromIntended.length > 0) out.total_time_from_intended = describe(this.totalsFromIntended.toArray());
     return out;
   }
 

@@ -47,6 +47,8 @@ const result = await runClosedLoop(
     requestIndex: (n) => globalRequestIndex(n, index, workers),
     buildRequest: (global) => plan.requests[global % plan.requests.length]!,
     retry: plan.retry,
+    // Every record is posted to the main thread, which keeps them: a copy here would only cost memory.
+    keepRecords: false,
     context: {
       transport,
       protocol,

@@ -81,6 +81,13 @@ describe('runClosedLoop', () => {
     for (const r of result.records) expect(r.startedAt).toBeGreaterThanOrEqual(1000);
   });
 
+  it('keepRecords false: records reach onComplete only (a worker thread posts them), the store stays empty', async () => {
+    const completed: number[] = [];
+    const result = await runClosedLoop({ ...plan(6, 3, 1), keepRecords: false }, { onComplete: (record) => completed.push(record.id) });
+    expect(completed.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(result.records).toHaveLength(0);
+  });
+
   it('fails the run when a hook throws', async () => {
     await expect(
       runClosedLoop(plan(5, 2), {
