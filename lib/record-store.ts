@@ -282,7 +282,6 @@ export class RecordStore {
     for (let i = start; i < end; i++) times[i - start] = this.tokens.get(i);
     return times;
   }
-
 }
 
 function setDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
