@@ -5,6 +5,7 @@
  */
 import { fetchTransport } from './transport-fetch.ts';
 import { createHttpTransport } from './transport-http.ts';
+import { createSocketTransport } from './transport-socket.ts';
 
 export interface TransportRequest {
   url: string;
@@ -34,12 +35,14 @@ export interface Transport {
   close?(): void;
 }
 
-export const TRANSPORT_NAMES = ['http', 'fetch'] as const;
+export const TRANSPORT_NAMES = ['http', 'fetch', 'socket'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 /** Chosen by `npm run bench` (see the README): node:http is the one that meets the accuracy goals. */
 export const DEFAULT_TRANSPORT: TransportName = 'http';
 
 /** A transport for a run of `concurrency` requests in flight. */
 export function createTransport(name: TransportName, concurrency: number): Transport {
-  return name === 'fetch' ? fetchTransport : createHttpTransport({ maxSockets: concurrency });
+  if (name === 'fetch') return fetchTransport;
+  if (name === 'socket') return createSocketTransport({ maxSockets: concurrency });
+  return createHttpTransport({ maxSockets: concurrency });
 }
