@@ -28,8 +28,8 @@ export interface ResponseParserOptions {
 export interface ResponseParser {
   /** Bytes from the socket. Throws HttpParseError on a malformed response. */
   feed(bytes: Buffer): void;
-  /** The connection closed. Throws HttpParseError when the message was incomplete. */
-  end(): void;
+  /** The connection closed: completes a body that runs until the close; false when the response was cut off. */
+  end(): boolean;
   /** The next response is for a HEAD request (it has headers only). */
   expectHeadResponse(isHead: boolean): void;
   /** A complete response was parsed and nothing follows it (the socket can be reused). */
@@ -158,13 +158,22 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
           break;
         }
         case State.ChunkSize: {
-          const end = lineEnd(bytes, at);
-          if (end === -1) return keep(bytes, at);
-          const line = bytes.toString('latin1', at, end);
-          const size = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[^\r\n]*)?\r?\n$/.exec(line);
-          if (!size) throw new HttpParseError(`malformed chunk size line ${JSON.stringify(line.slice(0, 40))}`);
+          // Once per chunk, i.e. per token event of a streamed response: hex digits read from the bytes, no string.
+          let size = 0;
+          let i = at;
+          for (let digit = hexValue(bytes[i]!); digit !== -1 && i < bytes.length; digit = hexValue(bytes[++i]!)) size = size * 16 + digit;
+          let end = i - at > 0 && i - at <= 12 && bytes[i] === CR && bytes[i + 1] === LF ? i + 2 : -1;
+          if (end === -1) {
+            // Chunk extensions, a bare LF, or a line cut by the chunk boundary: the general path.
+            end = lineEnd(bytes, at);
+            if (end === -1) return keep(bytes, at);
+            const line = bytes.toString('latin1', at, end);
+            const match = /^([0-9a-fA-F]{1,12})[ \t]*(?:;[^\r\n]*)?\r?\n$/.exec(line);
+            if (!match) throw new HttpParseError(`malformed chunk size line ${JSON.stringify(line.slice(0, 40))}`);
+            size = parseInt(match[1]!, 16);
+          }
           at = end;
-          remaining = parseInt(size[1]!, 16);
+          remaining = size;
           state = remaining === 0 ? State.Trailers : State.ChunkData;
           break;
         }
@@ -205,8 +214,8 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
   return {
     feed,
     end() {
-      if (state === State.UntilClose) return complete();
-      if (state !== State.Done) throw new HttpParseError('the connection closed before the response ended');
+      if (state === State.UntilClose) complete();
+      return state === State.Done;
     },
     expectHeadResponse(isHead) {
       forHead = isHead;
@@ -218,4 +227,12 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
       return state === State.Done && keepAlive;
     },
   };
+}
+
+/** The value of an ASCII hex digit byte, or -1 (also for undefined: past the end). */
+function hexValue(byte: number): number {
+  if (byte >= 48 && byte <= 57) return byte - 48;
+  if (byte >= 97 && byte <= 102) return byte - 87;
+  if (byte >= 65 && byte <= 70) return byte - 55;
+  return -1;
 }

@@ -178,11 +178,7 @@ class Connection {
       }
     });
     socket.on('end', () => {
-      try {
-        this.parser.end();
-      } catch (error) {
-        this.fail(error as Error, false);
-      }
+      if (!this.parser.end()) this.fail(hangUp(), false);
     });
     socket.on('error', (error) => this.fail(error, false));
     socket.on('close', () => {
