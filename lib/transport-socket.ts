@@ -31,6 +31,9 @@ interface Origin {
   waiting: Array<() => void>;
 }
 
+/** Connections opened at once by preconnect. */
+const PRECONNECT_WAVE = 256;
+
 /** The request serialized, per request object: a run usually sends one object over and over. */
 const wireCache = new WeakMap<TransportRequest, Buffer>();
 
@@ -136,6 +139,22 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
       const bytes = wire;
       acquire(origin, (connection) => connection.send(bytes, request.method === 'HEAD', signal, resolve, reject), signal, reject);
     });
+  transport.preconnect = async (url, count, signal) => {
+    const { origin } = targetOf(url);
+    const opening: Array<Promise<void>> = [];
+    // In waves: thousands of simultaneous SYNs would overflow the server's accept queue.
+    for (let wave = 0; origin.open < Math.min(count, options.maxSockets) && !signal?.aborted; wave++) {
+      opening.length = 0;
+      while (opening.length < PRECONNECT_WAVE && origin.open < Math.min(count, options.maxSockets)) {
+        const connection = connect(origin);
+        opening.push(connection.ready().then((ok) => (ok ? release(connection) : undefined)));
+      }
+      await Promise.all(opening);
+      // Every connection of a wave failed: the server is not taking them; the run will say why.
+      if (origin.free.length === 0) break;
+    }
+    return origin.free.length;
+  };
   transport.close = () => {
     for (const connection of connections) connection.socket.destroy();
     connections.clear();
@@ -203,6 +222,20 @@ class Connection {
     this.parser.expectHeadResponse(isHead);
     if (this.closed) return this.fail(hangUp(), false);
     this.socket.write(bytes);
+  }
+
+  /** Resolves true once the socket is connected (TLS: the handshake done), false when it failed or closed first. */
+  ready(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const event = this.origin.https ? 'secureConnect' : 'connect';
+      const done = (ok: boolean) => {
+        this.socket.off(event, onReady).off('close', onClose);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const onClose = () => done(false);
+      this.socket.once(event, onReady).once('close', onClose);
+    });
   }
 
   /** The reader gave up (cancel, or its chunk handler threw): the rest of the body is unread, so the socket cannot be reused. */

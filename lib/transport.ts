@@ -33,6 +33,12 @@ export interface Transport {
   (request: TransportRequest, signal: AbortSignal): Promise<TransportResponse>;
   /** Releases pooled connections, when the transport keeps any. */
   close?(): void;
+  /**
+   * Opens up to `count` pooled connections to `url`'s origin ahead of the load,
+   * so the first requests do not time TCP/TLS set-up; resolves with how many are
+   * open. Failures are not errors here: the requests meet them and report them.
+   */
+  preconnect?(url: string, count: number, signal?: AbortSignal): Promise<number>;
 }
 
 export const TRANSPORT_NAMES = ['http', 'fetch', 'socket'] as const;

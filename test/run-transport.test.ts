@@ -34,6 +34,16 @@ describe('run --transport and --workers', () => {
     expect(stdout).toContain('Client self-check');
   });
 
+  it('opens the connections before the clock starts, unless --no-preconnect', async () => {
+    const preconnected = await run(['-n', '6', '-p', '3']);
+    expect(preconnected.stderr).toMatch(/preconnect: 3\/3 connections open in \d+ ms/);
+    expect(preconnected.results!.config.preconnect).toBe(true);
+    const plain = await run(['-n', '6', '-p', '3', '--no-preconnect']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toContain('preconnect');
+    expect(plain.results!.config.preconnect).toBe(false);
+  });
+
   it('runs over node:http when asked', async () => {
     const { code, results } = await run(['-n', '4', '-p', '2', '--transport', 'http']);
     expect(code).toBe(0);

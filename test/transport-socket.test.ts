@@ -177,6 +177,30 @@ describe('the socket transport on the wire', () => {
     });
   });
 
+  it('preconnect opens the pool before the first request, at most maxSockets, and the requests use it', async () => {
+    script = (socket) => setTimeout(() => socket.write(OK_CHUNKED), 5);
+    const before = connections;
+    await withTransport(3, async (transport) => {
+      expect(await transport.preconnect!(request().url, 5)).toBe(3);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(connections - before).toBe(3);
+      const bodies = await Promise.all(Array.from({ length: 3 }, () => transport(request(), never()).then(readAll)));
+      expect(bodies).toEqual(['hello', 'hello', 'hello']);
+      expect(connections - before).toBe(3);
+    });
+  });
+
+  it('preconnect to a port where nothing listens opens nothing and does not throw', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await withTransport(4, async (transport) => {
+      expect(await transport.preconnect!(`http://127.0.0.1:${deadPort}/`, 4)).toBe(0);
+      await expect(transport({ ...request(), url: `http://127.0.0.1:${deadPort}/` }, never())).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    });
+  });
+
   it('refuses header values that would inject headers, as node:http does', async () => {
     await withTransport(1, async (transport) => {
       const bad = request('/', { headers: { 'X-A': 'v\r\nX-Injected: 1' } });
