@@ -19,7 +19,8 @@ export interface ResponseHead {
 
 export interface ResponseParserOptions {
   onHead(head: ResponseHead): void;
-  onBody(bytes: Buffer): void;
+  /** A view into the fed bytes (no copy): use it before the next feed, or copy it. */
+  onBody(bytes: Uint8Array): void;
   onComplete(): void;
   /** Largest status line plus headers (or chunk-size line / trailer section), bytes. */
   maxHeadSize?: number;
@@ -151,7 +152,7 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
         }
         case State.Body: {
           const take = Math.min(remaining, bytes.length - at);
-          onBody(bytes.subarray(at, at + take));
+          onBody(view(bytes, at, take));
           at += take;
           remaining -= take;
           if (remaining === 0) complete();
@@ -179,7 +180,7 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
         }
         case State.ChunkData: {
           const take = Math.min(remaining, bytes.length - at);
-          onBody(bytes.subarray(at, at + take));
+          onBody(view(bytes, at, take));
           at += take;
           remaining -= take;
           if (remaining === 0) state = State.ChunkDataEnd;
@@ -187,6 +188,11 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
         }
         case State.ChunkDataEnd: {
           // The CRLF after chunk data.
+          if (bytes[at] === CR && bytes[at + 1] === LF) {
+            at += 2;
+            state = State.ChunkSize;
+            break;
+          }
           const end = lineEnd(bytes, at);
           if (end === -1) return keep(bytes, at);
           if (end - at > 2 || (end - at === 2 && bytes[at] !== CR)) throw new HttpParseError('chunk data longer than its size');
@@ -203,7 +209,7 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
           break;
         }
         case State.UntilClose:
-          onBody(at === 0 ? bytes : bytes.subarray(at));
+          onBody(at === 0 ? bytes : view(bytes, at, bytes.length - at));
           return;
         case State.Done:
           throw new HttpParseError('bytes after the end of the response');
@@ -235,4 +241,9 @@ function hexValue(byte: number): number {
   if (byte >= 97 && byte <= 102) return byte - 87;
   if (byte >= 65 && byte <= 70) return byte - 55;
   return -1;
+}
+
+/** A plain Uint8Array view: cheaper to create than Buffer#subarray, once per chunk. */
+function view(bytes: Buffer, at: number, length: number): Uint8Array {
+  return at === 0 && length === bytes.length ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
 }

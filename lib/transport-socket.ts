@@ -287,7 +287,7 @@ class SocketResponse implements TransportResponse {
   readonly statusText: string;
   private onChunk: ((chunk: Uint8Array) => void) | undefined;
   /** Body bytes that arrived with the head, before read() was called. */
-  private early: Buffer[] | undefined;
+  private early: Uint8Array[] | undefined;
   private done = false;
   private failure: Error | undefined;
   private settle: ((error?: Error) => void) | undefined;
@@ -326,7 +326,7 @@ class SocketResponse implements TransportResponse {
     this.settle?.(new Error('the response was cancelled'));
   }
 
-  deliver(bytes: Buffer): void {
+  deliver(bytes: Uint8Array): void {
     const onChunk = this.onChunk;
     if (onChunk) this.call(onChunk, bytes);
     else if (!this.done) (this.early ??= []).push(bytes);
@@ -345,7 +345,7 @@ class SocketResponse implements TransportResponse {
   }
 
   /** False when the handler threw: the body is cancelled and read rejects with its error. */
-  private call(onChunk: (chunk: Uint8Array) => void, bytes: Buffer): boolean {
+  private call(onChunk: (chunk: Uint8Array) => void, bytes: Uint8Array): boolean {
     try {
       onChunk(bytes);
       return true;

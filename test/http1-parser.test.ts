@@ -78,7 +78,7 @@ describe('createResponseParser', () => {
     const wire = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\nabcdefgh\r\n0\r\n\r\n';
     const cut = wire.indexOf('abcd') + 4;
     const seen: string[] = [];
-    const parser = createResponseParser({ onHead: () => {}, onBody: (b) => seen.push(b.toString()), onComplete: () => {} });
+    const parser = createResponseParser({ onHead: () => {}, onBody: (b) => seen.push(Buffer.from(b).toString()), onComplete: () => {} });
     parser.expectHeadResponse(false);
     parser.feed(Buffer.from(wire.slice(0, cut)));
     expect(seen).toEqual(['abcd']);
@@ -139,7 +139,7 @@ describe('createResponseParser', () => {
 
   it('parses the next response after expectHeadResponse, on the same connection', () => {
     const out: string[] = [];
-    const parser = createResponseParser({ onHead: (h) => out.push(`head ${h.status}`), onBody: (b) => out.push(b.toString()), onComplete: () => out.push('end') });
+    const parser = createResponseParser({ onHead: (h) => out.push(`head ${h.status}`), onBody: (b) => out.push(Buffer.from(b).toString()), onComplete: () => out.push('end') });
     parser.expectHeadResponse(false);
     parser.feed(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na'));
     parser.expectHeadResponse(false);
