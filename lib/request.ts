@@ -209,7 +209,8 @@ async function readPrefix(response: TransportResponse, limit: number): Promise<s
   // breaks off early still yields what arrived.
   await response
     .read((chunk) => {
-      parts.push(chunk);
+      // Copied: the transport may reuse the chunk's memory after this call.
+      parts.push(new Uint8Array(chunk));
       size += chunk.byteLength;
       if (size >= limit) throw new Error('enough');
     })

@@ -31,6 +31,12 @@ interface Origin {
   waiting: Array<() => void>;
 }
 
+/**
+ * One read buffer for every plain-TCP socket: a read is parsed (and its body
+ * bytes copied into strings) before the next read of any socket can happen.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** Connections opened at once by preconnect. */
 const PRECONNECT_WAVE = 256;
 
@@ -77,9 +83,10 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
           ALPNProtocols: ['http/1.1'],
           ...options.tls,
         })
-      : net.connect({ host: origin.host, port: origin.port });
+      : // Plain TCP reads into one shared buffer, straight to the parser: no Buffer and no stream 'data' event per read.
+        net.connect({ host: origin.host, port: origin.port, onread: { buffer: SHARED_READ_BUFFER, callback: (n) => connection.received(SHARED_READ_BUFFER.subarray(0, n)) } });
     socket.setNoDelay(true);
-    const connection = new Connection(socket, origin, (c) => release(c), (c) => forget(c));
+    const connection: Connection = new Connection(socket, origin, (c) => release(c), (c) => forget(c));
     connections.add(connection);
     origin.open++;
     return connection;
@@ -189,13 +196,8 @@ class Connection {
       onBody: (bytes) => this.exchange?.deliver(bytes),
       onComplete: () => this.complete(),
     });
-    socket.on('data', (bytes: Buffer) => {
-      try {
-        this.parser.feed(bytes);
-      } catch (error) {
-        this.fail(error as Error, false);
-      }
-    });
+    // TLS sockets deliver 'data'; plain ones call received() from their onread callback.
+    socket.on('data', (bytes: Buffer) => this.received(bytes));
     socket.on('end', () => {
       if (!this.parser.end()) this.fail(hangUp(), false);
     });
@@ -205,6 +207,16 @@ class Connection {
       if (this.resolveHead || this.exchange) this.fail(hangUp(), false);
       this.onClose(this);
     });
+  }
+
+  /** Bytes from the socket, valid only during this call (the read buffer is reused). True: keep reading. */
+  received(bytes: Buffer): boolean {
+    try {
+      this.parser.feed(bytes);
+    } catch (error) {
+      this.fail(error as Error, false);
+    }
+    return true;
   }
 
   send(
@@ -329,7 +341,8 @@ class SocketResponse implements TransportResponse {
   deliver(bytes: Uint8Array): void {
     const onChunk = this.onChunk;
     if (onChunk) this.call(onChunk, bytes);
-    else if (!this.done) (this.early ??= []).push(bytes);
+    // Kept past this read: copied, as the read buffer is reused.
+    else if (!this.done) (this.early ??= []).push(new Uint8Array(bytes));
   }
 
   finish(error?: Error): void {

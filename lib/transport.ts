@@ -23,6 +23,8 @@ export interface TransportResponse {
    * Delivers each body chunk to onChunk as it arrives; resolves at the end of
    * the body, rejects on a transport error or abort. If onChunk throws, the
    * body is cancelled and read rejects with that error. Call at most once.
+   * A chunk is valid only during its onChunk call (a transport may reuse its
+   * memory for the next read): copy what must be kept.
    */
   read(onChunk: (chunk: Uint8Array) => void): Promise<void>;
   /** Stop reading and release the connection. */
