@@ -10,24 +10,41 @@ export interface Framer {
   feed(text: string): void;
   /** The body ended cleanly: flush what is pending. */
   end(): void;
+  /** Messages handed to the protocol so far (tells a malformed stream, bytes but no message, from a tokenless one). */
+  readonly messages: number;
 }
 
 export function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize?: number): Framer {
+  let messages = 0;
   switch (protocol.framing) {
     case 'sse': {
       const parser = createSseParser({
-        onEvent: (event) => protocol.onMessage(event.data, event.event, sink),
+        onEvent: (event) => {
+          messages++;
+          protocol.onMessage(event.data, event.event, sink);
+        },
         maxEventSize,
       });
-      return { feed: (text) => parser.feed(text), end: () => parser.end() };
+      return {
+        feed: (text) => parser.feed(text),
+        end: () => parser.end(),
+        get messages() {
+          return messages;
+        },
+      };
     }
     case 'ndjson': {
       let pending = '';
       const handle = (line: string) => {
         const trimmed = line.trim();
-        if (trimmed.length > 0) protocol.onMessage(trimmed, undefined, sink);
+        if (trimmed.length === 0) return;
+        messages++;
+        protocol.onMessage(trimmed, undefined, sink);
       };
       return {
+        get messages() {
+          return messages;
+        },
         feed(text) {
           let start = 0;
           let newline = text.indexOf('\n');
@@ -53,7 +70,13 @@ export function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize?
     }
     case 'raw':
       return {
-        feed: (text) => protocol.onMessage(text, undefined, sink),
+        feed: (text) => {
+          messages++;
+          protocol.onMessage(text, undefined, sink);
+        },
+        get messages() {
+          return messages;
+        },
         // A raw stream's only end marker is the end of the body.
         end: () => sink.end(),
       };

@@ -42,9 +42,12 @@ export function openJournal(path: string, onError: (message: string) => void): J
     path,
     append(row) {
       if (fd === undefined) return;
-      const bytes = Buffer.from(JSON.stringify(row) + '\n');
+      const line = JSON.stringify(row) + '\n';
       try {
-        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+        // A string goes to write(2) without a Buffer copy; a short write (rare on a file) finishes from bytes.
+        const written = writeSync(fd, line);
+        const bytes = written < Buffer.byteLength(line) ? Buffer.from(line) : undefined;
+        if (bytes) for (let offset = written; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
       } catch (error) {
         closeSync(fd);
         fd = undefined;

@@ -22,7 +22,7 @@ export interface Redactor {
   /** Registers a value to scrub from every string (ignored if too short to be a secret). */
   add(secret: string): void;
   text(value: string): string;
-  /** A deep copy with every string scrubbed of known secret values. */
+  /** `value` with every string scrubbed of known secret values: changed parts are copied, `value` itself is never modified. */
   value<T>(value: T): T;
   /** The registered secret values (with their variants), to rebuild this redactor in a worker thread. */
   secrets(): string[];
@@ -49,6 +49,8 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
 
   const text = (value: string): string => {
     let out = pattern ? value.replace(pattern, REDACTED) : value;
+    // Each rule below needs one of these to match: most strings (every clean per-request row's) skip them all.
+    if (!MAY_HOLD_CREDENTIALS.test(out)) return out;
     out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`);
     // user:password@ in a URL.
     out = out.replace(/(\/\/[^/\s:@"']+):[^@\s/"']+@/g, `$1:${REDACTED}@`);
@@ -109,19 +111,35 @@ export function redactSecretFields<T>(input: T): T {
   return input;
 }
 
+/**
+ * `input` with every string passed through `text`. Copy on write: an object or
+ * array is copied only when something in it changed, so a clean per-request
+ * row (the common case, once per request) costs no allocation.
+ */
+const MAY_HOLD_CREDENTIALS = /Bearer|Basic|@|=/;
+
 function mapStrings(input: unknown, text: (s: string) => string): unknown {
   if (typeof input === 'string') return text(input);
+  if (input === null || typeof input !== 'object') return input;
   if (Array.isArray(input)) {
-    // Token timestamps: thousands of numbers, nothing to scrub; shared, not copied.
-    if (input.every((item) => typeof item === 'number')) return input;
-    return input.map((item) => mapStrings(item, text));
+    let out: unknown[] | undefined;
+    for (let i = 0; i < input.length; i++) {
+      const item: unknown = input[i];
+      if (typeof item === 'number') continue;
+      const mapped = mapStrings(item, text);
+      if (mapped !== item) (out ??= input.slice())[i] = mapped;
+    }
+    return out ?? input;
   }
-  if (input && typeof input === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(input)) out[name] = mapStrings(value, text);
-    return out;
+  const record = input as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const name in record) {
+    if (!Object.hasOwn(record, name)) continue;
+    const item = record[name];
+    const mapped = mapStrings(item, text);
+    if (mapped !== item) (out ??= { ...record })[name] = mapped;
   }
-  return input;
+  return out ?? input;
 }
 
 function redactUrlQuery(text: string): string {

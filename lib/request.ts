@@ -88,7 +88,6 @@ export async function executeRequest(
   // The arrival time of the chunk being processed: every message in one chunk arrived together.
   // It is also the last-byte time the idle check reads.
   let now = 0;
-  let messages = 0;
   let head = '';
   let outputText = '';
   const sink: StreamSink = {
@@ -155,16 +154,7 @@ export async function executeRequest(
       protocol = protocolForContentType(contentType);
       record.protocol = protocol.name;
     }
-    // Counting messages tells a malformed stream (bytes but no message) from a tokenless one.
-    const inner = protocol;
-    const counted: Protocol = {
-      ...inner,
-      onMessage(data, event, target) {
-        messages++;
-        inner.onMessage(data, event, target);
-      },
-    };
-    const framer = createFramer(counted, sink, ctx.maxEventSize);
+    const framer = createFramer(protocol, sink, ctx.maxEventSize);
     if (idleMs !== undefined) idleTimer = setTimeout(checkIdle, idleMs);
     await response.read((chunk) => {
       now = performance.now() - origin;
@@ -182,7 +172,7 @@ export async function executeRequest(
     framer.end();
     if (tokenTimes.length === 0) {
       const body = redact(head);
-      const detail = describeTokenlessStream(response.header('content-type'), body, record.bytes, messages);
+      const detail = describeTokenlessStream(response.header('content-type'), body, record.bytes, framer.messages);
       throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail), { body });
     }
   } catch (error) {
@@ -209,7 +199,8 @@ async function readPrefix(response: TransportResponse, limit: number): Promise<s
   // breaks off early still yields what arrived.
   await response
     .read((chunk) => {
-      parts.push(chunk);
+      // Copied: the transport may reuse the chunk's memory after this call.
+      parts.push(new Uint8Array(chunk));
       size += chunk.byteLength;
       if (size >= limit) throw new Error('enough');
     })

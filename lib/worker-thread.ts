@@ -37,6 +37,7 @@ const loop = monitorLoopDelay();
 const transport = createTransport(plan.transport, init.concurrency);
 const protocol = plan.protocol === undefined ? undefined : protocolByName(plan.protocol);
 const redact = createRedactor(plan.secrets).text;
+if (plan.preconnect && plan.requests[0]) await transport.preconnect?.(plan.requests[0].url, init.concurrency, controller.signal);
 const result = await runClosedLoop(
   {
     total: init.total,

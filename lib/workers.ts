@@ -29,6 +29,8 @@ export interface WorkerLoadPlan {
   retry?: RetryPolicy;
   /** The run's secret values: a worker scrubs error text with its own redactor built from them. */
   secrets: string[];
+  /** Open the worker's connections before its first request (transport preconnect). */
+  preconnect?: boolean;
 }
 
 /** The data a worker thread starts with. */

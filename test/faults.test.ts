@@ -95,11 +95,14 @@ const cases: Case[] = [
   },
 ];
 
-describe('fault matrix: a whole run against a failing server', () => {
+// Every case over both socket-level transports (fetch is covered by the transport tests).
+describe.each(['socket', 'http'])('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
   it.each(cases)('$name -> $kind', async (c) => {
     const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? server.url + c.path : faultUrl(server.url, c.path);
-    const output = join(dir.path, `${c.name.replace(/\W+/g, '-')}.json`);
-    const run = await runCaptured(['-u', url, '-n', '2', '-p', '2', '-t', '5', '-o', output, ...(c.flags ?? [])], { cwd: dir.path });
+    const output = join(dir.path, `${transport}-${c.name.replace(/\W+/g, '-')}.json`);
+    const run = await runCaptured(['-u', url, '-n', '2', '-p', '2', '-t', '5', '--transport', transport, '-o', output, ...(c.flags ?? [])], {
+      cwd: dir.path,
+    });
 
     // A completed run: exit 0, a report, a results file and a journal.
     expect(run.code, run.stderr).toBe(0);

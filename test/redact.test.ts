@@ -92,6 +92,24 @@ describe('createRedactor, hardened', () => {
   });
 });
 
+describe('createRedactor().value, copy on write', () => {
+  it('returns a clean value as is, and copies only the parts it changed, never touching the input', () => {
+    const redactor = createRedactor(['sk-canary-secret-value']);
+    const clean = { id: 1, times: [1.5, 2.5], usage: { input: 3 }, error: null, note: 'fine' };
+    expect(redactor.value(clean)).toBe(clean);
+    const dirty = { id: 2, times: [1], usage: { input: 3 }, error: { message: 'key sk-canary-secret-value refused' }, list: ['a', 'x?api_key=abc123'] };
+    const before = JSON.stringify(dirty);
+    const out = redactor.value(dirty);
+    expect(JSON.stringify(dirty)).toBe(before);
+    expect(out).not.toBe(dirty);
+    expect(out.error.message).toBe(`key ${REDACTED} refused`);
+    expect(out.list).toEqual(['a', `x?api_key=${REDACTED}`]);
+    // Unchanged branches are shared, not copied.
+    expect(out.usage).toBe(dirty.usage);
+    expect(out.times).toBe(dirty.times);
+  });
+});
+
 describe('collectSecrets', () => {
   it('collects secret-named headers, query parameters, body fields at any depth and URL passwords', () => {
     const r = createRedactor();

@@ -86,7 +86,8 @@ beforeEach(() => {
 async function run(args: string[], cwd = dir) {
   let stdout = '';
   let stderr = '';
-  const code = await runRun(args, {
+  // msw intercepts node:http and fetch, not raw sockets: the http transport.
+  const code = await runRun([...args, '--transport', 'http'], {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env: {},

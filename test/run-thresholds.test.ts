@@ -17,7 +17,8 @@ const URL_ = `${SIM_BASE}/v1/chat/completions`;
 
 async function run(...args: string[]) {
   const captured = captureRunIO(tmp);
-  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '-o', join(tmp, 'out.json'), ...args], captured.io);
+  // msw intercepts node:http and fetch, not raw sockets: the http transport.
+  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '--transport', 'http', '-o', join(tmp, 'out.json'), ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 

@@ -25,13 +25,31 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('run --transport and --workers', () => {
-  it('uses node:http by default and records the transport and the self-check', async () => {
+  it('uses the socket transport by default and records the transport and the self-check', async () => {
     const { code, stdout, results } = await run(['-n', '6', '-p', '3']);
     expect(code).toBe(0);
-    expect(results!.run.transport).toBe('http');
+    expect(results!.run.transport).toBe('socket');
     expect(results!.summary.success_count).toBe(6);
     expect(results!.selfcheck).toMatchObject({ client_bound: expect.any(Boolean), cpu_percent: expect.any(Number) });
     expect(stdout).toContain('Client self-check');
+  });
+
+  it('opens the connections before the clock starts, unless --no-preconnect', async () => {
+    const preconnected = await run(['-n', '6', '-p', '3']);
+    expect(preconnected.stderr).toMatch(/preconnect: 3\/3 connections open in \d+ ms/);
+    expect(preconnected.results!.config.preconnect).toBe(true);
+    const plain = await run(['-n', '6', '-p', '3', '--no-preconnect']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toContain('preconnect');
+    expect(plain.results!.config.preconnect).toBe(false);
+  });
+
+  it('runs over node:http when asked', async () => {
+    const { code, results } = await run(['-n', '4', '-p', '2', '--transport', 'http']);
+    expect(code).toBe(0);
+    expect(results!.run.transport).toBe('http');
+    expect(results!.summary.success_count).toBe(4);
+    expect(results!.metrics.every((row) => row.total_tokens === 4)).toBe(true);
   });
 
   it('runs over fetch when asked, by flag or config field', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTransport } from '../lib/transport-fetch.ts';
 import { createHttpTransport } from '../lib/transport-http.ts';
+import { createSocketTransport } from '../lib/transport-socket.ts';
 import { createTransport, type Transport, type TransportResponse } from '../lib/transport.ts';
 
 // A real loopback server: both transports go through the network stack, no mocks.
@@ -73,6 +74,7 @@ async function readAll(response: TransportResponse): Promise<string> {
 const TRANSPORTS: Array<[string, () => Transport]> = [
   ['fetch', () => fetchTransport],
   ['http', () => createHttpTransport({ maxSockets: 4 })],
+  ['socket', () => createSocketTransport({ maxSockets: 4 })],
 ];
 
 describe.each(TRANSPORTS)('the %s transport', (_name, make) => {
@@ -143,9 +145,12 @@ describe.each(TRANSPORTS)('the %s transport', (_name, make) => {
   });
 });
 
-describe('createHttpTransport', () => {
+describe.each([
+  ['createHttpTransport', createHttpTransport],
+  ['createSocketTransport', createSocketTransport],
+])('%s', (_name, createPooled) => {
   it('reuses keep-alive connections, never more than maxSockets', async () => {
-    const transport = createHttpTransport({ maxSockets: 2 });
+    const transport = createPooled({ maxSockets: 2 });
     const before = connections;
     try {
       for (let round = 0; round < 3; round++) {
@@ -159,7 +164,7 @@ describe('createHttpTransport', () => {
   });
 
   it('does not add a second content-length when the caller set one', async () => {
-    const transport = createHttpTransport({ maxSockets: 1 });
+    const transport = createPooled({ maxSockets: 1 });
     try {
       const request = { ...post('/stream', 'abc'), headers: { 'Content-Length': '3' } };
       await readAll(await transport(request, never()));

@@ -56,7 +56,8 @@ export const runArgs = {
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
-  transport: { type: 'string', description: 'HTTP client: http (node:http, default) or fetch' },
+  transport: { type: 'string', description: 'HTTP client: socket (HTTP/1.1 on node:net/tls, default), http (node:http) or fetch' },
+  'no-preconnect': { type: 'boolean', description: 'do not open the connections before the clock starts: the first requests then include TCP/TLS set-up' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
@@ -208,6 +209,12 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
     transport = createTransport(config.transport, peak?.count ?? Infinity);
     if (config.transport === 'fetch') await warmFetch();
+    // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
+    if (config.preconnect && transport.preconnect && peak && Number.isFinite(peak.count) && workers === 1) {
+      const began = performance.now();
+      const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
+      io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
+    }
     // Last before the load: everything that takes time is done, so the shards start within a few ms of each other.
     if (startAt !== undefined) {
       const wait = await waitForStart(startAt, io);
@@ -246,6 +253,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
                 protocol: protocol?.name,
                 transport: config.transport,
                 secrets: redactor.secrets(),
+                preconnect: config.preconnect,
               };
               const result = await runInWorkers(workerPlan, workers, hooks);
               workerDelays = result.eventLoopDelaysMs;
@@ -341,6 +349,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: optionalString(values.tokenizer),
     transport: optionalString(values.transport),
+    preconnect: values['no-preconnect'] === true ? false : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
     rate: optionalNumber(values.rate, '--rate'),
