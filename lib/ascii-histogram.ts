@@ -16,7 +16,7 @@ export interface AsciiHistogramOptions {
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
 /** Values in seconds. Returns '' for an empty sample. */
-export function renderAsciiHistogram(values: readonly number[], options: AsciiHistogramOptions): string {
+export function renderAsciiHistogram(values: ArrayLike<number> & Iterable<number>, options: AsciiHistogramOptions): string {
   const maxBins = options.maxBins ?? 12;
   const h = histogram(values, { bins: Math.min(maxBins, defaultBinCount(values.length)) });
   if (h.total === 0) return '';

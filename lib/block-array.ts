@@ -53,6 +53,19 @@ export class BlockArray<T extends Block> {
     return grown;
   }
 
+  /** An exact-size Float64Array copy, sorted ascending (numerically, in place: no second copy). */
+  sortedCopy(): Float64Array {
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (const block of this.blocks) {
+      const take = Math.min(block.length, this.length - at);
+      if (take <= 0) break;
+      out.set(take === block.length ? block : block.subarray(0, take), at);
+      at += take;
+    }
+    return out.sort();
+  }
+
   /** An exact-size copy (new Array(n) then stores: a packed array with no spare capacity). */
   toArray(): number[] {
     const out = new Array<number>(this.length);

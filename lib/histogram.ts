@@ -24,8 +24,9 @@ export function defaultBinCount(n: number): number {
   return Math.min(40, Math.max(5, Math.round(Math.sqrt(n))));
 }
 
-export function histogram(values: readonly number[], options: BinOptions = {}): Histogram {
-  const finite = values.filter(Number.isFinite);
+export function histogram(values: Iterable<number>, options: BinOptions = {}): Histogram {
+  const finite: number[] = [];
+  for (const value of values) if (Number.isFinite(value)) finite.push(value);
   if (finite.length === 0 && !options.domain) return { edges: [], counts: [], total: 0 };
   let lo = options.domain?.[0] ?? Infinity;
   let hi = options.domain?.[1] ?? -Infinity;

@@ -60,8 +60,12 @@ export function sampleStd(values: ArrayLike<number>): number | undefined {
 }
 
 export function describe(values: ArrayLike<number>): Distribution | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = sortedCopy(values);
+  return describeSorted(sortedCopy(values));
+}
+
+/** describe() of values already sorted ascending (no copy). */
+export function describeSorted(sorted: Float64Array): Distribution | undefined {
+  if (sorted.length === 0) return undefined;
   const at = (p: number) => percentileOfSorted(sorted, p) as number;
   return {
     count: sorted.length,
