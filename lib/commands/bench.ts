@@ -110,6 +110,7 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
         cpus: endpointCpus,
       });
       try {
+        await warmEndpoint(scenario, sim, clientCpus);
         for (const client of clients) {
           const row = await measureClient(scenario, client, sim, clientCpus);
           rows.push(row);
@@ -156,16 +157,39 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
   }
 }
 
-async function measureClient(scenario: Scenario, client: ClientSpec, sim: SimProcess, cpus: string | undefined): Promise<BenchRow> {
-  await stats(sim.url, 'DELETE');
-  const scratch = join(tmpdir(), `streambench-bench-${process.pid}-${Date.now()}.json`);
-  const body = JSON.stringify({
+/** Requests and concurrency of the endpoint's warm-up (short answers: max_tokens WARMUP_TOKENS). */
+const WARMUP_REQUESTS = 1000;
+const WARMUP_CONCURRENCY = 256;
+const WARMUP_TOKENS = 8;
+
+/**
+ * A fresh endpoint runs its first requests unoptimized (V8 compiles its hot
+ * paths as they warm up): without a warm-up the first client of each scenario
+ * meets a slower endpoint than the others, and its TTFT inflation reads higher.
+ * The minimal node:http client sends short requests first; the truth is cleared after.
+ */
+async function warmEndpoint(scenario: Scenario, sim: SimProcess, cpus: string | undefined): Promise<void> {
+  const requests = Math.min(WARMUP_REQUESTS, Math.max(scenario.requests, 100));
+  const concurrency = Math.min(WARMUP_CONCURRENCY, scenario.concurrency);
+  const body = requestBody(Math.min(scenario.tokens, WARMUP_TOKENS));
+  const url = `${sim.url}/v1/chat/completions`;
+  await runClient('endpoint warm-up', pinnedCommand(cpus, tsNode(NODE_PEER, ['--url', url, '--n', String(requests), '--c', String(concurrency), '--body', body])));
+}
+
+function requestBody(maxTokens: number): string {
+  return JSON.stringify({
     model: 'streambench-sim',
     messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
     stream: true,
-    max_tokens: scenario.tokens,
+    max_tokens: maxTokens,
     stream_options: { include_usage: true },
   });
+}
+
+async function measureClient(scenario: Scenario, client: ClientSpec, sim: SimProcess, cpus: string | undefined): Promise<BenchRow> {
+  await stats(sim.url, 'DELETE');
+  const scratch = join(tmpdir(), `streambench-bench-${process.pid}-${Date.now()}.json`);
+  const body = requestBody(scenario.tokens);
   try {
     const command = pinnedCommand(cpus, client.command(scenario, `${sim.url}/v1/chat/completions`, body, scratch));
     const report = await runClient(client.name, command);
