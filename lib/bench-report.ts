@@ -44,6 +44,8 @@ export interface BenchRow {
   peak_rss_mb: number;
   error_sample?: string;
   selfcheck?: SelfCheck;
+  /** With several rounds: the goal metric of each round, in round order (the row is the median round). */
+  rounds?: { metric: string; values: Array<number | null> };
 }
 
 export interface GoalCheck {
@@ -95,6 +97,31 @@ function quantiles(values: readonly number[]): { p50: number | null; p99: number
 }
 
 export const RSS_GOAL_MB = 150;
+
+/** The metric a scenario's goal judges, by which a client's median round is picked. */
+export function roundMetric(scenario: string): { name: string; value: (row: BenchRow) => number | null } {
+  if (scenario === 'S1') return { name: 'req/s', value: (row) => row.req_per_s };
+  if (scenario === 'S2') return { name: 'inflation p99 ms', value: (row) => row.inflation_p99_ms };
+  if (scenario === 'S3') return { name: 'peak RSS MB', value: (row) => row.peak_rss_mb };
+  return { name: 'errors', value: (row) => row.errors };
+}
+
+/** The median round by the scenario's goal metric (rounds without a value sort last), with every round's value recorded. */
+export function medianRound(rounds: readonly BenchRow[]): BenchRow {
+  const metric = roundMetric(rounds[0]!.scenario);
+  const key = (row: BenchRow) => metric.value(row) ?? Infinity;
+  const sorted = [...rounds].sort((a, b) => key(a) - key(b));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return rounds.length > 1 ? { ...median, rounds: { metric: metric.name, values: rounds.map(metric.value) } } : median;
+}
+
+/** One line per client that ran several rounds: the goal metric of each. */
+export function renderRounds(rows: readonly BenchRow[]): string {
+  const lines = rows
+    .filter((row) => row.rounds)
+    .map((row) => `${row.scenario} ${row.client}: ${row.rounds!.metric} by round ${row.rounds!.values.map((v) => (v === null ? '-' : String(v))).join(', ')} (median shown)`);
+  return lines.length > 0 ? lines.join('\n') + '\n' : '';
+}
 
 /** The issue's goals, for streambench on `transport`, against the peers of the same run. */
 export function checkGoals(rows: readonly BenchRow[], transport: string): GoalCheck[] {

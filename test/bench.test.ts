@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchRow, checkGoals, CLIENT, renderBenchTable, type BenchRow, type ClientReport } from '../lib/bench-report.ts';
+import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench-report.ts';
 import { selectScenarios } from '../lib/bench-scenarios.ts';
 import { runBench, type BenchFile } from '../lib/commands/bench.ts';
 import { captureIO } from './helpers/io.ts';
@@ -80,6 +80,24 @@ describe('bench rows and goals', () => {
     ]);
     expect(renderBenchTable(rows).split('\n')[0]).toMatch(/^\| scenario \| client .*\| peak RSS MB \|$/);
   });
+
+  it('shows a client’s median round by its scenario’s goal metric, with every round’s value', () => {
+    const rounds = (scenario: string, field: keyof BenchRow, values: number[]) =>
+      values.map((value, i) => ({ ...benchRow(selectScenarios([scenario], 0.001)[0]!, 'c', report([i + 1]), [1]), [field]: value }));
+    const s2 = medianRound(rounds('S2', 'inflation_p99_ms', [135, 57, 88]));
+    expect(s2.inflation_p99_ms).toBe(88);
+    // The whole row is that round's: its other fields too.
+    expect(s2.ttft_p50_ms).toBe(3);
+    expect(s2.rounds).toEqual({ metric: 'inflation p99 ms', values: [135, 57, 88] });
+    const s1 = medianRound(rounds('S1', 'req_per_s', [4100, 3900, 4200]));
+    expect(s1.req_per_s).toBe(4100);
+    expect(renderRounds([s1, s2])).toBe(
+      'S1 c: req/s by round 4100, 3900, 4200 (median shown)\nS2 c: inflation p99 ms by round 135, 57, 88 (median shown)\n',
+    );
+    const single = medianRound(rounds('S3', 'peak_rss_mb', [240]));
+    expect(single.rounds).toBeUndefined();
+    expect(renderRounds([single])).toBe('');
+  });
 });
 
 describe('npm run bench at a tiny scale', () => {
@@ -103,6 +121,10 @@ describe('npm run bench at a tiny scale', () => {
     }
     expect(file!.rows[0]!.selfcheck).toBeDefined();
     expect(file!.goals).toHaveLength(5);
+    // S1 runs three rounds, each client in rotated order; the table shows each client's median round.
+    expect(stderr).toMatch(/round 1 streambench\/http[^]*round 2 node:http \(minimal peer\)[^]*round 2 streambench\/http/);
+    expect(stdout).toMatch(/S1 streambench\/http: req\/s by round [\d.]+, [\d.]+, [\d.]+ \(median shown\)/);
+    expect(file!.rows[0]!.rounds!.values).toHaveLength(3);
   });
 
   const hasAiohttp = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp'], { stdio: 'ignore' }).status === 0;

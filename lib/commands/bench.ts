@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgsDef } from 'citty';
-import { benchRow, checkGoals, CLIENT, renderBenchTable, renderGoals, type BenchRow, type ClientReport } from '../bench-report.ts';
+import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderGoals, renderRounds, type BenchRow, type ClientReport } from '../bench-report.ts';
 import { SCENARIO_NAMES, selectScenarios, type Scenario } from '../bench-scenarios.ts';
 import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { coreCount, hasTaskset, pinnedCommand } from '../cpu.ts';
@@ -27,6 +27,7 @@ import { VERSION } from '../version.ts';
 export const benchArgs = {
   scenario: { type: 'string', description: `scenarios to run, comma-separated (default ${SCENARIO_NAMES.join(',')})` },
   scale: { type: 'string', description: 'multiply request counts (and S4 streams and hold time) by this, e.g. 0.1 (default 1)' },
+  rounds: { type: 'string', description: 'rounds of every client per scenario, median shown (default: 3 for S1 and S2, 1 for S3 and S4)' },
   transports: { type: 'string', description: `streambench transports to bench (default ${TRANSPORT_NAMES.join(',')})` },
   peers: { type: 'string', description: 'peer clients: aiohttp,node-http (default both), or none' },
   python: { type: 'string', description: 'Python with aiohttp for the aiohttp peer (default /usr/bin/python3)' },
@@ -66,7 +67,9 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
   try {
     const { values } = parseStrict(rawArgs, benchArgs);
     const scale = optionalNumber(values.scale, '--scale') ?? 1;
-    const scenarios = selectScenarios(listOf(values.scenario) ?? SCENARIO_NAMES, scale);
+    const rounds = optionalNumber(values.rounds, '--rounds');
+    if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new UsageError(`--rounds must be an integer >= 1, got ${rounds}`);
+    const scenarios = selectScenarios(listOf(values.scenario) ?? SCENARIO_NAMES, scale, rounds);
     const transports = (listOf(values.transports) ?? [...TRANSPORT_NAMES]).map(transportName);
     const peerNames = listOf(values.peers) ?? [...PEERS];
     const peers = peerNames.length === 1 && peerNames[0] === 'none' ? [] : peerNames.map(peerName);
@@ -111,13 +114,18 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
       });
       try {
         await warmEndpoint(scenario, sim, clientCpus);
-        for (const client of clients) {
-          const row = await measureClient(scenario, client, sim, clientCpus);
-          rows.push(row);
-          io.stderr.write(
-            `  ${client.name}: ${row.req_per_s} req/s, TTFT p99 ${row.ttft_p99_ms ?? '-'} ms (true ${row.true_p99_ms ?? '-'}), ${row.errors} errors${row.error_sample ? ` e.g. ${row.error_sample}` : ''}\n`,
-          );
+        const byClient = new Map<string, BenchRow[]>(clients.map((client) => [client.name, []]));
+        for (let round = 0; round < scenario.rounds; round++) {
+          // Rotated: no client always runs first (or last) on the endpoint.
+          for (const client of [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)]) {
+            const row = await measureClient(scenario, client, sim, clientCpus);
+            byClient.get(client.name)!.push(row);
+            io.stderr.write(
+              `  ${scenario.rounds > 1 ? `round ${round + 1} ` : ''}${client.name}: ${row.req_per_s} req/s, TTFT p99 ${row.ttft_p99_ms ?? '-'} ms (true ${row.true_p99_ms ?? '-'}), ${row.errors} errors${row.error_sample ? ` e.g. ${row.error_sample}` : ''}\n`,
+            );
+          }
         }
+        for (const client of clients) rows.push(medianRound(byClient.get(client.name)!));
       } finally {
         await sim.stop();
       }
@@ -145,7 +153,7 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
     };
     const clientBound = rows.filter((row) => row.selfcheck?.client_bound).map((row) => `${row.scenario} ${row.client}`);
     io.stdout.write(
-      `\n${renderBenchTable(rows)}\nGoals (streambench/${goalTransport}, ratios against peers measured in this run):\n${renderGoals(goals)}` +
+      `\n${renderBenchTable(rows)}${renderRounds(rows)}\nGoals (streambench/${goalTransport}, ratios against peers measured in this run):\n${renderGoals(goals)}` +
         (clientBound.length > 0 ? `\nclient-bound: measurements inflated in ${clientBound.join(', ')}\n` : '') +
         (notes.length > 0 ? `\n${notes.map((n) => `note: ${n}`).join('\n')}\n` : ''),
     );
@@ -157,21 +165,22 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
   }
 }
 
-/** Requests and concurrency of the endpoint's warm-up (short answers: max_tokens WARMUP_TOKENS). */
-const WARMUP_REQUESTS = 1000;
-const WARMUP_CONCURRENCY = 256;
-const WARMUP_TOKENS = 8;
+/** The endpoint's warm-up: up to this many requests, this many at once, each streaming for about WARMUP_STREAM_MS at most. */
+const WARMUP_REQUESTS = 2000;
+const WARMUP_CONCURRENCY = 512;
+const WARMUP_STREAM_MS = 1000;
 
 /**
  * A fresh endpoint runs its first requests unoptimized (V8 compiles its hot
  * paths as they warm up): without a warm-up the first client of each scenario
  * meets a slower endpoint than the others, and its TTFT inflation reads higher.
- * The minimal node:http client sends short requests first; the truth is cleared after.
+ * The minimal node:http client sends the scenario's own requests first (answers cut to
+ * about a second for S4's slow streams); the truth is cleared after.
  */
 async function warmEndpoint(scenario: Scenario, sim: SimProcess, cpus: string | undefined): Promise<void> {
   const requests = Math.min(WARMUP_REQUESTS, Math.max(scenario.requests, 100));
   const concurrency = Math.min(WARMUP_CONCURRENCY, scenario.concurrency);
-  const body = requestBody(Math.min(scenario.tokens, WARMUP_TOKENS));
+  const body = requestBody(Math.min(scenario.tokens, Math.max(8, Math.floor(WARMUP_STREAM_MS / Math.max(1, scenario.itlMs)))));
   const url = `${sim.url}/v1/chat/completions`;
   await runClient('endpoint warm-up', pinnedCommand(cpus, tsNode(NODE_PEER, ['--url', url, '--n', String(requests), '--c', String(concurrency), '--body', body])));
 }
