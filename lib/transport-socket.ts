@@ -2,8 +2,9 @@
  * The socket transport: HTTP/1.1 written and read directly on node:net / node:tls
  * sockets, kept alive in a pool of up to `maxSockets` per origin. The request
  * is serialized once into a Buffer and written with one call; response bytes go
- * from the socket's 'data' event through one incremental parser
- * (http1-parser.ts) straight to the reader. node:http puts a ClientRequest, an
+ * from the socket's read (plain TCP: `onread` into one shared buffer; TLS: the
+ * 'data' event) through one incremental parser (http1-parser.ts) straight to
+ * the reader. node:http puts a ClientRequest, an
  * IncomingMessage stream and several events between the socket and us; in the
  * benchmark this path costs about half of its CPU per request, and CPU per
  * event is what inflates TTFT under load.
@@ -94,14 +95,11 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
 
   const release = (connection: Connection): void => {
     const origin = connection.origin;
-    const waiter = origin.waiting.shift();
-    if (waiter) {
-      origin.free.push(connection);
-      waiter();
-      return;
-    }
-    connection.socket.unref();
     origin.free.push(connection);
+    const waiter = origin.waiting.shift();
+    // An idle pooled connection does not keep the process alive.
+    if (waiter) waiter();
+    else connection.socket.unref();
   };
 
   const forget = (connection: Connection): void => {
@@ -148,17 +146,21 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
     });
   transport.preconnect = async (url, count, signal) => {
     const { origin } = targetOf(url);
-    const opening: Array<Promise<void>> = [];
+    const target = Math.min(count, options.maxSockets);
     // In waves: thousands of simultaneous SYNs would overflow the server's accept queue.
-    for (let wave = 0; origin.open < Math.min(count, options.maxSockets) && !signal?.aborted; wave++) {
-      opening.length = 0;
-      while (opening.length < PRECONNECT_WAVE && origin.open < Math.min(count, options.maxSockets)) {
+    while (origin.open < target && !signal?.aborted) {
+      const wave: Array<Promise<boolean>> = [];
+      while (wave.length < PRECONNECT_WAVE && origin.open < target) {
         const connection = connect(origin);
-        opening.push(connection.ready().then((ok) => (ok ? release(connection) : undefined)));
+        wave.push(
+          connection.ready().then((ok) => {
+            if (ok) release(connection);
+            return ok;
+          }),
+        );
       }
-      await Promise.all(opening);
-      // Every connection of a wave failed: the server is not taking them; the run will say why.
-      if (origin.free.length === 0) break;
+      // A wave that opened nothing: the server is not taking connections; the requests will say why.
+      if (!(await Promise.all(wave)).includes(true)) break;
     }
     return origin.free.length;
   };
@@ -175,10 +177,9 @@ export function createSocketTransport(options: SocketTransportOptions): Transpor
  * socket; each request (an exchange) plugs into them while it owns the socket.
  */
 class Connection {
-  readonly parser: ResponseParser;
+  private readonly parser: ResponseParser;
   private exchange: SocketResponse | undefined;
-  /** The response head arrived; the request's promise is settled. */
-  private answered = false;
+  /** Set while the request waits for its response head. */
   private resolveHead: ((response: TransportResponse) => void) | undefined;
   private rejectHead: ((error: Error) => void) | undefined;
   private signal: AbortSignal | undefined;
@@ -228,7 +229,6 @@ class Connection {
   ): void {
     this.resolveHead = resolve;
     this.rejectHead = reject;
-    this.answered = false;
     this.signal = signal;
     signal.addEventListener('abort', this.onAbort, { once: true });
     this.parser.expectHeadResponse(isHead);
@@ -259,7 +259,6 @@ class Connection {
   private head(head: ResponseHead): void {
     const resolve = this.resolveHead;
     if (!resolve) return;
-    this.answered = true;
     this.resolveHead = undefined;
     this.rejectHead = undefined;
     this.exchange = new SocketResponse(this, head);
@@ -280,7 +279,7 @@ class Connection {
     const rejectHead = this.rejectHead;
     const exchange = this.exchange;
     this.detach();
-    if (!this.answered) rejectHead?.(error);
+    rejectHead?.(error);
     exchange?.finish(aborted ? error : exchange.closedEarly(error));
     this.socket.destroy();
   }
