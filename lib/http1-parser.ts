@@ -133,11 +133,9 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
   }
 
   function feed(input: Buffer): void {
-    let bytes = input;
+    // A line or head cut by the previous read continues with these bytes.
+    let bytes = carry ? withCarry(input) : input;
     let at = 0;
-    if (carry && (state === State.Head || state === State.ChunkSize || state === State.ChunkDataEnd || state === State.Trailers)) {
-      bytes = withCarry(input);
-    }
     while (at < bytes.length) {
       switch (state) {
         case State.Head: {
