@@ -134,7 +134,7 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
 
   function feed(input: Buffer): void {
     // A line or head cut by the previous read continues with these bytes.
-    let bytes = carry ? withCarry(input) : input;
+    const bytes = carry ? withCarry(input) : input;
     let at = 0;
     while (at < bytes.length) {
       switch (state) {
