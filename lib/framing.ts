@@ -4,7 +4,7 @@
  * Incremental: text may be split anywhere.
  */
 import type { Protocol, StreamSink } from './protocols/protocol.ts';
-import { createSseParser } from './sse.ts';
+import { createSseParser, type SseEvent, type SseParser } from './sse.ts';
 
 export interface Framer {
   feed(text: string): void;
@@ -15,70 +15,98 @@ export interface Framer {
 }
 
 export function createFramer(protocol: Protocol, sink: StreamSink, maxEventSize?: number): Framer {
-  let messages = 0;
   switch (protocol.framing) {
-    case 'sse': {
-      const parser = createSseParser({
-        onEvent: (event) => {
-          messages++;
-          protocol.onMessage(event.data, event.event, sink);
-        },
-        maxEventSize,
-      });
-      return {
-        feed: (text) => parser.feed(text),
-        end: () => parser.end(),
-        get messages() {
-          return messages;
-        },
-      };
-    }
-    case 'ndjson': {
-      let pending = '';
-      const handle = (line: string) => {
-        const trimmed = line.trim();
-        if (trimmed.length === 0) return;
-        messages++;
-        protocol.onMessage(trimmed, undefined, sink);
-      };
-      return {
-        get messages() {
-          return messages;
-        },
-        feed(text) {
-          let start = 0;
-          let newline = text.indexOf('\n');
-          if (newline === -1) {
-            pending += text;
-            return;
-          }
-          handle(pending + text.slice(0, newline));
-          start = newline + 1;
-          while ((newline = text.indexOf('\n', start)) !== -1) {
-            handle(text.slice(start, newline));
-            start = newline + 1;
-          }
-          pending = text.slice(start);
-        },
-        end() {
-          // A last line without its newline is still a whole JSON object.
-          const last = pending;
-          pending = '';
-          handle(last);
-        },
-      };
-    }
+    case 'sse':
+      return new SseFramer(protocol, sink, maxEventSize);
+    case 'ndjson':
+      return new NdjsonFramer(protocol, sink);
     case 'raw':
-      return {
-        feed: (text) => {
-          messages++;
-          protocol.onMessage(text, undefined, sink);
-        },
-        get messages() {
-          return messages;
-        },
-        // A raw stream's only end marker is the end of the body.
-        end: () => sink.end(),
-      };
+      return new RawFramer(protocol, sink);
+  }
+}
+
+// Classes rather than closures: one framer per request, and under tsx every closure created is also renamed.
+
+class SseFramer implements Framer {
+  messages = 0;
+  private readonly parser: SseParser;
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly sink: StreamSink,
+    maxEventSize: number | undefined,
+  ) {
+    this.parser = createSseParser({ onEvent: (event) => this.onEvent(event), maxEventSize });
+  }
+
+  feed(text: string): void {
+    this.parser.feed(text);
+  }
+
+  end(): void {
+    this.parser.end();
+  }
+
+  private onEvent(event: SseEvent): void {
+    this.messages++;
+    this.protocol.onMessage(event.data, event.event, this.sink);
+  }
+}
+
+class NdjsonFramer implements Framer {
+  messages = 0;
+  private pending = '';
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly sink: StreamSink,
+  ) {}
+
+  feed(text: string): void {
+    let newline = text.indexOf('\n');
+    if (newline === -1) {
+      this.pending += text;
+      return;
+    }
+    this.handle(this.pending + text.slice(0, newline));
+    let start = newline + 1;
+    while ((newline = text.indexOf('\n', start)) !== -1) {
+      this.handle(text.slice(start, newline));
+      start = newline + 1;
+    }
+    this.pending = text.slice(start);
+  }
+
+  end(): void {
+    // A last line without its newline is still a whole JSON object.
+    const last = this.pending;
+    this.pending = '';
+    this.handle(last);
+  }
+
+  private handle(line: string): void {
+    const trimmed = line.trim();
+    if (trimmed.length === 0) return;
+    this.messages++;
+    this.protocol.onMessage(trimmed, undefined, this.sink);
+  }
+}
+
+class RawFramer implements Framer {
+  messages = 0;
+
+  constructor(
+    private readonly protocol: Protocol,
+    private readonly sink: StreamSink,
+  ) {}
+
+  feed(text: string): void {
+    this.messages++;
+    this.protocol.onMessage(text, undefined, this.sink);
+  }
+
+  end(): void {
+    // A raw stream's only end marker is the end of the body.
+    this.sink.end();
   }
 }

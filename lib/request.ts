@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { onAbort } from './abort-fanout.ts';
 import { connectHint, describeHttpError, describeTokenlessStream, isHtml } from './error-hints.ts';
 import { describeRequest, errorCode, messageOf, RequestFailure } from './errors.ts';
-import { TimeBuffer, type RequestError, type RequestRecord } from './record.ts';
+import { TimeBuffer, type RequestError, type RequestRecord, type Usage } from './record.ts';
 import { createFramer } from './framing.ts';
 import { protocolForContentType } from './protocols/registry.ts';
 import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
@@ -74,7 +74,6 @@ export async function executeRequest(
   if (ctx.signal?.aborted) onRunAbort();
   else if (ctx.signal) stopListening = onAbort(ctx.signal, onRunAbort);
 
-  const tokenTimes = new TimeBuffer();
   const record: RequestRecord = {
     id,
     startedAt: 0,
@@ -85,34 +84,9 @@ export async function executeRequest(
     chunks: 0,
     sawEndMarker: false,
   };
-  // The arrival time of the chunk being processed: every message in one chunk arrived together.
-  // It is also the last-byte time the idle check reads.
-  let now = 0;
+  const sink = new RecordingSink(record, request, ctx.collectText === true);
+  const { tokenTimes } = sink;
   let head = '';
-  let outputText = '';
-  const sink: StreamSink = {
-    token(reasoning) {
-      tokenTimes.push(now);
-      if (record.firstTokenAt === undefined) record.firstTokenAt = now;
-      if (reasoning) record.reasoningTokens++;
-      else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
-    },
-    text: ctx.collectText ? (text) => void (outputText += text) : () => {},
-    wantsText: ctx.collectText === true,
-    usage(usage) {
-      record.usage = { ...record.usage };
-      if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
-      if (usage.outputTokens !== undefined) record.usage.outputTokens = usage.outputTokens;
-    },
-    end() {
-      record.sawEndMarker = true;
-    },
-    fail(message, code) {
-      throw new RequestFailure('protocol', `${describeRequest(request.method, request.url, 'error event in stream')}: ${message}`, {
-        code,
-      });
-    },
-  };
   // StringDecoder: streaming UTF-8 like TextDecoder, about 3x cheaper per chunk.
   const decoder = new StringDecoder('utf8');
 
@@ -121,7 +95,7 @@ export async function executeRequest(
   const idleMs = ctx.idleTimeoutMs;
   let idleTimer: NodeJS.Timeout | undefined;
   const checkIdle = () => {
-    const quiet = performance.now() - origin - now;
+    const quiet = performance.now() - origin - sink.now;
     if (quiet >= idleMs!) abort('idle');
     else idleTimer = setTimeout(checkIdle, idleMs! - quiet);
   };
@@ -130,7 +104,7 @@ export async function executeRequest(
   record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
-    record.headersAt = now = performance.now() - origin;
+    record.headersAt = sink.now = performance.now() - origin;
     record.status = response.status;
     if (response.status >= 400) {
       const body = redact(await readPrefix(response, ERROR_READ_BYTES));
@@ -157,7 +131,7 @@ export async function executeRequest(
     const framer = createFramer(protocol, sink, ctx.maxEventSize);
     if (idleMs !== undefined) idleTimer = setTimeout(checkIdle, idleMs);
     await response.read((chunk) => {
-      now = performance.now() - origin;
+      const now = (sink.now = performance.now() - origin);
       if (record.firstByteAt === undefined) record.firstByteAt = now;
       record.bytes += chunk.byteLength;
       record.chunks++;
@@ -179,7 +153,7 @@ export async function executeRequest(
     response?.cancel();
     const failedAt = performance.now() - origin;
     const tokens = tokenTimes.length;
-    const classified = classify(error, { abortReason, record, request, ctx, tokens, lastByteAt: now, failedAt, redact });
+    const classified = classify(error, { abortReason, record, request, ctx, tokens, lastByteAt: sink.now, failedAt, redact });
     record.error = scrub(classified, redact);
   } finally {
     clearTimeout(timer);
@@ -187,9 +161,59 @@ export async function executeRequest(
     stopListening?.();
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
-    if (ctx.collectText) record.outputText = outputText;
+    if (ctx.collectText) record.outputText = sink.outputText;
   }
   return record;
+}
+
+/**
+ * Receives one response's protocol events and records them. A class, not an
+ * object of closures: one per request, and under tsx every closure created is
+ * also renamed (esbuild keepNames), an allocation per function.
+ */
+class RecordingSink implements StreamSink {
+  /**
+   * The arrival time of the chunk being processed (every message in one chunk arrived together),
+   * ms since the origin; also the last-byte time the idle check reads.
+   */
+  now = 0;
+  readonly tokenTimes = new TimeBuffer(16);
+  /** All generated text, kept only for a tokenizer estimate. */
+  outputText = '';
+
+  constructor(
+    private readonly record: RequestRecord,
+    private readonly request: TransportRequest,
+    readonly wantsText: boolean,
+  ) {}
+
+  token(reasoning: boolean): void {
+    const { record, now } = this;
+    this.tokenTimes.push(now);
+    if (record.firstTokenAt === undefined) record.firstTokenAt = now;
+    if (reasoning) record.reasoningTokens++;
+    else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
+  }
+
+  text(text: string): void {
+    if (this.wantsText) this.outputText += text;
+  }
+
+  usage(usage: Usage): void {
+    const record = this.record;
+    record.usage = { ...record.usage };
+    if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
+    if (usage.outputTokens !== undefined) record.usage.outputTokens = usage.outputTokens;
+  }
+
+  end(): void {
+    this.record.sawEndMarker = true;
+  }
+
+  fail(message: string, code?: string): void {
+    const { method, url } = this.request;
+    throw new RequestFailure('protocol', `${describeRequest(method, url, 'error event in stream')}: ${message}`, { code });
+  }
 }
 
 async function readPrefix(response: TransportResponse, limit: number): Promise<string> {

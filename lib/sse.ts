@@ -42,83 +42,58 @@ export class SseEventTooLargeError extends Error {
 const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024;
 
 export function createSseParser(options: SseParserOptions): SseParser {
-  const { onEvent, onComment } = options;
-  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
-  let pending = '';
-  let data = '';
-  let hasData = false;
-  let eventType: string | undefined;
-  let lastId: string | undefined;
-  let skipLeadingLF = false;
+  return new EventStreamParser(options);
+}
 
-  function dispatch(): void {
-    if (hasData) onEvent({ event: eventType, data, id: lastId });
-    data = '';
-    hasData = false;
-    eventType = undefined;
+/**
+ * A class, not closures: one parser per request, and under tsx every closure
+ * created is also renamed (esbuild keepNames), an allocation per function.
+ */
+class EventStreamParser implements SseParser {
+  private readonly onEvent: SseParserOptions['onEvent'];
+  private readonly onComment: SseParserOptions['onComment'];
+  private readonly maxEventSize: number;
+  private pending = '';
+  private data = '';
+  private hasData = false;
+  private eventType: string | undefined;
+  private lastId: string | undefined;
+  private skipLeadingLF = false;
+
+  constructor(options: SseParserOptions) {
+    this.onEvent = options.onEvent;
+    this.onComment = options.onComment;
+    this.maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
   }
 
-  function processLine(line: string): void {
-    if (line.length === 0) return dispatch();
-    const colon = line.indexOf(':');
-    if (colon === 0) {
-      onComment?.(line.slice(1).trimStart());
-      return;
-    }
-    let field: string;
-    let value: string;
-    if (colon === -1) {
-      field = line;
-      value = '';
-    } else {
-      field = line.slice(0, colon);
-      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
-    }
-    switch (field) {
-      case 'data':
-        data = hasData ? data + '\n' + value : value;
-        hasData = true;
-        if (data.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
-        break;
-      case 'event':
-        eventType = value;
-        break;
-      case 'id':
-        if (!value.includes('\0')) lastId = value;
-        break;
-      default:
-        // `retry` and unknown fields do not affect measurement.
-        break;
-    }
-  }
-
-  function feed(chunk: string): void {
+  feed(chunk: string): void {
+    const { maxEventSize } = this;
     // A long line split over many chunks: append without rescanning what is pending,
     // so one huge event costs O(size), not O(size^2).
-    if (pending.length > 0 && chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1) {
-      pending += chunk;
-      if (pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
+    if (this.pending.length > 0 && chunk.indexOf('\n') === -1 && chunk.indexOf('\r') === -1) {
+      this.pending += chunk;
+      if (this.pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
       return;
     }
-    const text = pending.length > 0 ? pending + chunk : chunk;
-    pending = '';
+    const text = this.pending.length > 0 ? this.pending + chunk : chunk;
+    this.pending = '';
     let pos = 0;
-    if (skipLeadingLF) {
-      skipLeadingLF = false;
+    if (this.skipLeadingLF) {
+      this.skipLeadingLF = false;
       if (text.charCodeAt(0) === 10) pos = 1;
     }
     // Most streams use LF only; search for CR only while one may exist.
     let nextCR = text.indexOf('\r', pos);
     const length = text.length;
     while (pos < length) {
-      let nextLF = text.indexOf('\n', pos);
+      const nextLF = text.indexOf('\n', pos);
       if (nextCR !== -1 && nextCR < pos) nextCR = text.indexOf('\r', pos);
       let end: number;
       let after: number;
       if (nextCR !== -1 && (nextLF === -1 || nextCR < nextLF)) {
         end = nextCR;
         if (nextCR + 1 === length) {
-          skipLeadingLF = true;
+          this.skipLeadingLF = true;
           after = length;
         } else {
           after = text.charCodeAt(nextCR + 1) === 10 ? nextCR + 2 : nextCR + 1;
@@ -129,33 +104,73 @@ export function createSseParser(options: SseParserOptions): SseParser {
       } else {
         break;
       }
-      processLine(text.slice(pos, end));
+      this.processLine(text.slice(pos, end));
       pos = after;
     }
     if (pos < length) {
-      pending = text.slice(pos);
-      if (pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
+      this.pending = text.slice(pos);
+      if (this.pending.length > maxEventSize) throw new SseEventTooLargeError(maxEventSize);
     }
   }
 
-  function end(): void {
-    if (pending.length > 0) {
-      const line = pending;
-      pending = '';
-      processLine(line);
+  end(): void {
+    if (this.pending.length > 0) {
+      const line = this.pending;
+      this.pending = '';
+      this.processLine(line);
     }
-    skipLeadingLF = false;
-    dispatch();
+    this.skipLeadingLF = false;
+    this.dispatch();
   }
 
-  function reset(): void {
-    pending = '';
-    data = '';
-    hasData = false;
-    eventType = undefined;
-    lastId = undefined;
-    skipLeadingLF = false;
+  reset(): void {
+    this.pending = '';
+    this.data = '';
+    this.hasData = false;
+    this.eventType = undefined;
+    this.lastId = undefined;
+    this.skipLeadingLF = false;
   }
 
-  return { feed, end, reset };
+  private dispatch(): void {
+    if (this.hasData) this.onEvent({ event: this.eventType, data: this.data, id: this.lastId });
+    this.data = '';
+    this.hasData = false;
+    this.eventType = undefined;
+  }
+
+  private processLine(line: string): void {
+    if (line.length === 0) return this.dispatch();
+    const colon = line.indexOf(':');
+    if (colon === 0) {
+      this.onComment?.(line.slice(1).trimStart());
+      return;
+    }
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = line;
+      value = '';
+    } else {
+      // `data:` on every event: recognized without cutting the field name out.
+      field = colon === 4 && line.startsWith('data') ? 'data' : line.slice(0, colon);
+      value = line.charCodeAt(colon + 1) === 32 ? line.slice(colon + 2) : line.slice(colon + 1);
+    }
+    switch (field) {
+      case 'data':
+        this.data = this.hasData ? this.data + '\n' + value : value;
+        this.hasData = true;
+        if (this.data.length > this.maxEventSize) throw new SseEventTooLargeError(this.maxEventSize);
+        break;
+      case 'event':
+        this.eventType = value;
+        break;
+      case 'id':
+        if (!value.includes('\0')) this.lastId = value;
+        break;
+      default:
+        // `retry` and unknown fields do not affect measurement.
+        break;
+    }
+  }
 }

@@ -104,11 +104,16 @@ export class TimeseriesBuilder {
   private cover(from: number, to: number): void {
     const first = Math.min(from, to);
     const last = Math.max(from, to);
+    // Called per token: the common case (already covered) allocates nothing.
+    if (first >= this.firstIndex && last < this.firstIndex + this.started.length) return;
+    this.extend(first, last);
+  }
+
+  private extend(first: number, last: number): void {
     let end = this.firstIndex + this.started.length;
-    if (first >= this.firstIndex && last < end) return;
     if (this.started.length === 0) end = this.firstIndex = first;
-    const columns = () => [this.started, this.completed, this.failed, this.outputTokens, this.busyMs];
-    for (; end <= last; end++) for (const column of columns()) column.push(0);
+    const columns = [this.started, this.completed, this.failed, this.outputTokens, this.busyMs];
+    for (; end <= last; end++) for (const column of columns) column.push(0);
     if (first < this.firstIndex) {
       const zeros = new Array<number>(this.firstIndex - first).fill(0);
       this.started = zeros.concat(this.started);
