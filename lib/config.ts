@@ -119,8 +119,8 @@ export const ConfigSchema = z.strictObject({
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
   transport: z.enum(TRANSPORT_NAMES).default(DEFAULT_TRANSPORT),
-  /** Open the run's connections before the clock starts (socket transport), so no TTFT times a TCP/TLS handshake. */
-  preconnect: z.boolean().default(true),
+  /** Open the run's connections before the clock starts (socket transport); 'auto': lib/preconnect.ts's rule. */
+  preconnect: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** Worker threads driving the load; 'auto': one per free core. */
   workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
   /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
@@ -199,7 +199,7 @@ export interface ConfigOverrides {
   quiet?: boolean;
   protocol?: string;
   transport?: string;
-  preconnect?: boolean;
+  preconnect?: boolean | 'auto';
   workers?: number | 'auto';
   tokenizer?: string;
   rate?: number;

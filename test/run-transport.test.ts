@@ -34,10 +34,15 @@ describe('run --transport and --workers', () => {
     expect(stdout).toContain('Client self-check');
   });
 
-  it('opens the connections before the clock starts, unless --no-preconnect', async () => {
-    const preconnected = await run(['-n', '6', '-p', '3']);
+  it('opens the connections before the clock starts with --preconnect; by default not for a few plain-http connections', async () => {
+    const byDefault = await run(['-n', '6', '-p', '3']);
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.stderr).not.toContain('preconnect');
+    expect(byDefault.results!.config.preconnect).toBe('auto');
+    const preconnected = await run(['-n', '6', '-p', '3', '--preconnect']);
     expect(preconnected.stderr).toMatch(/preconnect: 3\/3 connections open in \d+ ms/);
     expect(preconnected.results!.config.preconnect).toBe(true);
+    expect(preconnected.results!.summary.success_count).toBe(6);
     const plain = await run(['-n', '6', '-p', '3', '--no-preconnect']);
     expect(plain.code).toBe(0);
     expect(plain.stderr).not.toContain('preconnect');

@@ -115,13 +115,16 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
       try {
         await warmEndpoint(scenario, sim, clientCpus);
         const byClient = new Map<string, BenchRow[]>(clients.map((client) => [client.name, []]));
-        for (let round = 0; round < scenario.rounds; round++) {
+        // With rounds, round 0 is not counted: each client's own connection and request pattern meets the
+        // endpoint once before any is measured (the warm-up above only warms it for the minimal client's).
+        for (let round = scenario.rounds > 1 ? -1 : 0; round < scenario.rounds; round++) {
           // Rotated: no client always runs first (or last) on the endpoint.
-          for (const client of [...clients.slice(round % clients.length), ...clients.slice(0, round % clients.length)]) {
+          const shift = Math.max(0, round) % clients.length;
+          for (const client of [...clients.slice(shift), ...clients.slice(0, shift)]) {
             const row = await measureClient(scenario, client, sim, clientCpus);
-            byClient.get(client.name)!.push(row);
+            if (round >= 0) byClient.get(client.name)!.push(row);
             io.stderr.write(
-              `  ${scenario.rounds > 1 ? `round ${round + 1} ` : ''}${client.name}: ${row.req_per_s} req/s, TTFT p99 ${row.ttft_p99_ms ?? '-'} ms (true ${row.true_p99_ms ?? '-'}), ${row.errors} errors${row.error_sample ? ` e.g. ${row.error_sample}` : ''}\n`,
+              `  ${scenario.rounds > 1 ? `round ${round + 1}${round < 0 ? ' (not counted)' : ''} ` : ''}${client.name}: ${row.req_per_s} req/s, TTFT p99 ${row.ttft_p99_ms ?? '-'} ms (true ${row.true_p99_ms ?? '-'}), ${row.errors} errors${row.error_sample ? ` e.g. ${row.error_sample}` : ''}\n`,
             );
           }
         }
@@ -183,6 +186,7 @@ async function warmEndpoint(scenario: Scenario, sim: SimProcess, cpus: string | 
   const body = requestBody(Math.min(scenario.tokens, Math.max(8, Math.floor(WARMUP_STREAM_MS / Math.max(1, scenario.itlMs)))));
   const url = `${sim.url}/v1/chat/completions`;
   await runClient('endpoint warm-up', pinnedCommand(cpus, tsNode(NODE_PEER, ['--url', url, '--n', String(requests), '--c', String(concurrency), '--body', body])));
+
 }
 
 function requestBody(maxTokens: number): string {

@@ -38,6 +38,7 @@ import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
 import { freeCores } from '../cpu.ts';
 import { startSelfCheck } from '../selfcheck.ts';
 import { warmFetch } from '../transport-fetch.ts';
+import { shouldPreconnect } from '../preconnect.ts';
 import { createTransport, type Transport } from '../transport.ts';
 import { runInWorkers } from '../workers.ts';
 import type { Records } from '../record.ts';
@@ -57,6 +58,7 @@ export const runArgs = {
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
   transport: { type: 'string', description: 'HTTP client: socket (HTTP/1.1 on node:net/tls, default), http (node:http) or fetch' },
+  preconnect: { type: 'boolean', description: 'open the connections before the clock starts (default: for https, and for more than 511 connections)' },
   'no-preconnect': { type: 'boolean', description: 'do not open the connections before the clock starts: the first requests then include TCP/TLS set-up' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
@@ -210,7 +212,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     transport = createTransport(config.transport, peak?.count ?? Infinity);
     if (config.transport === 'fetch') await warmFetch();
     // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
-    if (config.preconnect && transport.preconnect && peak && Number.isFinite(peak.count) && workers === 1) {
+    const preconnect = peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
+    if (preconnect && transport.preconnect && workers === 1) {
       const began = performance.now();
       const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
       io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
@@ -253,7 +256,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
                 protocol: protocol?.name,
                 transport: config.transport,
                 secrets: redactor.secrets(),
-                preconnect: config.preconnect,
+                preconnect,
               };
               const result = await runInWorkers(workerPlan, workers, hooks);
               workerDelays = result.eventLoopDelaysMs;
@@ -349,7 +352,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: optionalString(values.tokenizer),
     transport: optionalString(values.transport),
-    preconnect: values['no-preconnect'] === true ? false : undefined,
+    preconnect: values['no-preconnect'] === true ? false : values.preconnect === true ? true : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
     rate: optionalNumber(values.rate, '--rate'),
