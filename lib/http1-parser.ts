@@ -127,6 +127,14 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
     carry = Buffer.from(bytes.subarray(from));
   }
 
+  /** Hands on up to `remaining` body bytes from `at` (as they arrive); returns the new position. */
+  function passBody(bytes: Buffer, at: number): number {
+    const take = Math.min(remaining, bytes.length - at);
+    onBody(view(bytes, at, take));
+    remaining -= take;
+    return at + take;
+  }
+
   function complete(): void {
     state = State.Done;
     onComplete();
@@ -148,14 +156,10 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
           if (state === State.Done) complete();
           break;
         }
-        case State.Body: {
-          const take = Math.min(remaining, bytes.length - at);
-          onBody(view(bytes, at, take));
-          at += take;
-          remaining -= take;
+        case State.Body:
+          at = passBody(bytes, at);
           if (remaining === 0) complete();
           break;
-        }
         case State.ChunkSize: {
           // Once per chunk, i.e. per token event of a streamed response: hex digits read from the bytes, no string.
           let size = 0;
@@ -176,14 +180,10 @@ export function createResponseParser(options: ResponseParserOptions): ResponsePa
           state = remaining === 0 ? State.Trailers : State.ChunkData;
           break;
         }
-        case State.ChunkData: {
-          const take = Math.min(remaining, bytes.length - at);
-          onBody(view(bytes, at, take));
-          at += take;
-          remaining -= take;
+        case State.ChunkData:
+          at = passBody(bytes, at);
           if (remaining === 0) state = State.ChunkDataEnd;
           break;
-        }
         case State.ChunkDataEnd: {
           // The CRLF after chunk data.
           if (bytes[at] === CR && bytes[at + 1] === LF) {
