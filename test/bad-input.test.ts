@@ -6,10 +6,10 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../lib/results.ts';
-import { startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
-let server: FaultServer;
+const fault = useFaultServer();
 let url: string;
 const dir = tempDir();
 const file = (name: string, text: string) => {
@@ -18,9 +18,8 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-beforeAll(async () => {
-  server = await startFaultServer();
-  url = `${server.url}/ok`;
+beforeAll(() => {
+  url = `${fault.server.url}/ok`;
   file('not-json.json', '{\n  "url": "http://127.0.0.1:9/x",\n  "concurrency": 2,\n}\n');
   file('cut-short.json', '{\n  "url": "http://127.0.0.1:9/x",\n  "concurrency": ');
   file('wrong-type.json', JSON.stringify({ url: 'http://127.0.0.1:9/x', concurrency: 'ten' }));
@@ -32,10 +31,7 @@ beforeAll(async () => {
   file('in-the-way', 'a file where a folder should be');
   file('fine.json', JSON.stringify({ url: 'http://127.0.0.1:9/x', concurrency: 2 }));
 });
-afterAll(async () => {
-  await server.close();
-  dir.remove();
-});
+afterAll(() => dir.remove());
 
 const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
   {
@@ -88,12 +84,12 @@ const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
 
 describe('bad input: one line, exit 2, nothing sent', () => {
   it.each(cases)('$name', async ({ args, error }) => {
-    const before = server.received.length;
+    const before = fault.server.received.length;
     const run = await runCaptured(args(), { cwd: dir.path });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.split('\n')).toEqual([expect.stringMatching(error), '']);
-    expect(server.received.length).toBe(before);
+    expect(fault.server.received.length).toBe(before);
   });
 
   it('shows the stack with --debug', async () => {

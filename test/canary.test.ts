@@ -6,8 +6,8 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closedPort, useFaultServer } from './helpers/fault-server.ts';
 import { tempDir } from './helpers/run-capture.ts';
 import { spawnRun } from './helpers/spawn-run.ts';
 
@@ -17,14 +17,10 @@ const ENV_CANARY = ['sk', 'canaryENV0123456789abcdef'].join('-');
 const QUERY_CANARY = ['AIza', 'CanaryQUERY0123456789abcdef'].join('');
 const CANARIES = [HEADER_CANARY, ENV_CANARY, QUERY_CANARY];
 
-let server: FaultServer;
+const fault = useFaultServer();
 const input = tempDir();
 const output = tempDir();
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
+afterAll(() => {
   input.remove();
   output.remove();
 });
@@ -55,19 +51,19 @@ describe('the canary', () => {
     ];
     const env = { SB_CANARY_KEY: ENV_CANARY };
     const runs = [
-      spawnRun(common('echo-401', server.url, '/echo-401'), { env }),
-      spawnRun(common('echo-malformed', server.url, '/echo-malformed'), { env }),
+      spawnRun(common('echo-401', fault.server.url, '/echo-401'), { env }),
+      spawnRun(common('echo-malformed', fault.server.url, '/echo-malformed'), { env }),
       spawnRun(common('refused', refused, '/v1/chat/completions'), { env }),
-      spawnRun([...common('stalled', server.url, '/stall-before-headers'), '-t', '0.2'], { env }),
+      spawnRun([...common('stalled', fault.server.url, '/stall-before-headers'), '-t', '0.2'], { env }),
       // A fatal error with --debug: the stack is printed, the key in the bad flag is not.
-      spawnRun([...common('bad-header', server.url, '/ok'), '-H', `x-api-key ${HEADER_CANARY}`], { env }),
+      spawnRun([...common('bad-header', fault.server.url, '/ok'), '-H', `x-api-key ${HEADER_CANARY}`], { env }),
     ];
     const exits = await Promise.all(runs.map((run) => run.exited));
     expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0, 0, 2]);
     expect(runs[4]!.stderr()).toMatch(/^error: malformed header starting "x-api-key".*\n {4}at /s);
 
     // The server did receive every canary...
-    const echoed = server.received.filter((r) => r.url.startsWith('/echo-401'));
+    const echoed = fault.server.received.filter((r) => r.url.startsWith('/echo-401'));
     expect(echoed).toHaveLength(2);
     for (const request of echoed) {
       expect(request.headers['x-api-key']).toBe(HEADER_CANARY);

@@ -5,34 +5,28 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/journal.ts';
 import { readResults } from '../lib/results.ts';
-import { startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { useFaultServer } from './helpers/fault-server.ts';
 import { tempDir } from './helpers/run-capture.ts';
 import { finishedIds, spawnRun } from './helpers/spawn-run.ts';
 
-let server: FaultServer;
+const fault = useFaultServer();
 const dir = tempDir();
-beforeAll(async () => {
-  server = await startFaultServer();
-});
-afterAll(async () => {
-  await server.close();
-  dir.remove();
-});
+afterAll(() => dir.remove());
 
 /**
  * 10 tokens 15 ms apart: each stream lasts ~150 ms, so a run of 400 at concurrency 12 lasts ~5 s;
  * the tests stop it long before. (Above 10, Node would warn of an abort-listener "leak" unless told.)
  */
 const CONCURRENCY = 12;
-const slowRun = (output: string) => ['-u', `${server.url}/ok?tokens=10&itl=15`, '-n', '400', '-p', String(CONCURRENCY), '-o', output];
+const slowRun = (output: string) => ['-u', `${fault.server.url}/ok?tokens=10&itl=15`, '-n', '400', '-p', String(CONCURRENCY), '-o', output];
 const atLeastFinished = (n: number) => (stderr: string) => finishedIds(stderr).length >= n;
 
 describe('the run script', () => {
   it('bad input: one line on stderr, exit 2, no stack trace', async () => {
-    const run = spawnRun(['-u', `${server.url}/ok`, '-p', '0']);
+    const run = spawnRun(['-u', `${fault.server.url}/ok`, '-p', '0']);
     const { code } = await run.exited;
     expect(code).toBe(2);
     expect(run.stderr()).toBe('error: invalid option: --concurrency (concurrency): Too small: expected number to be >=1\n');
@@ -102,8 +96,8 @@ describe('the run script', () => {
   });
 
   it('refuses 10,000 concurrent streams under a low open-file limit, before sending anything', async () => {
-    const before = server.received.length;
-    const run = spawnRun(['-u', `${server.url}/ok`, '-n', '10000', '-p', '10000', '-o', join(dir.path, 'limit.json')], {
+    const before = fault.server.received.length;
+    const run = spawnRun(['-u', `${fault.server.url}/ok`, '-n', '10000', '-p', '10000', '-o', join(dir.path, 'limit.json')], {
       shellPrefix: 'ulimit -n 256 &&',
     });
     const { code } = await run.exited;
@@ -111,6 +105,6 @@ describe('the run script', () => {
     expect(run.stderr()).toMatch(
       /^error: concurrency 10000 needs about 10\d\d\d open files \(one socket per stream\), but the open-file limit is 256: raise it with `ulimit -n 11264` in this shell .* or use --concurrency \d+ or less\n$/,
     );
-    expect(server.received.length).toBe(before);
+    expect(fault.server.received.length).toBe(before);
   });
 });

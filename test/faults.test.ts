@@ -10,20 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/journal.ts';
 import type { ErrorKind } from '../lib/record.ts';
 import { readResults } from '../lib/results.ts';
-import { closedPort, faultUrl, startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { closedPort, faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
-let server: FaultServer;
+const fault = useFaultServer();
 let refusedUrl: string;
 const dir = tempDir();
 beforeAll(async () => {
-  server = await startFaultServer();
   refusedUrl = `http://127.0.0.1:${await closedPort()}`;
 });
-afterAll(async () => {
-  await server.close();
-  dir.remove();
-});
+afterAll(() => dir.remove());
 
 interface Case {
   name: string;
@@ -98,7 +94,7 @@ const cases: Case[] = [
 // Every case over both socket-level transports (fetch is covered by the transport tests).
 describe.each(['socket', 'http'])('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
   it.each(cases)('$name -> $kind', async (c) => {
-    const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? server.url + c.path : faultUrl(server.url, c.path);
+    const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? fault.server.url + c.path : faultUrl(fault.server.url, c.path);
     const output = join(dir.path, `${transport}-${c.name.replace(/\W+/g, '-')}.json`);
     const run = await runCaptured(['-u', url, '-n', '2', '-p', '2', '-t', '5', '--transport', transport, '-o', output, ...(c.flags ?? [])], {
       cwd: dir.path,
@@ -133,7 +129,7 @@ describe.each(['socket', 'http'])('fault matrix over the %s transport: a whole r
 
   it('keeps a 200 body that was no stream, to show what came back', async () => {
     const output = join(dir.path, 'json-body.json');
-    await runCaptured(['-u', faultUrl(server.url, '/json-200'), '-n', '1', '-o', output], { cwd: dir.path });
+    await runCaptured(['-u', faultUrl(fault.server.url, '/json-200'), '-n', '1', '-o', output], { cwd: dir.path });
     const [row] = (await readResults(output)).metrics;
     expect(row?.error_body).toMatch(/^\{"id":"x","object":"chat.completion"/);
   });
@@ -144,7 +140,7 @@ describe('the open-file limit', () => {
     // 10,000 would hold 20,000 descriptors in this one process (both socket ends): the
     // limit check is tested at 10,000 in cli.test.ts; the full 10k run is measured by hand (README).
     const output = join(dir.path, 'wide.json');
-    const run = await runCaptured(['-u', `${server.url}/ok?tokens=2`, '-n', '1000', '-p', '1000', '-q', '-o', output], { cwd: dir.path });
+    const run = await runCaptured(['-u', `${fault.server.url}/ok?tokens=2`, '-n', '1000', '-p', '1000', '-q', '-o', output], { cwd: dir.path });
     expect(run.code, run.stderr).toBe(0);
     const results = await readResults(output);
     expect(results.summary.success_count).toBe(1000);

@@ -4,12 +4,12 @@
  * stays counted.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/journal.ts';
 import { readResults } from '../lib/results.ts';
 import { isRetryable, retryAfterMs, retryDelayMs, type RetryPolicy } from '../lib/retry.ts';
 import { summarize } from '../lib/summary.ts';
-import { faultUrl, startFaultServer, type FaultServer } from './helpers/fault-server.ts';
+import { faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { failedRecord, makeRecord } from './helpers/records.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
@@ -97,18 +97,12 @@ describe('summarize with retries', () => {
 });
 
 describe('--retries in a whole run', () => {
-  let server: FaultServer;
+  const fault = useFaultServer();
   const dir = tempDir();
-  beforeAll(async () => {
-    server = await startFaultServer();
-  });
-  afterAll(async () => {
-    await server.close();
-    dir.remove();
-  });
-  const run = async (name: string, fault: string, flags: string[]) => {
+  afterAll(() => dir.remove());
+  const run = async (name: string, path: string, flags: string[]) => {
     const output = join(dir.path, `${name}.json`);
-    const result = await runCaptured(['-u', faultUrl(server.url, fault), '-n', '1', '-t', '5', '-o', output, ...flags], { cwd: dir.path });
+    const result = await runCaptured(['-u', faultUrl(fault.server.url, path), '-n', '1', '-t', '5', '-o', output, ...flags], { cwd: dir.path });
     expect(result.code, result.stderr).toBe(0);
     return { ...result, results: await readResults(output), journal: readJournal(output + 'l') };
   };
@@ -165,7 +159,7 @@ describe('--retries in a whole run', () => {
   it('sends no retry that would start past the --duration deadline', async () => {
     const output = join(dir.path, 'deadline.json');
     const result = await runCaptured(
-      ['-u', faultUrl(server.url, '/fail-first/429?times=1000&retry_after=1&name=deadline'), '-p', '1', '--duration', '300ms', '--retries', '2', '-o', output],
+      ['-u', faultUrl(fault.server.url, '/fail-first/429?times=1000&retry_after=1&name=deadline'), '-p', '1', '--duration', '300ms', '--retries', '2', '-o', output],
       { cwd: dir.path },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -182,7 +176,7 @@ describe('--retries in a whole run', () => {
     setTimeout(() => controller.abort('SIGINT'), 150);
     const started = performance.now();
     const result = await runCaptured(
-      ['-u', faultUrl(server.url, '/fail-first/503?times=1000&retry_after=5&name=interrupted'), '-n', '1', '--retries', '3', '-o', output],
+      ['-u', faultUrl(fault.server.url, '/fail-first/503?times=1000&retry_after=5&name=interrupted'), '-n', '1', '--retries', '3', '-o', output],
       { cwd: dir.path, signal: controller.signal },
     );
     // Without the interrupt, the Retry-After alone is 5 s.
@@ -193,7 +187,7 @@ describe('--retries in a whole run', () => {
   });
 
   it('rejects a negative --retries', async () => {
-    const result = await runCaptured(['-u', faultUrl(server.url, '/ok'), '--retries', '-1'], { cwd: dir.path });
+    const result = await runCaptured(['-u', faultUrl(fault.server.url, '/ok'), '--retries', '-1'], { cwd: dir.path });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--retries/);
   });

@@ -26,6 +26,7 @@
  *
  * Every request is recorded (method, URL, headers) so tests can assert what the server received.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createRng } from '../../lib/random.ts';
@@ -47,6 +48,21 @@ export interface FaultServer {
 const token = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
 const RETRY_AFTER = '7';
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+/**
+ * A fault server for the calling test file (or describe block): started before
+ * its tests, closed after them. Read `.server` inside hooks and tests.
+ */
+export function useFaultServer(): { readonly server: FaultServer } {
+  const handle: { server?: FaultServer } = {};
+  beforeAll(async () => {
+    handle.server = await startFaultServer();
+  });
+  afterAll(async () => {
+    await handle.server?.close();
+  });
+  return handle as { readonly server: FaultServer };
+}
 
 export async function startFaultServer(): Promise<FaultServer> {
   const received: ReceivedRequest[] = [];
