@@ -1,0 +1,105 @@
+/**
+ * Mutation testing (a developer tool, see docs/development.md).
+ *   npm run mutate                                  # every module in stryker.config.mjs, one at a time
+ *   npm run mutate -- lib/sse.ts                    # one module while you work on it
+ *   npm run mutate -- lib/sse.ts --concurrency 2    # other flags go to Stryker
+ *
+ * Each module runs with only the test files that import it (Stryker's `--testFiles`):
+ * the integration suites reach every module through `beforeAll` set-ups, which Stryker
+ * counts as static coverage and would rerun in full for each mutant (minutes per mutant).
+ * Each module keeps its own incremental file and report under reports/mutation/<module>/,
+ * so re-running one module only tests what changed since its last run.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface ModuleScore {
+  module: string;
+  killed: number;
+  survived: number;
+  noCoverage: number;
+  ignored: number;
+  score: number;
+}
+
+const root = resolve(import.meta.dirname, '..');
+const configUrl = pathToFileURL(join(root, 'stryker.config.mjs')).href;
+const config = ((await import(configUrl)) as { default: { mutate: string[] } }).default;
+const args = process.argv.slice(2);
+const modules = args.filter((arg, i) => !arg.startsWith('-') && !args[i - 1]?.startsWith('-'));
+const strykerFlags = args.filter((arg) => !modules.includes(arg));
+const selected = modules.length > 0 ? modules : config.mutate;
+
+const scores: ModuleScore[] = [];
+for (const module of selected) {
+  const tests = testFilesImporting(module);
+  if (tests.length === 0) {
+    process.stderr.write(`mutate: no test file imports ${module}\n`);
+    process.exitCode = 2;
+    continue;
+  }
+  const dir = join('reports/mutation', module.replace(/^lib\//, '').replace(/\.ts$/, ''));
+  process.stderr.write(`\nmutate: ${module} with ${tests.join(', ')}\n`);
+  const run = spawnSync(
+    join(root, 'node_modules/.bin/stryker'),
+    [
+      'run',
+      '--mutate', module,
+      '--testFiles', tests.join(','),
+      '--incrementalFile', join(dir, 'incremental.json'),
+      ...strykerFlags,
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      // The reporters' file names are not CLI flags; the config reads them from here.
+      env: { ...process.env, STRYKER_REPORT_DIR: dir },
+    },
+  );
+  if (run.status !== 0) process.exitCode = run.status ?? 1;
+  const report = join(root, dir, 'mutation.json');
+  if (existsSync(report)) scores.push(scoreOf(module, report));
+}
+process.stdout.write(renderScores(scores));
+
+/** Test files under test/ with an import that resolves to `module`. */
+function testFilesImporting(module: string): string[] {
+  const target = resolve(root, module);
+  return readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => join('test', file))
+    .filter((file) => {
+      const source = readFileSync(join(root, file), 'utf8');
+      return [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].some(
+        (match) => resolve(root, dirname(file), match[1]!) === target,
+      );
+    })
+    .sort();
+}
+
+function scoreOf(module: string, reportFile: string): ModuleScore {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+    files: Record<string, { mutants: Array<{ status: string }> }>;
+  };
+  const count = { killed: 0, survived: 0, noCoverage: 0, ignored: 0 };
+  for (const file of Object.values(report.files)) {
+    for (const { status } of file.mutants) {
+      if (status === 'Killed' || status === 'Timeout') count.killed++;
+      else if (status === 'Survived') count.survived++;
+      else if (status === 'NoCoverage') count.noCoverage++;
+      else count.ignored++; // Ignored, CompileError, RuntimeError: not in the score
+    }
+  }
+  const valid = count.killed + count.survived + count.noCoverage;
+  return { module, ...count, score: valid === 0 ? 100 : (100 * count.killed) / valid };
+}
+
+function renderScores(rows: ModuleScore[]): string {
+  const lines = rows.map(
+    (row) =>
+      `| ${relative('lib', row.module)} | ${row.score.toFixed(1)}% | ${row.killed} | ${row.survived} | ${row.noCoverage} | ${row.ignored} |`,
+  );
+  return ['', '| Module | Score | Killed | Survived | No coverage | Ignored |', '|---|---:|---:|---:|---:|---:|', ...lines, ''].join('\n');
+}
