@@ -6,6 +6,7 @@ import {
   outputTokens,
   outputTokenSource,
   tokenCountMismatch,
+  tokensPerSecond,
   totalTime,
   tpot,
   truncated,
@@ -58,6 +59,9 @@ describe('per-request metrics', () => {
     expect(tokenCountMismatch(withUsage)).toBe(true);
     expect(tokenCountMismatch({ ...reasoningFirst, usage: { outputTokens: 5 } })).toBe(false);
     expect(tokenCountMismatch(reasoningFirst)).toBe(false);
+    // tokens/s counts the server's 8 tokens over the 1 s end to end, not the 5 events.
+    expect(tokensPerSecond(withUsage)).toBeCloseTo(8, 9);
+    expect(tokensPerSecond(reasoningFirst)).toBeCloseTo(5, 9);
 
     const estimated = { ...reasoningFirst, tokenizerTokens: 6 };
     expect(outputTokens(estimated)).toBe(6);
