@@ -35,6 +35,32 @@ describe('createSseParser', () => {
     expect(comments).toEqual(['keep-alive']);
   });
 
+  // A CRLF server: an event name, then multi-line data. Read as two line ends, CRLF
+  // would dispatch at the LF, losing the event name and splitting the data.
+  const crlfStream =
+    'event: delta\r\ndata: line one\r\ndata: line two\r\nid: 9\r\n\r\n' +
+    'event: done\r\ndata: [DONE]\r\n\r\n';
+  const crlfExpected: SseEvent[] = [
+    { event: 'delta', data: 'line one\nline two', id: '9' },
+    { event: 'done', data: '[DONE]', id: '9' },
+  ];
+
+  it.each(splits(crlfStream).map((chunks, i) => ({ i, chunks })))(
+    'keeps event names and multi-line data over CRLF for split #$i',
+    ({ chunks }) => {
+      expect(parse(chunks).events).toEqual(crlfExpected);
+    },
+  );
+
+  it('keeps event names and multi-line data over CRLF cut at any two points', () => {
+    for (let i = 1; i < crlfStream.length; i++) {
+      for (let j = i + 1; j < crlfStream.length; j++) {
+        const chunks = [crlfStream.slice(0, i), crlfStream.slice(i, j), crlfStream.slice(j)];
+        expect(parse(chunks).events, JSON.stringify(chunks)).toEqual(crlfExpected);
+      }
+    }
+  });
+
   it('does not dispatch an event without its blank line', () => {
     expect(parse(['data: partial\n']).events).toEqual([]);
   });
