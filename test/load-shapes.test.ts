@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
+import { runLoadShape, type LoadShape } from '../lib/load-shape.ts';
 import { sendLag } from '../lib/metrics.ts';
 import { openaiChat } from '../lib/protocols/openai-chat.ts';
 import { ResultsSchema } from '../lib/results.ts';
@@ -85,6 +86,25 @@ describe('open loop: coordinated omission', () => {
     const load = await runOpenLoop({ ...target(slow), total: Infinity, arrivals: constant(50), durationMs: 200 });
     expect(load.records).toHaveLength(10);
     expect(load.records.toArray().every((r) => r.error === undefined)).toBe(true);
+  });
+});
+
+describe('open loop: the seed fixes the schedule', () => {
+  // Gaps between intended sends (ms), from the first: the runs' origins differ by a clock read.
+  async function intendedGaps(seed: number): Promise<number[]> {
+    const shape: LoadShape = { concurrency: 1, rate: 200, arrival: 'poisson', seed, total: 6, graceMs: 0 };
+    const load = await runLoadShape(shape, target(slow));
+    const intended = load.records.toArray().map((r) => r.intendedAt!);
+    return intended.slice(1).map((t, k) => Number((t - intended[k]!).toFixed(6)));
+  }
+
+  it('two runs with one seed send at the same intended times; another seed at other times', async () => {
+    const first = await intendedGaps(7);
+    expect(first).toHaveLength(5);
+    // Poisson gaps differ from each other: the schedule is random, not constant.
+    expect(new Set(first).size).toBe(5);
+    expect(await intendedGaps(7)).toEqual(first);
+    expect(await intendedGaps(8)).not.toEqual(first);
   });
 });
 
