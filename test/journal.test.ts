@@ -84,6 +84,15 @@ describe('the journal', () => {
     expect(() => readJournal(path)).toThrow(/cut\.jsonl:1: not a streambench metric row/);
   });
 
+  it('keeps a complete, valid last line that has no newline (a journal written by another tool, or edited)', () => {
+    const path = join(dir.path, 'no-newline.jsonl');
+    writeFileSync(path, JSON.stringify(recordToRow(ok(1, 0))) + '\n' + JSON.stringify(recordToRow(ok(2, 0))));
+    const contents = readJournal(path);
+    expect(contents.truncatedTail).toBe(false);
+    expect(contents.rows.map((row) => row.request_id)).toEqual([1, 2]);
+    expect(rowToRecord(contents.rows[1]!)).toEqual(ok(2, 0));
+  });
+
   it.skipIf(!existsSync('/dev/full'))('reports a failed write once and keeps the run going', () => {
     const errors: string[] = [];
     // /dev/full accepts the open and fails every write with ENOSPC.
