@@ -52,6 +52,11 @@ describe('the results contract', () => {
     expect(() => parseResults({ ...base, schema_version: 7 }, 'new.json')).toThrow(
       'new.json has results schema_version 7, newer than this streambench reads (1): upgrade streambench',
     );
+    // The very next version is already newer: the same message, not a vaguer schema error.
+    expect(() => parseResults({ ...base, schema_version: SCHEMA_VERSION + 1 }, 'next.json')).toThrow(
+      `next.json has results schema_version ${SCHEMA_VERSION + 1}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+    expect(parseResults({ ...base, schema_version: SCHEMA_VERSION }, 'same.json').schema_version).toBe(SCHEMA_VERSION);
     expect(() => parseResults({ ...base, schema_version: '1' }, 'x.json')).toThrow('x.json: schema_version must be an integer, got "1"');
   });
 
