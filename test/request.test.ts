@@ -11,17 +11,17 @@ import {
   ttfat,
   ttft,
   totalTime,
-} from '../lib/metrics.ts';
-import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { createRedactor } from '../lib/redact.ts';
-import { executeRequest, type RequestContext } from '../lib/request.ts';
-import { recordToRow } from '../lib/results.ts';
-import { runClosedLoop } from '../lib/runner.ts';
-import { summarize } from '../lib/summary.ts';
-import { fetchTransport } from '../lib/transport-fetch.ts';
-import { createHttpTransport } from '../lib/transport-http.ts';
-import type { Transport } from '../lib/transport.ts';
+} from '../lib/stats/metrics.ts';
+import { anthropicMessages } from '../lib/wire/protocols/anthropic-messages.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { createRedactor } from '../lib/wire/redact.ts';
+import { executeRequest, type RequestContext } from '../lib/wire/request.ts';
+import { runClosedLoop } from '../lib/load/runner.ts';
+import { recordToRow } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
+import { fetchTransport } from '../lib/wire/transport-fetch.ts';
+import { createHttpTransport } from '../lib/wire/transport-http.ts';
+import type { Transport } from '../lib/wire/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
 
 const SSE = { 'content-type': 'text/event-stream' };
