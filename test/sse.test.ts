@@ -52,6 +52,13 @@ describe('createSseParser', () => {
     },
   );
 
+  it('takes an empty chunk as nothing, even between the CR and LF of a line end', () => {
+    for (let i = 0; i <= crlfStream.length; i++) {
+      const chunks = [crlfStream.slice(0, i), '', crlfStream.slice(i)];
+      expect(parse(chunks).events, JSON.stringify(chunks)).toEqual(crlfExpected);
+    }
+  });
+
   it('keeps event names and multi-line data over CRLF cut at any two points', () => {
     for (let i = 1; i < crlfStream.length; i++) {
       for (let j = i + 1; j < crlfStream.length; j++) {
