@@ -59,9 +59,9 @@ for (const module of selected) {
     process.stderr.write(`mutate: ${module} failed (exit ${run.status}); trying once more\n`);
     run = stryker();
   }
-  if (run.status !== 0) process.exitCode = run.status ?? 1;
   const report = join(root, dir, 'mutation.json');
-  if (existsSync(report)) scores.push(scoreOf(module, report));
+  if (run.status !== 0) process.exitCode = run.status ?? 1;
+  else if (existsSync(report)) scores.push(scoreOf(module, report));
 }
 process.stdout.write(renderScores(scores));
 
