@@ -65,17 +65,26 @@ for (const module of selected) {
 }
 process.stdout.write(renderScores(scores));
 
-/** Test files under test/ with an import that resolves to `module`. */
+/**
+ * Test files under test/ with an import that resolves to `module`; for a module
+ * no test imports (a shared helper), the tests of the lib files that import it.
+ */
 function testFilesImporting(module: string): string[] {
+  const direct = filesImporting('test', module).filter((file) => file.endsWith('.test.ts'));
+  if (direct.length > 0) return direct;
+  const users = filesImporting('lib', module);
+  return [...new Set(users.flatMap((user) => filesImporting('test', user).filter((file) => file.endsWith('.test.ts'))))].sort();
+}
+
+/** .ts files under `folder` with an import that resolves to `module`. */
+function filesImporting(folder: string, module: string): string[] {
   const target = resolve(root, module);
-  return readdirSync(join(root, 'test'), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.test.ts'))
-    .map((file) => join('test', file))
+  return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(folder, file))
     .filter((file) => {
       const source = readFileSync(join(root, file), 'utf8');
-      return [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].some(
-        (match) => resolve(root, dirname(file), match[1]!) === target,
-      );
+      return [...source.matchAll(/from '(\.{1,2}\/[^']+)'/g)].some((match) => resolve(root, dirname(file), match[1]!) === target);
     })
     .sort();
 }
