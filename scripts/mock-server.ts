@@ -7,11 +7,11 @@
  *   npx tsx scripts/mock-server.ts --truth     # also serve ground-truth TTFT at GET /stats
  */
 import { defineCommand, runMain } from 'citty';
-import { optionalNumber, parseStrict } from '../lib/cli.ts';
-import { SimulatorSchema } from '../lib/config.ts';
-import { UsageError } from '../lib/errors.ts';
-import { startSimServer } from '../lib/sim-server.ts';
-import { DEFAULT_SIMULATOR, SIM_PATHS } from '../lib/simulator.ts';
+import { optionalNumber, parseStrict } from '../lib/config/cli.ts';
+import { SimulatorSchema } from '../lib/config/config.ts';
+import { UsageError } from '../lib/record/errors.ts';
+import { startSimServer } from '../lib/sim/server.ts';
+import { DEFAULT_SIMULATOR, SIM_PATHS } from '../lib/sim/simulator.ts';
 
 const args = {
   port: { type: 'string', description: 'port to listen on (0 picks a free one)', default: '8000' },

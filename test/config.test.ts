@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expandEnv, mergeOverrides, parseJsonWithPosition, validateConfig } from '../lib/config.ts';
-import { UsageError } from '../lib/errors.ts';
+import { expandEnv, mergeOverrides, parseJsonWithPosition, validateConfig } from '../lib/config/config.ts';
+import { UsageError } from '../lib/record/errors.ts';
 
 describe('validateConfig', () => {
   it('fills the seed defaults', () => {

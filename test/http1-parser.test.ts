@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResponseParser, HttpParseError, type ResponseHead } from '../lib/http1-parser.ts';
+import { createResponseParser, HttpParseError, type ResponseHead } from '../lib/wire/http1-parser.ts';
 
 interface Parsed {
   /** What end() said, when the test closed the connection. */

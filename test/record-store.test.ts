@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../lib/random.ts';
-import { ERROR_KINDS, type RequestError, type RequestRecord } from '../lib/record.ts';
-import { RecordStore } from '../lib/record-store.ts';
+import { createRng, type Rng } from '../lib/util/random.ts';
+import { ERROR_KINDS, type RequestError, type RequestRecord } from '../lib/record/record.ts';
+import { RecordStore } from '../lib/record/record-store.ts';
 
 const base = (id: number): RequestRecord => ({
   id,

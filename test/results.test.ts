@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../fixtures/results/make.ts';
-import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results.ts';
-import { loadResults, parseResultsJsonl } from '../lib/results-load.ts';
-import { summarize } from '../lib/summary.ts';
+import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results/results.ts';
+import { loadResults, parseResultsJsonl } from '../lib/results/results-load.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
 const fixture = (name: string) => join(FIXTURES, name);

@@ -7,11 +7,11 @@ import { http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
-import { journalPathFor, readJournal } from '../lib/journal.ts';
-import { createRng } from '../lib/random.ts';
-import { shuffledOrder } from '../lib/request-plan.ts';
-import { readResults } from '../lib/results.ts';
-import { framesToStream, planResponse } from '../lib/simulator.ts';
+import { journalPathFor, readJournal } from '../lib/results/journal.ts';
+import { createRng } from '../lib/util/random.ts';
+import { shuffledOrder } from '../lib/data/request-plan.ts';
+import { readResults } from '../lib/results/results.ts';
+import { framesToStream, planResponse } from '../lib/sim/simulator.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SIM_URL = 'http://sim.test/v1/chat/completions';

@@ -5,8 +5,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSocketTransport } from '../lib/transport-socket.ts';
-import type { Transport, TransportRequest, TransportResponse } from '../lib/transport.ts';
+import { createSocketTransport } from '../lib/wire/transport-socket.ts';
+import type { Transport, TransportRequest, TransportResponse } from '../lib/wire/transport.ts';
 
 /**
  * A raw TCP server that answers each request with a scripted byte sequence, so

@@ -1,10 +1,11 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchTransport } from '../lib/transport-fetch.ts';
-import { createHttpTransport } from '../lib/transport-http.ts';
-import { createSocketTransport } from '../lib/transport-socket.ts';
-import { createTransport, type Transport, type TransportResponse } from '../lib/transport.ts';
+import { fetchTransport } from '../lib/wire/transport-fetch.ts';
+import { createHttpTransport } from '../lib/wire/transport-http.ts';
+import { createSocketTransport } from '../lib/wire/transport-socket.ts';
+import { createTransport } from '../lib/wire/create-transport.ts';
+import type { Transport, TransportResponse } from '../lib/wire/transport.ts';
 
 // A real loopback server: both transports go through the network stack, no mocks.
 let server: Server;

@@ -6,43 +6,45 @@ import { existsSync, readFileSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
-import type { Dataset } from '../dataset.ts';
-import { UsageError } from '../errors.ts';
-import { renderAsciiHistogram } from '../ascii-histogram.ts';
-import { shouldColor } from '../color.ts';
-import { parseSloFlag } from '../goodput.ts';
-import { summarizeGroups } from '../groups.ts';
-import { renderHtmlReport } from '../html-report.ts';
-import { labels, type Lang } from '../i18n.ts';
-import { journalPathFor, openJournal, type Journal } from '../journal.ts';
-import { runConfiguredLoad } from '../load.ts';
-import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load-shape.ts';
-import { openFileLimitProblem, readOpenFileLimit } from '../open-file-limit.ts';
-import { createProgress } from '../progress.ts';
-import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../protocols/registry.ts';
-import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../redact.ts';
-import { renderReport } from '../report.ts';
-import { createRequestPlan, loadRequestData, requestBody } from '../request-plan.ts';
-import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results.ts';
-import { directionWarning, parseThreshold } from '../rule.ts';
-import { globalIndex, parseShard, shardLoadShape, type ShardSpec } from '../shard.ts';
-import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { parseStartAt, systemClock, waitUntil } from '../start-at.ts';
-import { parseSweepFlag } from '../sweep.ts';
-import { renderSweepChart } from '../sweep-chart.ts';
-import { renderSweepTable } from '../sweep-table.ts';
-import { checkThresholds, renderThresholds } from '../thresholds.ts';
-import { applyTokenizer, TOKENIZERS } from '../tokenizer.ts';
-import { freeCores } from '../cpu.ts';
-import { startSelfCheck } from '../selfcheck.ts';
-import { warmFetch } from '../transport-fetch.ts';
-import { shouldPreconnect } from '../preconnect.ts';
-import { createTransport, type Transport } from '../transport.ts';
-import { runInWorkers } from '../workers.ts';
-import type { Records } from '../record.ts';
-import { VERSION } from '../version.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config/config.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { UsageError } from '../record/errors.ts';
+import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
+import { shouldColor } from '../util/color.ts';
+import { parseSloFlag } from '../stats/goodput.ts';
+import { summarizeGroups } from '../stats/groups.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { labels, type Lang } from '../report/i18n.ts';
+import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
+import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/load.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load/load-shape.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
+import { createProgress } from '../report/progress.ts';
+import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
+import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
+import { renderReport } from '../report/report.ts';
+import { createRequestPlan, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
+import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results/results.ts';
+import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
+import { parseShard, type ShardSpec } from '../config/shard-spec.ts';
+import { globalIndex, shardLoadShape } from '../load/shard.ts';
+import { startSimProcess, type SimProcess } from '../sim/process.ts';
+import { parseStartAt, systemClock, waitUntil } from '../load/start-at.ts';
+import { parseSweepFlag } from '../load/sweep.ts';
+import { renderSweepChart } from '../report/sweep-chart.ts';
+import { renderSweepTable } from '../report/sweep-table.ts';
+import { checkThresholds, renderThresholds, type ThresholdOutcome } from '../report/thresholds.ts';
+import { applyTokenizer, TOKENIZERS } from '../stats/tokenizer.ts';
+import { freeCores } from '../util/cpu.ts';
+import { startSelfCheck, type SelfCheck } from '../stats/selfcheck.ts';
+import { warmFetch } from '../wire/transport-fetch.ts';
+import { shouldPreconnect } from '../wire/preconnect.ts';
+import { createTransport } from '../wire/create-transport.ts';
+import type { Transport } from '../wire/transport.ts';
+import { runInWorkers } from '../load/workers.ts';
+import type { Records } from '../record/record.ts';
+import { VERSION } from '../util/version.ts';
 
 export const runArgs = {
   config: { type: 'string', alias: 'c', description: 'config file (default: ./config.json when present and no --url)' },
@@ -114,228 +116,290 @@ const STDOUT_OUTPUT = '-';
 export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
-  let sim: SimProcess | undefined;
-  let journal: Journal | undefined;
-  let transport: Transport | undefined;
-  let redactor: Redactor = createRedactor();
+  const held: Held = { redactor: createRedactor() };
   try {
-    const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
-    const flags = flagsToOverrides(values, io.cwd);
-    const loaded = await resolveConfig({
-      configPath: optionalString(values.config),
-      defaultConfigPath: 'config.json',
-      flags,
-      env: io.env,
-      cwd: io.cwd,
-      fileExists: existsSync,
-    });
-    const { config } = loaded;
-    const thresholdRules = config.thresholds.map(parseThreshold);
-    for (const rule of thresholdRules) {
-      const warning = directionWarning(rule, false);
-      if (warning) io.stderr.write(`warning: ${warning}\n`);
-    }
-    redactor = createRedactor(loaded.expandedValues);
-    collectSecrets(redactor, config.headers, config.url, config.body);
-
-    const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
-    const toStdout = config.output === STDOUT_OUTPUT;
-    const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
-    if (outputPath) await assertWritableFolder(dirname(outputPath));
-    const reportStream = toStdout ? io.stderr : io.stdout;
-    const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
-    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
-
-    const { shape: runShape, notes } = loadShapeFromConfig(config);
-    const shard = config.shard === undefined ? undefined : parseShard(config.shard);
-    if (shard && config.sweep) {
-      throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
-    }
-    const split = shard ? shardLoadShape(runShape, shard) : runShape;
-    if (typeof split === 'string') throw new UsageError(`shard ${config.shard}: ${split}`);
-    const shape = split;
-
-    // The protocol depends only on the URL's path, which the simulator keeps.
-    const choice = resolveProtocol(config.protocol, config.url);
-    // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
-    let body = requestBody(config, config.url, choice.protocol, optionalString(values.model));
-    // Load and check the data before anything starts: bad data fails with no request sent.
-    const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
-    if (data) {
-      body = data.body;
-      io.stderr.write(describeData(data.dataset, data.seed) + '\n');
-      if (data.placeholders.length === 0) {
-        io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
-      }
-    }
-    for (const note of notes) io.stderr.write(note + '\n');
-
-    const peak = peakInFlight(shape, config.sweep);
-    const fileLimit = peak && readOpenFileLimit();
-    const limitProblem = fileLimit && openFileLimitProblem(peak.count, fileLimit, peak.flag);
-    if (limitProblem) throw new UsageError(limitProblem);
-
-    // Created before the load: an output that cannot be written fails now, not after the run.
-    const warn = (message: string) => io.stderr.write(`warning: ${redactor.text(message)}\n`);
-    // With --output - there is no file to keep a journal beside.
-    journal = outputPath === undefined ? undefined : openJournal(journalPathFor(outputPath), warn);
-    const journalFile = journal;
-
-    let targetUrl = config.url;
-    if (isSimulatedUrl(config.url)) {
-      sim = await startSimProcess({
-        ttftMs: config.simulator.ttft_ms,
-        itlMs: config.simulator.itl_ms,
-        tokens: config.simulator.tokens,
-        jitter: config.simulator.jitter,
-        reasoningTokens: config.simulator.reasoning_tokens,
-        seed: config.simulator.seed,
-      });
-      // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
-      const { protocol: scheme, host } = new URL(config.url);
-      targetUrl = sim.url + config.url.slice(`${scheme}//${host}`.length);
-      io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
-    }
-
-    const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
-    const lang = config.lang as Lang;
-    const workers = await workerCount(config.workers, sim !== undefined, shape.concurrency);
-    if (workers > 1) {
-      const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, data !== undefined);
-      if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
-    }
-    io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(runShape)})` : ''}\n`,
-    );
-
-    // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
-    transport = createTransport(config.transport, peak?.count ?? Infinity);
-    if (config.transport === 'fetch') await warmFetch();
-    // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
-    const preconnect = peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
-    if (preconnect && transport.preconnect && workers === 1) {
-      const began = performance.now();
-      const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
-      io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
-    }
+    const run = await prepare(rawArgs, io, held);
+    const endpoint = await startEndpoint(run, io, held);
     // Last before the load: everything that takes time is done, so the shards start within a few ms of each other.
-    if (startAt !== undefined) {
-      const wait = await waitForStart(startAt, io);
+    if (run.startAt !== undefined) {
+      const wait = await waitForStart(run.startAt, io);
       if (wait.aborted) return interruptedExit(io);
     }
-
-    const selfCheck = startSelfCheck(workers);
-    let workerDelays: number[] | undefined;
-    const requestContext = {
-      protocol: choice.protocol,
-      timeoutMs: config.timeout * 1000,
-      idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
-      collectText: config.tokenizer !== undefined,
-    };
-    const load = await runConfiguredLoad({
-      shape,
-      sweep: config.sweep,
-      slo: config.slo,
-      target: {
-        buildRequest: plan.buildRequest,
-        tagRecord: plan.tagRecord,
-        requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
-        context: { ...requestContext, transport, redact: redactor.text },
-      },
-      // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked above).
-      runLoad:
-        workers > 1
-          ? async (levelShape, target, hooks) => {
-              const { protocol, ...shared } = requestContext;
-              const workerPlan = {
-                ...shared,
-                total: levelShape.total,
-                concurrency: levelShape.concurrency,
-                retry: levelShape.retry,
-                requests: [target.buildRequest(0)],
-                protocol: protocol?.name,
-                transport: config.transport,
-                secrets: redactor.secrets(),
-                preconnect,
-              };
-              const result = await runInWorkers(workerPlan, workers, hooks);
-              workerDelays = result.eventLoopDelaysMs;
-              return result;
-            }
-          : undefined,
-      signal: io.signal,
-      progress: (planned) =>
-        createProgress({
-          stream: io.stderr,
-          ...planned,
-          quiet: config.quiet,
-          lang,
-          redact: redactor.text,
-          color: shouldColor(io.stderr, io.env),
-        }),
-      // Journal first: once a request is reported anywhere, its line is on disk.
-      onRecord: (record) => journalFile?.append(redactor.value(recordToRow(record))),
-      // Counted after each load, never while requests are in flight.
-      afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
-      log: (line) => io.stderr.write(line + '\n'),
-    });
-    const selfcheck = selfCheck.stop(workerDelays);
-    journal?.close();
-
-    const { summary, samples } = load;
-    if (load.sweep) {
-      reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
-    } else {
-      const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-      reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck }));
-      const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
-      if (chart) reportStream.write('\n' + chart);
-    }
-    // In a sweep: over every level's requests together.
-    const thresholds = checkThresholds(thresholdRules, { summary, samples });
-    if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
-
-    // The head only: the per-request rows are streamed into the output one by one below.
-    const results = buildResultsHead({
-      // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
-      config: redactSecretFields(publicConfig({ ...config, body })),
-      startedAt: load.startedAt,
-      protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
-      transport: config.transport,
-      interrupted: load.interrupted,
-      version: VERSION,
-      summary,
-      records: load.records,
-      sweep: load.sweep,
-      dataset: data?.dataset.fingerprint(),
-      startAt: startAt === undefined ? undefined : new Date(startAt),
-      shard: shard && shardResult(shard, load.startedAt, startAt),
-      selfcheck,
-    });
-    if (thresholds.length > 0) {
-      results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
-    }
-    const pieces = serializeResults(results, load.records, redactor.value);
-    if (outputPath) {
-      await writeFileAtomic(outputPath, pieces);
-      io.stderr.write(`results written to ${outputPath} (per-request journal: ${journal?.path})\n`);
-    } else {
-      for (const piece of pieces) io.stdout.write(piece);
-    }
-    if (htmlPath) {
-      const redacted = redactor.value({ ...results, metrics: recordsToRows(load.records) });
-      await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang }));
-      io.stderr.write(`HTML report written to ${htmlPath}\n`);
-    }
-
-    if (load.interrupted) return interruptedExit(io);
+    const outcome = await runTheLoad(run, endpoint, io, held);
+    const thresholds = reportRun(run, outcome, io);
+    await persist(run, outcome, thresholds, io, held);
+    if (outcome.load.interrupted) return interruptedExit(io);
     return thresholds.every((t) => t.pass) ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    return reportCommandError(error, io, debug, redactor.text);
+    return reportCommandError(error, io, debug, held.redactor.text);
   } finally {
-    journal?.close();
-    transport?.close?.();
-    await sim?.stop();
+    held.journal?.close();
+    held.transport?.close?.();
+    await held.sim?.stop();
+  }
+}
+
+/** What a run holds open, released whatever happens; and the redactor, which error messages pass through. */
+interface Held {
+  redactor: Redactor;
+  sim?: SimProcess;
+  journal?: Journal;
+  transport?: Transport;
+}
+
+/** The run as configured and checked: nothing is sent, nothing started yet. */
+interface PreparedRun {
+  config: Config;
+  thresholdRules: Rule[];
+  startAt: number | undefined;
+  outputPath: string | undefined;
+  htmlPath: string | undefined;
+  reportStream: RunIO['stdout'];
+  runShape: LoadShape;
+  shape: LoadShape;
+  shard: ShardSpec | undefined;
+  choice: ProtocolChoice;
+  body: unknown;
+  data: RequestData | undefined;
+  peak: ReturnType<typeof peakInFlight>;
+}
+
+/** Phase 1: flags and config checked, data loaded, outputs proved writable. Bad input fails here with no request sent. */
+async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<PreparedRun> {
+  const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
+  const loaded = await resolveConfig({
+    configPath: optionalString(values.config),
+    defaultConfigPath: 'config.json',
+    flags: flagsToOverrides(values, io.cwd),
+    env: io.env,
+    cwd: io.cwd,
+    fileExists: existsSync,
+  });
+  const { config } = loaded;
+  const thresholdRules = config.thresholds.map(parseThreshold);
+  for (const rule of thresholdRules) {
+    const warning = directionWarning(rule, false);
+    if (warning) io.stderr.write(`warning: ${warning}\n`);
+  }
+  held.redactor = createRedactor(loaded.expandedValues);
+  collectSecrets(held.redactor, config.headers, config.url, config.body);
+
+  const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
+  const toStdout = config.output === STDOUT_OUTPUT;
+  const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
+  if (outputPath) await assertWritableFolder(dirname(outputPath));
+  const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
+  if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+
+  const { shape: runShape, notes } = loadShapeFromConfig(config);
+  const shard = config.shard === undefined ? undefined : parseShard(config.shard);
+  if (shard && config.sweep) {
+    throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
+  }
+  const shape = shard ? shardLoadShape(runShape, shard) : runShape;
+  if (typeof shape === 'string') throw new UsageError(`shard ${config.shard}: ${shape}`);
+
+  // The protocol depends only on the URL's path, which the simulator keeps.
+  const choice = resolveProtocol(config.protocol, config.url);
+  const model = optionalString(values.model);
+  // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
+  let body = requestBody(config, config.url, choice.protocol, model);
+  // Load and check the data before anything starts: bad data fails with no request sent.
+  const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+  if (data) {
+    body = data.body;
+    io.stderr.write(describeData(data.dataset, data.seed) + '\n');
+    if (data.placeholders.length === 0) {
+      io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
+    }
+  }
+  for (const note of notes) io.stderr.write(note + '\n');
+
+  const peak = peakInFlight(shape, config.sweep);
+  const fileLimit = peak && readOpenFileLimit();
+  const limitProblem = fileLimit && openFileLimitProblem(peak.count, fileLimit, peak.flag);
+  if (limitProblem) throw new UsageError(limitProblem);
+
+  // Created before the load: an output that cannot be written fails now, not after the run.
+  // With --output - there is no file to keep a journal beside.
+  const warn = (message: string) => io.stderr.write(`warning: ${held.redactor.text(message)}\n`);
+  if (outputPath !== undefined) held.journal = openJournal(journalPathFor(outputPath), warn);
+  const reportStream = toStdout ? io.stderr : io.stdout;
+  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, peak };
+}
+
+/** The endpoint as the load will reach it: the simulator started if asked, the transport and its connections ready. */
+interface Endpoint {
+  targetUrl: string;
+  plan: RequestPlan;
+  workers: number;
+  transport: Transport;
+  preconnect: boolean;
+}
+
+/** Phase 2: start the simulated endpoint (sim://), pick workers, open the transport and preconnect before the clock. */
+async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<Endpoint> {
+  const { config, shape, shard, peak } = run;
+  let targetUrl = config.url;
+  if (isSimulatedUrl(config.url)) {
+    held.sim = await startSimProcess({
+      ttftMs: config.simulator.ttft_ms,
+      itlMs: config.simulator.itl_ms,
+      tokens: config.simulator.tokens,
+      jitter: config.simulator.jitter,
+      reasoningTokens: config.simulator.reasoning_tokens,
+      seed: config.simulator.seed,
+    });
+    // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
+    const { protocol: scheme, host } = new URL(config.url);
+    targetUrl = held.sim.url + config.url.slice(`${scheme}//${host}`.length);
+    io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
+  }
+
+  const plan = createRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.data);
+  const workers = await workerCount(config.workers, held.sim !== undefined, shape.concurrency);
+  if (workers > 1) {
+    const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, run.data !== undefined);
+    if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
+  }
+  io.stderr.write(
+    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
+  );
+
+  // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
+  const transport = createTransport(config.transport, peak?.count ?? Infinity);
+  held.transport = transport;
+  if (config.transport === 'fetch') await warmFetch();
+  // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
+  const preconnect = peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
+  if (preconnect && transport.preconnect && workers === 1) {
+    const began = performance.now();
+    const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
+    io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
+  }
+  return { targetUrl, plan, workers, transport, preconnect };
+}
+
+interface RunOutcome {
+  load: LoadOutcome;
+  selfcheck: SelfCheck;
+}
+
+/** Phase 3: the load itself, each request journaled as it completes, the client's own health watched throughout. */
+async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held: Held): Promise<RunOutcome> {
+  const { config, shard } = run;
+  const { redactor, journal } = held;
+  const selfCheck = startSelfCheck(endpoint.workers);
+  let workerDelays: number[] | undefined;
+  const requestContext = {
+    protocol: run.choice.protocol,
+    timeoutMs: config.timeout * 1000,
+    idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
+    collectText: config.tokenizer !== undefined,
+  };
+  // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked in startEndpoint).
+  const inWorkers: LoadOptions['runLoad'] = async (levelShape, target, hooks) => {
+    const { protocol, ...shared } = requestContext;
+    const workerPlan = {
+      ...shared,
+      total: levelShape.total,
+      concurrency: levelShape.concurrency,
+      retry: levelShape.retry,
+      requests: [target.buildRequest(0)],
+      protocol: protocol?.name,
+      transport: config.transport,
+      secrets: redactor.secrets(),
+      preconnect: endpoint.preconnect,
+    };
+    const result = await runInWorkers(workerPlan, endpoint.workers, hooks);
+    workerDelays = result.eventLoopDelaysMs;
+    return result;
+  };
+  const load = await runConfiguredLoad({
+    shape: run.shape,
+    sweep: config.sweep,
+    slo: config.slo,
+    target: {
+      buildRequest: endpoint.plan.buildRequest,
+      tagRecord: endpoint.plan.tagRecord,
+      requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
+      context: { ...requestContext, transport: endpoint.transport, redact: redactor.text },
+    },
+    runLoad: endpoint.workers > 1 ? inWorkers : undefined,
+    signal: io.signal,
+    progress: (planned) =>
+      createProgress({
+        stream: io.stderr,
+        ...planned,
+        quiet: config.quiet,
+        lang: config.lang as Lang,
+        redact: redactor.text,
+        color: shouldColor(io.stderr, io.env),
+      }),
+    // Journal first: once a request is reported anywhere, its line is on disk.
+    onRecord: (record) => journal?.append(redactor.value(recordToRow(record))),
+    // Counted after each load, never while requests are in flight.
+    afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
+    log: (line) => io.stderr.write(line + '\n'),
+  });
+  const selfcheck = selfCheck.stop(workerDelays);
+  journal?.close();
+  return { load, selfcheck };
+}
+
+/** Phase 4: the report on the terminal, and the thresholds checked (over every level's requests together in a sweep). */
+function reportRun(run: PreparedRun, { load, selfcheck }: RunOutcome, io: RunIO): ThresholdOutcome[] {
+  const { config } = run;
+  const lang = config.lang as Lang;
+  const { summary, samples } = load;
+  if (load.sweep) {
+    run.reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
+  } else {
+    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
+    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck }));
+    const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
+    if (chart) run.reportStream.write('\n' + chart);
+  }
+  const thresholds = checkThresholds(run.thresholdRules, { summary, samples });
+  if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
+  return thresholds;
+}
+
+/** Phase 5: the results file (or stdout) and the HTML report, secrets redacted. */
+async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresholds: ThresholdOutcome[], io: RunIO, held: Held): Promise<void> {
+  const { config, shard, startAt, outputPath, htmlPath } = run;
+  const { redactor } = held;
+  // The head only: the per-request rows are streamed into the output one by one below.
+  const results = buildResultsHead({
+    // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
+    config: redactSecretFields(publicConfig({ ...config, body: run.body })),
+    startedAt: load.startedAt,
+    protocol: run.choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
+    transport: config.transport,
+    interrupted: load.interrupted,
+    version: VERSION,
+    summary: load.summary,
+    records: load.records,
+    sweep: load.sweep,
+    dataset: run.data?.dataset.fingerprint(),
+    startAt: startAt === undefined ? undefined : new Date(startAt),
+    shard: shard && shardResult(shard, load.startedAt, startAt),
+    selfcheck,
+  });
+  if (thresholds.length > 0) {
+    results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
+  }
+  const pieces = serializeResults(results, load.records, redactor.value);
+  if (outputPath) {
+    await writeFileAtomic(outputPath, pieces);
+    io.stderr.write(`results written to ${outputPath} (per-request journal: ${held.journal?.path})\n`);
+  } else {
+    for (const piece of pieces) io.stdout.write(piece);
+  }
+  if (htmlPath) {
+    const redacted = redactor.value({ ...results, metrics: recordsToRows(load.records) });
+    await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
+    io.stderr.write(`HTML report written to ${htmlPath}\n`);
   }
 }
 

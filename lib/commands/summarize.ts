@@ -5,18 +5,18 @@
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { renderAsciiHistogram } from '../ascii-histogram.ts';
-import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { UsageError } from '../errors.ts';
-import { summarizeGroups } from '../groups.ts';
-import { renderHtmlReport } from '../html-report.ts';
-import { labels, type Lang } from '../i18n.ts';
-import { mergeResults, type MergedRun } from '../merge.ts';
-import { renderReport } from '../report.ts';
-import { renderRequestsCsv } from '../report-csv.ts';
-import { renderReportMarkdown } from '../report-markdown.ts';
-import { writeFileAtomic } from '../results.ts';
-import { loadResults } from '../results-load.ts';
+import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
+import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { UsageError } from '../record/errors.ts';
+import { summarizeGroups } from '../stats/groups.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { labels, type Lang } from '../report/i18n.ts';
+import { mergeResults, type MergedRun } from '../results/merge.ts';
+import { renderReport } from '../report/report.ts';
+import { renderRequestsCsv } from '../report/report-csv.ts';
+import { renderReportMarkdown } from '../report/report-markdown.ts';
+import { writeFileAtomic } from '../results/results.ts';
+import { loadResults } from '../results/results-load.ts';
 
 export const summarizeArgs = {
   files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },

@@ -1,0 +1,138 @@
+/**
+ * Metric paths: the names that thresholds (`run --threshold`) and compare's
+ * rules (`--fail-on`) use for one number of a run: `ttft.p99`,
+ * `total_time.mean`, `tokens_per_second.p50`, `error_rate`,
+ * `requests_per_second`, `errors.timeout`. One resolver serves both, so a
+ * path means the same thing everywhere.
+ */
+import { UsageError } from '../record/errors.ts';
+import { ERROR_KINDS, type ErrorKind } from '../record/record.ts';
+import { millis, seconds } from '../util/format.ts';
+import { mean, percentileOfSorted, sampleStd } from './stats.ts';
+import { SAMPLE_METRICS, type MetricSamples, type RunSummary, type SampleMetric } from './summary.ts';
+
+export type Better = 'lower' | 'higher';
+export type MetricUnit = 'seconds' | 'ratio' | 'per_second' | 'count';
+
+/** A statistic of a per-request distribution: a percentile (0..100) or a named one. */
+export type SampleStat = { percentile: number } | { named: 'mean' | 'min' | 'max' | 'std' };
+
+export type MetricRef =
+  | { kind: 'sample'; path: string; metric: SampleMetric; stat: SampleStat; unit: MetricUnit; better: Better }
+  | { kind: 'scalar'; path: string; key: ScalarKey; unit: MetricUnit; better: Better }
+  | { kind: 'errors'; path: string; errorKind: ErrorKind; unit: 'count'; better: 'lower' };
+
+/** What a metric is read from: a run's summary and its per-request samples. */
+export interface MetricSource {
+  summary: RunSummary;
+  samples: MetricSamples;
+}
+
+const SCALARS = {
+  error_rate: { unit: 'ratio', better: 'lower' },
+  success_rate: { unit: 'ratio', better: 'higher' },
+  requests_per_second: { unit: 'per_second', better: 'higher' },
+  output_tokens_per_second: { unit: 'per_second', better: 'higher' },
+  wall_time: { unit: 'seconds', better: 'lower' },
+  failed_count: { unit: 'count', better: 'lower' },
+  success_count: { unit: 'count', better: 'higher' },
+  total_requests: { unit: 'count', better: 'higher' },
+  output_tokens: { unit: 'count', better: 'higher' },
+} as const satisfies Record<string, { unit: MetricUnit; better: Better }>;
+type ScalarKey = keyof typeof SCALARS;
+
+const ALIASES: Record<string, string> = { e2e: 'total_time', throughput: 'requests_per_second', rps: 'requests_per_second' };
+const NAMED_STATS = ['mean', 'min', 'max', 'std'] as const;
+
+const EXAMPLES = 'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout';
+
+/** Resolves a path such as `ttft.p99`; a UsageError names what is wrong and what would work. */
+export function resolveMetricPath(input: string): MetricRef {
+  const path = input.trim().toLowerCase();
+  const [head = '', ...rest] = path.split('.');
+  const name = ALIASES[head] ?? head;
+  if (name in SCALARS && rest.length === 0) {
+    const key = name as ScalarKey;
+    return { kind: 'scalar', path: key, key, ...SCALARS[key] };
+  }
+  if (name === 'errors' && rest.length === 1) {
+    const errorKind = rest[0] as ErrorKind;
+    if (!ERROR_KINDS.includes(errorKind)) {
+      throw new UsageError(`unknown error kind in metric "${input}": use one of ${ERROR_KINDS.join(', ')}`);
+    }
+    return { kind: 'errors', path: `errors.${errorKind}`, errorKind, unit: 'count', better: 'lower' };
+  }
+  if ((SAMPLE_METRICS as readonly string[]).includes(name)) {
+    const metric = name as SampleMetric;
+    const statText = rest.join('.');
+    const stat = parseStat(statText);
+    if (!stat) {
+      throw new UsageError(
+        `metric "${input}" needs a statistic: ${metric}.p50 (any percentile pN, e.g. p99.9), .mean, .min, .max or .std`,
+      );
+    }
+    const unit: MetricUnit = metric === 'tokens_per_second' ? 'per_second' : 'seconds';
+    const better: Better = metric === 'tokens_per_second' ? 'higher' : 'lower';
+    return { kind: 'sample', path: `${metric}.${statName(stat)}`, metric, stat, unit, better };
+  }
+  throw new UsageError(`unknown metric "${input}": use e.g. ${EXAMPLES}`);
+}
+
+function parseStat(text: string): SampleStat | undefined {
+  if (text === 'median') return { percentile: 50 };
+  if ((NAMED_STATS as readonly string[]).includes(text)) return { named: text as (typeof NAMED_STATS)[number] };
+  const match = /^p(\d+(?:\.\d+)?)$/.exec(text);
+  if (!match) return undefined;
+  const percentile = Number(match[1]);
+  return percentile >= 0 && percentile <= 100 ? { percentile } : undefined;
+}
+
+export function statName(stat: SampleStat): string {
+  return 'percentile' in stat ? `p${stat.percentile}` : stat.named;
+}
+
+/** The statistic over an ascending sample; undefined for an empty one. */
+export function statOfSorted(sorted: Float64Array, stat: SampleStat): number | undefined {
+  if (sorted.length === 0) return undefined;
+  if ('percentile' in stat) return percentileOfSorted(sorted, stat.percentile);
+  switch (stat.named) {
+    case 'mean':
+      return mean(sorted);
+    case 'min':
+      return sorted[0];
+    case 'max':
+      return sorted[sorted.length - 1];
+    case 'std':
+      return sampleStd(sorted);
+  }
+}
+
+/** The metric's value for a run; undefined when the run has no data for it (e.g. no successful request). */
+export function metricValue(ref: MetricRef, source: MetricSource): number | undefined {
+  const { summary } = source;
+  switch (ref.kind) {
+    case 'sample':
+      return statOfSorted(Float64Array.from(source.samples[ref.metric]).sort(), ref.stat);
+    case 'errors':
+      return summary.errors[ref.errorKind] ?? 0;
+    case 'scalar':
+      if (ref.key === 'error_rate') return summary.total_requests > 0 ? summary.failed_count / summary.total_requests : undefined;
+      if (ref.key === 'success_rate') return summary.total_requests > 0 ? summary.success_rate : undefined;
+      return summary[ref.key];
+  }
+}
+
+/** A value in the metric's unit, for people: 0.234s, 12.50ms, 1.2%, 45.10/s, 17. */
+export function formatMetric(ref: MetricRef, value: number): string {
+  switch (ref.unit) {
+    case 'seconds':
+      // Per-token times are milliseconds; whole-request times read better in seconds.
+      return ref.kind === 'sample' && (ref.metric === 'tpot' || ref.metric === 'itl') ? millis(value) : seconds(value);
+    case 'ratio':
+      return `${(value * 100).toFixed(2)}%`;
+    case 'per_second':
+      return `${value.toFixed(2)}/s`;
+    case 'count':
+      return String(Math.round(value * 100) / 100);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The protocol adapter interface: turns framed stream messages (SSE events,
+ * NDJSON lines or raw chunks) into token / usage / end / error signals.
+ * Adapters are stateless singletons; per-request state lives in the sink.
+ */
+import type { Usage } from '../../record/record.ts';
+
+export type Framing = 'sse' | 'ndjson' | 'raw';
+
+export interface StreamSink {
+  /**
+   * One token event: a message carrying non-empty generated text. Called at
+   * most once per message; a message with both reasoning and answer text is an
+   * answer event (the answer has begun).
+   */
+  token(reasoning: boolean): void;
+  /** Generated text of any kind, for a tokenizer estimate; a no-op unless one was asked for. */
+  text(text: string): void;
+  /** False when text() discards the text (no tokenizer): adapters may then skip decoding it. */
+  readonly wantsText?: boolean;
+  /** Server-reported token counts; later reports overwrite the fields they carry. */
+  usage(usage: Usage): void;
+  /** The protocol's end-of-stream marker was seen. */
+  end(): void;
+  /** An in-stream error event, with the provider's message and error type or code when it gives one. */
+  fail(message: string, code?: string): void;
+}
+
+export interface PrepareOptions {
+  /** Ask the server for a usage report where the API needs asking (OpenAI `stream_options.include_usage`). */
+  includeUsage: boolean;
+}
+
+export interface Protocol {
+  readonly name: string;
+  readonly framing: Framing;
+  /** How the stream says it is complete, for messages ("[DONE]", "message_stop"). */
+  readonly endMarker: string;
+  /** One SSE event (data and event type), one NDJSON line, or one raw chunk's text. */
+  onMessage(data: string, event: string | undefined, sink: StreamSink): void;
+  /** Adjusts the parsed request body before sending, e.g. to ask for usage. */
+  prepareBody?(body: unknown, options: PrepareOptions): unknown;
+  /** A minimal streaming request body for this API, used when the config gives none. */
+  defaultBody?(url: URL): unknown;
+}
+
+/** Parses a JSON message; malformed JSON is a protocol error, not a crash. */
+export function parseJsonMessage(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new MalformedMessageError(data);
+  }
+}
+
+/** The excerpt of the message is added where the error is recorded, after secrets are scrubbed from it. */
+export class MalformedMessageError extends Error {
+  readonly code = 'E_MALFORMED';
+  constructor(readonly data: string) {
+    super('malformed JSON in stream');
+  }
+}
+
+/**
+ * The message of an error object in any provider's shape: a string, or
+ * `{message, type | code | status}`. The code is the first string among type,
+ * code and status (Anthropic "overloaded_error", Gemini "UNAVAILABLE"), else a
+ * numeric code.
+ */
+function describeProviderError(error: unknown): { message: string; code?: string } {
+  if (typeof error === 'string') return { message: error };
+  if (error && typeof error === 'object') {
+    const e = error as { message?: unknown; type?: unknown; code?: unknown; status?: unknown };
+    const fields = [e.type, e.code, e.status];
+    const code = fields.find((v) => typeof v === 'string' && v.length > 0) ?? fields.find((v) => typeof v === 'number');
+    const message = typeof e.message === 'string' ? e.message : JSON.stringify(error);
+    return code === undefined ? { message } : { message, code: String(code) };
+  }
+  return { message: String(error) };
+}
+
+/** Reports a provider's in-stream error object as a failure. */
+export function failWithProviderError(error: unknown, sink: StreamSink): void {
+  const { message, code } = describeProviderError(error);
+  sink.fail(message, code);
+}
+
+/** True for a non-empty string: the only kind of field that makes a token event. */
+export function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
