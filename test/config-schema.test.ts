@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, validateConfig } from '../lib/config.ts';
+import { loadConfigFile, validateConfig } from '../lib/config/config.ts';
 import { CONFIG_SCHEMA_FILE, configSchemaText } from '../scripts/config-schema.ts';
 
 const ROOT = join(import.meta.dirname, '..');
