@@ -152,6 +152,33 @@ describe('openai-completions', () => {
   });
 });
 
+describe('openai-completions errors', () => {
+  it('turns an error object into a failure, and a chunk without choices into nothing', () => {
+    const transcript = sse({ choices: [{ text: 'a' }] }) + sse({ object: 'text_completion' }) + sse({ error: { message: 'boom', type: 'server_error' } });
+    expectAllSplits(openaiCompletions, transcript, { events: 'A', text: 'a', usage: {}, ended: false, failure: { message: 'boom', code: 'server_error' } });
+    expect(openaiCompletions.prepareBody!({ stream: true }, { includeUsage: true })).toEqual({ stream: true, stream_options: { include_usage: true } });
+  });
+});
+
+describe('each adapter', () => {
+  const PROMPT = 'Write a short essay about artificial intelligence.';
+  it.each([
+    [openaiChat, 'openai-chat', 'sse', '[DONE]', { messages: [{ role: 'user', content: PROMPT }], stream: true, max_tokens: 256 }],
+    [openaiCompletions, 'openai-completions', 'sse', '[DONE]', { prompt: PROMPT, stream: true, max_tokens: 256 }],
+    [openaiResponses, 'openai-responses', 'sse', 'response.completed', { input: PROMPT, stream: true, max_output_tokens: 256 }],
+    [anthropicMessages, 'anthropic-messages', 'sse', 'message_stop', { messages: [{ role: 'user', content: PROMPT }], stream: true, max_tokens: 256 }],
+    [gemini, 'gemini', 'sse', 'finishReason', { contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 256 } }],
+    [ollama, 'ollama', 'ndjson', '"done": true', { messages: [{ role: 'user', content: PROMPT }], stream: true, options: { num_predict: 256 } }],
+  ] as Array<[Protocol, string, string, string, unknown]>)('%#: names itself, its framing and end marker, and a default streaming body', (protocol, name, framing, endMarker, body) => {
+    expect([protocol.name, protocol.framing, protocol.endMarker]).toEqual([name, framing, endMarker]);
+    expect(protocol.defaultBody!(new URL('http://127.0.0.1/v1beta/models/m:streamGenerateContent?alt=sse'))).toEqual(body);
+  });
+
+  it('raw has no default body and ends at the end of the body', () => {
+    expect([raw.name, raw.framing, raw.endMarker, raw.defaultBody]).toEqual(['raw', 'raw', 'end of body', undefined]);
+  });
+});
+
 describe('openai-responses', () => {
   let sequence = 0;
   const event = (type: string, value: object) => named(type, { type, sequence_number: sequence++, ...value });
