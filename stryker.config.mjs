@@ -7,7 +7,7 @@ const reportDir = process.env.STRYKER_REPORT_DIR ?? 'reports/mutation';
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.config.ts', related: true },
+  vitest: { configFile: 'vitest.mutate.config.ts', related: true },
   // The modules that carry the product's promises, one file each (no globs:
   // scripts/mutate.ts runs them one at a time, each with the tests that import it).
   mutate: [

@@ -3,9 +3,9 @@
  *   npm run mutate                                                 # every module in stryker.config.mjs, one at a time
  *   npm run mutate -- lib/wire/sse.ts                              # one module while you work on it
  *   npm run mutate -- lib/wire/sse.ts --concurrency 2              # other flags go to Stryker
- *   npm run mutate -- lib/wire/sse.ts --testFiles test/sse.test.ts # pick the tests by hand
+ *   npm run mutate -- lib/wire/sse.ts --tests test/sse.test.ts     # pick the tests by hand
  *
- * Each module runs with only the test files that import it (Stryker's `--testFiles`):
+ * Each module runs with only the test files that import it (vitest.mutate.config.ts):
  * the integration suites reach every module through `beforeAll` set-ups, which Stryker
  * counts as static coverage and would rerun in full for each mutant (minutes per mutant).
  * Each module keeps its own incremental file and report under reports/mutation/<module>/,
@@ -28,31 +28,35 @@ interface ModuleScore {
 const root = resolve(import.meta.dirname, '..');
 const configUrl = pathToFileURL(join(root, 'stryker.config.mjs')).href;
 const config = ((await import(configUrl)) as { default: { mutate: string[] } }).default;
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const testsAt = argv.indexOf('--tests');
+const picked = testsAt === -1 ? undefined : argv[testsAt + 1]?.split(',').filter(Boolean);
+const args = testsAt === -1 ? argv : [...argv.slice(0, testsAt), ...argv.slice(testsAt + 2)];
 const modules = args.filter((arg, i) => !arg.startsWith('-') && !args[i - 1]?.startsWith('-'));
 const strykerFlags = args.filter((arg) => !modules.includes(arg));
 const selected = modules.length > 0 ? modules : config.mutate;
 
 const scores: ModuleScore[] = [];
 for (const module of selected) {
-  // `--testFiles a,b` picks the tests by hand (faster; the score is then a lower bound).
-  const tests = strykerFlags.includes('--testFiles') ? [] : testFilesImporting(module);
-  if (tests.length === 0 && !strykerFlags.includes('--testFiles')) {
+  // `--tests a,b` picks the tests by hand (faster; the score is then a lower bound).
+  const tests = picked ?? testFilesImporting(module);
+  if (tests.length === 0) {
     process.stderr.write(`mutate: no test file imports ${module}\n`);
     process.exitCode = 2;
     continue;
   }
   const dir = join('reports/mutation', module.replace(/^lib\//, '').replace(/\.ts$/, ''));
-  process.stderr.write(`\nmutate: ${module} with ${tests.join(', ') || 'the given --testFiles'}\n`);
+  process.stderr.write(`\nmutate: ${module} with ${tests.join(', ')}\n`);
   const stryker = () =>
     spawnSync(
       join(root, 'node_modules/.bin/stryker'),
-      ['run', '--mutate', module, ...(tests.length > 0 ? ['--testFiles', tests.join(',')] : []), '--incrementalFile', join(dir, 'incremental.json'), ...strykerFlags],
+      ['run', '--mutate', module, '--incrementalFile', join(dir, 'incremental.json'), ...strykerFlags],
       {
         cwd: root,
         stdio: 'inherit',
-        // The reporters' file names are not CLI flags; the config reads them from here.
-        env: { ...process.env, STRYKER_REPORT_DIR: dir },
+        // The reporters' file names are not CLI flags, so stryker.config.mjs reads them from here;
+        // vitest.mutate.config.ts narrows the tests (not --testFiles: see there).
+        env: { ...process.env, STRYKER_REPORT_DIR: dir, MUTATE_TEST_FILES: tests.join(',') },
       },
     );
   let run = stryker();
