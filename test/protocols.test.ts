@@ -223,6 +223,51 @@ describe('openai-responses', () => {
       response: { id: 'resp_1', status: 'failed', error: { code: 'rate_limit_exceeded', message: 'Slow down' } },
     });
     expect(run(openaiResponses, [new TextEncoder().encode(failed)]).failure).toEqual({ message: 'Slow down', code: 'rate_limit_exceeded' });
+    const bare = named('response.failed', { type: 'response.failed' });
+    expect(run(openaiResponses, [new TextEncoder().encode(bare)]).failure).toEqual({ message: 'response.failed' });
+  });
+
+  const bytes = (text: string) => [new TextEncoder().encode(text)];
+  it.each([
+    ['response.output_text.delta', 'A'],
+    ['response.refusal.delta', 'A'],
+    ['response.function_call_arguments.delta', 'A'],
+    ['response.custom_tool_call_input.delta', 'A'],
+    ['response.mcp_call_arguments.delta', 'A'],
+    ['response.code_interpreter_call_code.delta', 'A'],
+    ['response.audio.transcript.delta', 'A'],
+    ['response.reasoning_text.delta', 'R'],
+    ['response.reasoning_summary_text.delta', 'R'],
+    ['response.reasoning.delta', 'R'],
+    ['response.reasoning_summary.delta', 'R'],
+  ])('%s is a token event of kind %s, named in the event: line or only in the data', (type, kind) => {
+    const delta = { type, delta: 'x' };
+    expect(run(openaiResponses, bytes(named(type, delta)))).toEqual({ events: kind, text: 'x', usage: {}, ended: false });
+    expect(run(openaiResponses, bytes(sse(delta))).events).toBe(kind);
+    expect(run(openaiResponses, bytes(named('message', delta))).events).toBe(kind);
+    // An empty or non-text delta is no token.
+    expect(run(openaiResponses, bytes(named(type, { type, delta: '' }) + named(type, { type, delta: 7 }) + named(type, { type })))).toEqual({
+      events: '',
+      text: '',
+      usage: {},
+      ended: false,
+    });
+  });
+
+  it('ends at response.incomplete as at response.completed, with or without usage', () => {
+    const incomplete = named('response.incomplete', { type: 'response.incomplete', response: { status: 'incomplete', usage: { output_tokens: 4 } } });
+    expect(run(openaiResponses, bytes(incomplete))).toEqual({ events: '', text: '', usage: { outputTokens: 4 }, ended: true });
+    const bare = named('response.completed', { type: 'response.completed' }) + named('response.completed', { type: 'response.completed', response: { usage: null } });
+    expect(run(openaiResponses, bytes(bare))).toEqual({ events: '', text: '', usage: {}, ended: true });
+  });
+
+  it('does not parse the events it does not measure (their data may be anything)', () => {
+    const skipped = 'event: response.output_item.added\ndata: {not json\n\n' + named('response.output_text.delta', { type: 'response.output_text.delta', delta: 'x' });
+    expect(run(openaiResponses, bytes(skipped))).toEqual({ events: 'A', text: 'x', usage: {}, ended: false });
+    // An unnamed event is parsed: its type is in the data.
+    expect(() => run(openaiResponses, bytes('data: {not json\n\n'))).toThrow(/malformed JSON/);
+    // Parsed, of no type we measure: nothing.
+    expect(run(openaiResponses, bytes(sse({ delta: 'x' })))).toEqual({ events: '', text: '', usage: {}, ended: false });
   });
 });
 
