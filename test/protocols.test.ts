@@ -357,6 +357,28 @@ describe('gemini', () => {
       code: 'UNAVAILABLE',
     });
   });
+
+  const once = (value: unknown) => run(gemini, [new TextEncoder().encode(sse(value))]);
+  it('fails a blocked prompt, naming the reason', () => {
+    expect(once({ promptFeedback: { blockReason: 'SAFETY' } }).failure).toEqual({ message: 'prompt blocked: SAFETY', code: 'blocked' });
+    expect(once({ promptFeedback: {}, candidates: [{ content: { parts: [{ text: 'ok' }] } }] })).toEqual({ events: 'A', text: 'ok', usage: {}, ended: false });
+  });
+
+  it('counts a whole function call as answer output, and a thought-only chunk as reasoning', () => {
+    const call = { name: 'f', args: { a: 1 } };
+    expect(once({ candidates: [{ content: { parts: [{ functionCall: call }] } }] })).toEqual({ events: 'A', text: JSON.stringify(call), usage: {}, ended: false });
+    expect(once({ candidates: [{ content: { parts: [{ text: 't', thought: true }, { text: 'a' }] } }] }).events).toBe('A');
+    expect(once({ candidates: [{ content: { parts: [{ text: 't', thought: true }] } }] }).events).toBe('R');
+    // Parts without text or a call, a candidate without content, a chunk without candidates: nothing.
+    expect(once({ candidates: [{ content: { parts: [{ text: '' }, { thought: true }] } }, { finishReason: null }, {}] })).toEqual({ events: '', text: '', usage: {}, ended: false });
+    expect(once({ usageMetadata: { promptTokenCount: 3 } })).toEqual({ events: '', text: '', usage: { inputTokens: 3 }, ended: false });
+  });
+
+  it('sums output tokens from whichever of candidates and thoughts it reports', () => {
+    expect(once({ usageMetadata: { candidatesTokenCount: 5 } }).usage).toEqual({ outputTokens: 5 });
+    expect(once({ usageMetadata: { thoughtsTokenCount: 4 } }).usage).toEqual({ outputTokens: 4 });
+    expect(once({ usageMetadata: { candidatesTokenCount: 5, thoughtsTokenCount: 4 } }).usage).toEqual({ outputTokens: 9 });
+  });
 });
 
 describe('ollama', () => {
@@ -404,5 +426,13 @@ describe('raw', () => {
     const encoder = new TextEncoder();
     const outcome = run(raw, [encoder.encode('hello '), encoder.encode('world')]);
     expect(outcome).toEqual({ events: 'AA', text: 'hello world', usage: {}, ended: true });
+  });
+
+  it('counts an empty chunk as nothing', () => {
+    const tokens: boolean[] = [];
+    const sink: StreamSink = { token: (r) => tokens.push(r), text: () => {}, usage: () => {}, end: () => {}, fail: () => {} };
+    raw.onMessage('', undefined, sink);
+    raw.onMessage('x', undefined, sink);
+    expect(tokens).toEqual([false]);
   });
 });
