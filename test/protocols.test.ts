@@ -419,6 +419,28 @@ describe('ollama', () => {
       failure: { message: 'unexpected EOF' },
     });
   });
+
+  const once = (value: object) => run(ollama, [new TextEncoder().encode(line(value))]);
+  it('counts whole tool calls as answer output; thinking alone is reasoning; a generate line reads its own thinking', () => {
+    const calls = [{ function: { name: 'f', arguments: { a: 1 } } }];
+    expect(once({ message: { role: 'assistant', content: '', tool_calls: calls }, done: false })).toEqual({ events: 'A', text: JSON.stringify(calls), usage: {}, ended: false });
+    expect(once({ message: { role: 'assistant', content: '', tool_calls: [] }, done: false }).events).toBe('');
+    expect(once({ thinking: 'hm', response: '', done: false })).toEqual({ events: 'R', text: 'hm', usage: {}, ended: false });
+    // A chat line reads only message.*: a stray top-level response is not its text.
+    expect(once({ message: { role: 'assistant', content: '' }, response: 'stray', thinking: 'stray', done: false }).events).toBe('');
+    // Only done: true ends the stream.
+    expect(once({ response: 'x', done: 'yes' }).ended).toBe(false);
+  });
+
+  it('asks /api/generate for a prompt and /api/chat for messages', () => {
+    const prompt = 'Write a short essay about artificial intelligence.';
+    expect(ollama.defaultBody!(new URL('http://127.0.0.1:11434/api/generate'))).toEqual({ prompt, stream: true, options: { num_predict: 256 } });
+    expect(ollama.defaultBody!(new URL('http://127.0.0.1:11434/api/chat'))).toEqual({
+      messages: [{ role: 'user', content: prompt }],
+      stream: true,
+      options: { num_predict: 256 },
+    });
+  });
 });
 
 describe('raw', () => {
