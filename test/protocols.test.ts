@@ -330,6 +330,36 @@ describe('anthropic-messages', () => {
       failure: { message: 'Overloaded', code: 'overloaded_error' },
     });
   });
+
+  const outcome = (text: string) => run(anthropicMessages, [new TextEncoder().encode(text)]);
+  it('reads the type from the data when a server omits the event: lines', () => {
+    expect(outcome(transcript.replace(/^event: .*\r\n/gm, ''))).toEqual({ events: 'RAAA', text: 'Let meHello 世界{"city": "Paris"}', usage: { inputTokens: 30, outputTokens: 15 }, ended: true });
+    expect(outcome(sse({ type: 'error', error: { type: 'api_error', message: 'Internal' } })).failure).toEqual({ message: 'Internal', code: 'api_error' });
+  });
+
+  it('does not parse ping, content_block_stop or message_stop (their data may be anything)', () => {
+    expect(outcome('event: ping\ndata: {\n\nevent: content_block_stop\ndata: {\n\nevent: message_stop\ndata: {\n\n')).toEqual({ events: '', text: '', usage: {}, ended: true });
+  });
+
+  it('counts a block that opens with its text (thinking or text), and nothing for an empty or absent block or delta', () => {
+    const blockStart = (block: object | null) => named('content_block_start', { type: 'content_block_start', index: 0, content_block: block });
+    expect(outcome(blockStart({ type: 'thinking', thinking: 'hm' }) + blockStart({ type: 'text', text: 'hi' }))).toEqual({ events: 'RA', text: 'hmhi', usage: {}, ended: false });
+    expect(outcome(blockStart(null) + blockStart({ type: 'text', text: '' }) + blockStart({ type: 'thinking', text: 'not thinking text' })).events).toBe('');
+    expect(outcome(named('content_block_delta', { type: 'content_block_delta', index: 0, delta: null })).events).toBe('');
+  });
+
+  it('an error event without an error object fails with the event itself', () => {
+    expect(outcome(named('error', { type: 'error', message: 'plain' })).failure).toEqual({ message: 'plain', code: 'error' });
+  });
+
+  it('sums cached input tokens when given, and reads no output from message_start', () => {
+    const usage = (u: object | null) => named('message_start', { type: 'message_start', message: { usage: u } });
+    expect(outcome(usage({ input_tokens: 10, output_tokens: 1 })).usage).toEqual({ inputTokens: 10 });
+    expect(outcome(usage({ input_tokens: 10, cache_creation_input_tokens: 4 })).usage).toEqual({ inputTokens: 14 });
+    expect(outcome(usage({ output_tokens: 1 })).usage).toEqual({});
+    expect(outcome(usage(null) + named('message_start', { type: 'message_start' })).usage).toEqual({});
+    expect(outcome(named('message_delta', { type: 'message_delta', usage: { output_tokens: 7 } })).usage).toEqual({ outputTokens: 7 });
+  });
 });
 
 describe('gemini', () => {
