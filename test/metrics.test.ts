@@ -6,7 +6,11 @@ import {
   outputTokens,
   outputTokenSource,
   tokenCountMismatch,
+  tokenEvents,
   tokensPerSecond,
+  sendLag,
+  ttftFromIntended,
+  totalTimeFromIntended,
   totalTime,
   tpot,
   truncated,
@@ -84,6 +88,28 @@ describe('per-request metrics', () => {
       undefined,
     ]);
     expect(interTokenLatencies(failed)).toEqual([]);
+  });
+
+  it('gives undefined, never NaN or Infinity, for what a record cannot support', () => {
+    // A successful record with no token at all (raw timestamps only).
+    const tokenless = record({ startedAt: 0, firstByteAt: 5, endedAt: 40, usage: { outputTokens: 3 } });
+    expect([ttft(tokenless), ttfat(tokenless), tpot(tokenless), ttftFromIntended(tokenless)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(tokenEvents(tokenless)).toBe(0);
+    expect(tokenEvents(reasoningFirst)).toBe(5);
+    // Zero time end to end: no tokens/s.
+    expect(tokensPerSecond(record({ startedAt: 10, firstTokenAt: 10, tokenTimes: [10], endedAt: 10 }))).toBeUndefined();
+    expect(tokensPerSecond({ ...reasoningFirst, error: { kind: 'protocol', message: 'x' } })).toBeUndefined();
+  });
+
+  it('times from the intended send when the schedule had one, from the send otherwise; nothing for a failed request but its lag', () => {
+    const late = { ...reasoningFirst, intendedAt: 40 };
+    expect(sendLag(late)).toBeCloseTo(0.06, 9);
+    expect(ttftFromIntended(late)).toBeCloseTo(0.26, 9);
+    expect(totalTimeFromIntended(late)).toBeCloseTo(1.06, 9);
+    expect([sendLag(reasoningFirst), ttftFromIntended(reasoningFirst), totalTimeFromIntended(reasoningFirst)]).toEqual([0, ttft(reasoningFirst), totalTime(reasoningFirst)]);
+    const failed = { ...late, error: { kind: 'http' as const, message: 'x' } };
+    expect([ttftFromIntended(failed), totalTimeFromIntended(failed)]).toEqual([undefined, undefined]);
+    expect(sendLag(failed)).toBeCloseTo(0.06, 9);
   });
 
   it('flags a successful stream without its end marker as truncated, but not a failed one', () => {
