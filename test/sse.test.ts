@@ -143,13 +143,15 @@ describe('createSseParser', () => {
     ['CRLF', crlfStream],
     ['LF', 'data: a\n\nevent: e\ndata: b\n\n'],
   ];
-  it.each(dispatchCases)('dispatches each event as soon as its blank line ends, fed one character at a time (%s)', (_name, text) => {
+  it.each(dispatchCases.flatMap(([name, text]) => [1, 2, 3].map((size) => [name, text, size] as const)))(
+    'dispatches each event as soon as its blank line ends (%s, fed %i characters at a time)',
+    (_name, text, size) => {
     const events: SseEvent[] = [];
     const parser = createSseParser({ onEvent: (e) => events.push(e) });
     const counts: number[] = [];
-    for (const char of text) {
-      parser.feed(char);
-      counts.push(events.length);
+    for (let at = 0; at < text.length; at += size) {
+      parser.feed(text.slice(at, at + size));
+      for (let i = at; i < Math.min(at + size, text.length); i++) counts.push(events.length);
     }
     // A blank line is a line end right after another one; CRLF counts as one, ended at its CR.
     const expected: number[] = [];
@@ -167,8 +169,11 @@ describe('createSseParser', () => {
       expected.push(dispatched);
     }
     expect(expected[expected.length - 1]).toBe(events.length);
-    expect(counts).toEqual(expected);
-  });
+    // After each chunk, every event whose blank line ended within it is out.
+    const atChunkEnds = (values: number[]) => values.filter((_, i) => (i + 1) % size === 0 || i === values.length - 1);
+    expect(atChunkEnds(counts)).toEqual(atChunkEnds(expected));
+    },
+  );
 
   it('at the end of the body, keeps an unterminated last line and a pending event', () => {
     const cases: Array<[string[], SseEvent[]]> = [

@@ -89,7 +89,11 @@ function sortedResampler(sorted: Float64Array, rng: Rng): () => Float64Array {
   const out = new Float64Array(n);
   return () => {
     counts.fill(0);
-    for (let i = 0; i < n; i++) (counts[Math.floor(rng() * n)] as number)++;
+    for (let i = 0; i < n; i++) {
+      // Not `(x as number)++`: Stryker's instrumenter turns its mutant into invalid code.
+      const drawn = Math.floor(rng() * n);
+      counts[drawn] = (counts[drawn] as number) + 1;
+    }
     let k = 0;
     for (let i = 0; i < n; i++) {
       const value = sorted[i] as number;
