@@ -46,7 +46,6 @@ export function openJournal(path: string, onError: (message: string) => void): J
       try {
         // A string goes to write(2) without a Buffer copy; a short write (rare on a file) finishes from bytes.
         const written = writeSync(fd, line);
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: copying the bytes of a line written whole only costs time (the loop below writes nothing more)
         const bytes = written < Buffer.byteLength(line) ? Buffer.from(line) : undefined;
         if (bytes) for (let offset = written; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
       } catch (error) {
