@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../fixtures/results/make.ts';
-import { MetricRowSchema, parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results/results.ts';
+import { MetricRowSchema, parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION, serializeResults } from '../lib/results/results.ts';
 import type { RequestRecord } from '../lib/record/record.ts';
 import { loadResults, parseResultsJsonl } from '../lib/results/results-load.ts';
 import { summarize } from '../lib/stats/summary.ts';
@@ -234,5 +234,26 @@ describe('the results schema refuses, naming the field', () => {
     const json = base();
     spoil(json);
     expect(() => parseResults(json, 'r.json')).toThrow(field);
+  });
+});
+
+describe('reading and writing results files', () => {
+  it('reads a file with a byte-order mark, and names a missing file or a folder', async () => {
+    const text = readFileSync(fixture('base.json'), 'utf8');
+    expect((await readResults(write('bom.json', '\uFEFF' + text))).metrics).toHaveLength(500);
+    await expect(readResults(join(tmp, 'none.json'))).rejects.toThrow(`cannot read results file ${join(tmp, 'none.json')}: no such file`);
+    await expect(readResults(tmp)).rejects.toThrow(`cannot read results file ${tmp}: EISDIR`);
+  });
+
+  it('serializes to the same JSON as stringifying the whole, empty strings after the metrics included', async () => {
+    const results = { ...JSON.parse(readFileSync(fixture('base.json'), 'utf8')), after: '', also: { x: '' } };
+    const records = results.metrics.slice(0, 3).map(rowToRecord);
+    const text = [...serializeResults(results, records)].join('');
+    expect(text).toBe(JSON.stringify({ ...results, metrics: records.map(recordToRow) }) + '\n');
+    // The transform (redaction) reaches the head and every row.
+    const mark = <T,>(value: T): T => ({ ...value, marked: true }) as T;
+    const marked = JSON.parse([...serializeResults(results, records, mark)].join(''));
+    expect(marked.marked).toBe(true);
+    expect(marked.metrics.map((row: { marked?: boolean }) => row.marked)).toEqual([true, true, true]);
   });
 });
