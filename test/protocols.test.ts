@@ -129,6 +129,13 @@ describe('openai-chat', () => {
     expect(openaiChat.prepareBody!({ stream: false }, { includeUsage: true })).toEqual({ stream: false });
     const explicit = { stream: true, stream_options: { include_usage: false } };
     expect(openaiChat.prepareBody!(explicit, { includeUsage: true })).toBe(explicit);
+    // A body that is not a JSON object is left as it is.
+    for (const body of [null, undefined, 'stream', 7, [{ stream: true }]]) expect(openaiChat.prepareBody!(body, { includeUsage: true })).toBe(body);
+    // Other stream_options are kept.
+    expect(openaiChat.prepareBody!({ stream: true, stream_options: { continuous_usage_stats: true } }, { includeUsage: true })).toEqual({
+      stream: true,
+      stream_options: { continuous_usage_stats: true, include_usage: true },
+    });
   });
 });
 
