@@ -65,6 +65,7 @@ export function resolveProtocol(name: string | undefined, url: string): Protocol
     return { protocol, how: 'forced' };
   }
   const protocol = protocolForPath(parsed.pathname);
+  // Stryker disable next-line ConditionalExpression: checkUrl checks only Gemini, which undefined is not
   if (protocol) checkUrl(protocol, parsed);
   return protocol ? { protocol, how: 'path' } : { protocol: undefined, how: 'content-type' };
 }
