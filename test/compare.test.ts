@@ -212,6 +212,29 @@ describe('compare', () => {
     expect(json.rows.find((r: { metric: string }) => r.metric === 'error_rate').relative).toBeNull();
   });
 
+  it('json: each scalar row names its test, and rules on error kinds and counts say why they did not fire', async () => {
+    const broken = variant('broken-timeout.json', (r) => {
+      for (const row of r.metrics.slice(10, 110)) {
+        row.error = 'timed out';
+        row.error_kind = 'timeout';
+      }
+    });
+    const { stdout } = await compare('base.json', broken, '--format', 'json', ...['errors.timeout > +0%', 'failed_count > 1000', 'success_rate < 0.5', 'ttft.p50 > +10%'].flatMap((rule) => ['--fail-on', rule]));
+    const json = JSON.parse(stdout);
+    const rowOf = (metric: string) => json.rows.find((r: { metric: string }) => r.metric === metric);
+    expect(rowOf('success_rate')).toMatchObject({ test: 'two-proportion', verdict: 'worse', significant: true });
+    expect(rowOf('failed_count')).toMatchObject({ test: 'two-proportion', verdict: 'worse' });
+    expect(rowOf('requests_per_second').test).toBe('poisson-rate');
+    // base.json has no timeouts: 0 -> 100 is an infinite relative change, tested as a proportion, and it fires.
+    expect(rowOf('errors.timeout')).toMatchObject({ base: 0, new: 100, change: 100, relative: null, test: 'two-proportion', verdict: 'worse', significant: true });
+    const ruleOf = (metric: string) => json.rules.find((r: { metric: string }) => r.metric === metric);
+    expect(ruleOf('errors.timeout')).toMatchObject({ mode: 'relative', fired: true });
+    expect(ruleOf('failed_count')).toMatchObject({ mode: 'absolute', observed: 102, fired: false });
+    expect(ruleOf('success_rate')).toMatchObject({ observed: 0.796, fired: false });
+    expect(ruleOf('ttft.p50')).toMatchObject({ mode: 'relative', fired: false });
+    expect(json.rules.map((r: { metric: string }) => r.metric)).toEqual(['errors.timeout', 'failed_count', 'success_rate', 'ttft.p50']);
+  });
+
   it('writes to a file with -o', async () => {
     const out = join(tmp, 'comparison.md');
     const { code, stdout } = await compare('base.json', 'noisy.json', '-f', 'markdown', '-o', out);
