@@ -119,6 +119,13 @@ describe('body substitution', () => {
     expect(await compileError(chat('{{n:number}}'), 'n\n1e\n')).toMatch(/needs a number, got "1e"$/);
   });
 
+  it('names the url and a text body as where a bad value is', async () => {
+    const inUrl: RequestTemplate = { url: 'http://127.0.0.1/v1/{{n:int}}', method: 'POST', headers: {}, body: 'text {{n:int}}' };
+    expect(await compileError(inUrl, 'n\nten\n')).toMatch(/\{\{n:int\}\} in url needs an integer/);
+    const inBody: RequestTemplate = { url: 'http://127.0.0.1/v1', method: 'POST', headers: {}, body: 'text {{n:int}}' };
+    expect(await compileError(inBody, 'n\nten\n')).toMatch(/\{\{n:int\}\} in body needs an integer/);
+  });
+
   it('reads a type only after the last colon of the placeholder, with spaces around it', async () => {
     const template = chat('{{ a:b : int }}');
     expect(findPlaceholders(template)[0]).toMatchObject({ field: 'a:b', type: 'int' });
