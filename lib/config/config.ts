@@ -133,6 +133,8 @@ export const ConfigSchema = z.strictObject({
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
+  /** The terminal report: brief (one screen) or full (every section and statistic). */
+  report: z.enum(['brief', 'full']).default('brief'),
   simulator: SimulatorSchema.prefault({}),
   // Load shape (README "Load shapes"). Without `rate`: closed loop at `concurrency`.
   /** Open loop: requests per second. */
@@ -200,6 +202,7 @@ export interface ConfigOverrides {
   output?: string;
   lang?: string;
   quiet?: boolean;
+  report?: string;
   protocol?: string;
   transport?: string;
   preconnect?: boolean | 'auto';
@@ -329,6 +332,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   idle_timeout: '--idle-timeout',
   output: '--output',
   lang: '--lang',
+  report: '--report',
   protocol: '--protocol',
   headers: '--header',
   rate: '--rate',

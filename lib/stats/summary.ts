@@ -51,6 +51,10 @@ export interface RunSummary {
   peak_output_tokens_per_second: number;
   /** Sum of server-reported input tokens over successful requests that reported them. */
   input_tokens: number;
+  /** Server-reported input (prompt) tokens per successful request, over those that reported them. */
+  input_tokens_per_request?: Distribution;
+  /** Measured requests sent without streaming (`"stream": false`, or a non-streaming endpoint): no TTFT, TPOT or ITL. */
+  non_streaming?: number;
   /** How many successful requests took their output-token count from each source. */
   token_sources: Record<TokenSource, number>;
   /** Successful requests whose server-reported output tokens differ from the token events counted. */
@@ -85,6 +89,13 @@ export interface RunSummary {
   total_time_from_intended?: Distribution;
   /** With SLOs: requests meeting every one. */
   goodput?: Goodput;
+}
+
+/** Reports warn above this send lag p99 (seconds): requests went out later than scheduled. */
+export const SEND_LAG_WARN_SECONDS = 0.01;
+
+export function sendLagTooHigh(summary: Pick<RunSummary, 'send_lag'>): boolean {
+  return (summary.send_lag?.p99 ?? 0) > SEND_LAG_WARN_SECONDS;
 }
 
 /** The per-request metrics that have distributions, in report order. */
@@ -187,6 +198,8 @@ export class SummaryBuilder {
   private lagged = false;
   private readonly ttftsFromIntended = numberList();
   private readonly totalsFromIntended = numberList();
+  private readonly inputLengths = numberList();
+  private nonStreaming = 0;
 
   constructor(options: SummarizeOptions = {}) {
     this.given = options.samples;
@@ -200,6 +213,7 @@ export class SummaryBuilder {
       return;
     }
     this.measured++;
+    if (r.nonStreaming) this.nonStreaming++;
     if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
     this.goodput?.add(r);
@@ -225,6 +239,7 @@ export class SummaryBuilder {
     if (r.attempt !== undefined) this.recovered++;
     this.tokens += outputTokens(r);
     this.inputTokens += r.usage?.inputTokens ?? 0;
+    if (r.usage?.inputTokens !== undefined) this.inputLengths.push(r.usage.inputTokens);
     this.sources[outputTokenSource(r)]++;
     if (truncated(r)) this.truncated++;
     if (tokenCountMismatch(r)) {
@@ -264,6 +279,8 @@ export class SummaryBuilder {
     }
     if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: this.recovered });
     if (this.warmups > 0) summary.warmup_requests = this.warmups;
+    if (this.inputLengths.length > 0) summary.input_tokens_per_request = describeSorted(this.inputLengths.sortedCopy());
+    if (this.nonStreaming > 0) summary.non_streaming = this.nonStreaming;
     Object.assign(summary, this.scheduleLag());
     if (this.goodput) summary.goodput = this.goodput.finish(wall);
     return { summary, samples };
