@@ -68,7 +68,7 @@ describe('every dialect against the simulated endpoint', () => {
       if (reasoning > 0) expect(row.timestamps.first_answer!).toBeGreaterThan(row.timestamps.first_token!);
     }
     expect(results.summary.truncated_count).toBe(0);
-    expect(stdout).toMatch(/Usage vs token events:\s+agree/);
+    expect(stdout).toContain("usage agrees with events");
   });
 
   it('sends no stream_options when include_usage is off, and then counts token events', async () => {
@@ -93,7 +93,7 @@ describe('every dialect against the simulated endpoint', () => {
       expect(row.tokenizer_tokens).toBe(expected);
       expect(row.total_tokens).toBe(expected);
     }
-    expect(stdout).toMatch(/Output token counts from:\s+tokenizer 3/);
+    expect(stdout).toContain('output tokens from tokenizer 3');
     expect(JSON.stringify(results)).not.toContain('measured');
   });
 

@@ -129,8 +129,8 @@ export interface ReportSection {
   /** The section's content, or undefined when the data has nothing for it. */
   build(data: ReportData, L: Labels): SectionView | undefined;
   /**
-   * Its lines in the one-screen terminal report. Without `brief`, a section that has content is named in
-   * the report's last line ("--report full for: ...").
+   * Its lines in the one-screen terminal report. Without `brief` (or when it returns none), a section that
+   * has content is named in the report's last line ("More with --report full: ...").
    */
   brief?(data: ReportData, L: Labels): string[];
 }

@@ -44,13 +44,13 @@ function renderBrief(data: ReportData, L: Labels): string {
   lines.push(...banners(data, L));
   const more: string[] = [L.allStatistics];
   for (const section of REPORT_SECTIONS) {
-    if (!section.brief) {
+    const part = section.brief?.(data, L) ?? [];
+    if (part.length === 0) {
+      // Not on the one screen: named in the last line, so nothing is dropped without a word.
       const built = section.build(data, L);
       if (built) more.push(built.title);
       continue;
     }
-    const part = section.brief(data, L);
-    if (part.length === 0) continue;
     // Tables and charts stand apart from the one-line sections around them.
     const isBlock = part.some((l) => l.startsWith('  '));
     if (isBlock && lines[lines.length - 1] !== '') lines.push('');

@@ -72,6 +72,12 @@ const overall: ReportSection = {
   brief(data, L) {
     const s = data.summary;
     const failed = s.total_requests > 0 ? ` (${((s.failed_count / s.total_requests) * 100).toFixed(1)}%)` : '';
+    if (data.sweep) {
+      // Rates pooled over levels run one after another mean little: the sweep table has each level's.
+      return [
+        `${L.requests}: ${s.success_count} ${L.ok} · ${s.failed_count} ${L.failed.toLowerCase()}${failed} · ${fill(L.levelsIn, { n: data.sweep.levels.length, seconds: s.wall_time.toFixed(2) })}`,
+      ];
+    }
     const lines = [
       `${L.requests}: ${s.success_count} ${L.ok} · ${s.failed_count} ${L.failed.toLowerCase()}${failed} · ${s.wall_time.toFixed(2)} s · ${s.requests_per_second.toFixed(2)} req/s` +
         (s.warmup_requests ? ` · ${fill(L.warmupBrief, { n: s.warmup_requests })}` : ''),
@@ -212,7 +218,7 @@ const schedule: ReportSection = {
 function sloText(slo: Record<string, number | undefined>): string {
   return Object.entries(slo)
     .filter(([, limit]) => limit !== undefined)
-    .map(([metric, limit]) => `${metric.toUpperCase()} ≤ ${formatMs(limit as number)} ms`)
+    .map(([metric, limit]) => `${metric.toUpperCase()} ≤ ${Number(((limit as number) * 1000).toFixed(3))} ms`)
     .join(', ');
 }
 

@@ -34,7 +34,7 @@ function levelTable(sweep: SweepResults, L: Labels): Extract<Block, { kind: 'tab
   const header = [
     parameterName(sweep, L),
     L.requests,
-    L.errorPct,
+    L.errorRate,
     'req/s',
     L.outTokPerSec,
     L.perUser,
@@ -45,7 +45,8 @@ function levelTable(sweep: SweepResults, L: Labels): Extract<Block, { kind: 'tab
   ];
   if (withLag) header.push(`${L.sendLagShort} P99 (ms)`);
   if (withGoodput) header.push(L.goodputShort);
-  header.push(L.stopped);
+  const withStop = levels.some((level) => level.stopped_reason);
+  if (withStop) header.push(L.stopped);
   const rows: TableRow[] = levels.map(({ value, summary: s, stopped_reason }) => {
     const cells = [
       String(value),
@@ -61,10 +62,10 @@ function levelTable(sweep: SweepResults, L: Labels): Extract<Block, { kind: 'tab
     ];
     if (withLag) cells.push(ms(s.send_lag?.p99));
     if (withGoodput) cells.push(ratio(s.goodput?.share));
-    cells.push(stopped_reason ?? '');
+    if (withStop) cells.push(stopped_reason ?? '');
     return { key: String(value), cells };
   });
-  return { kind: 'table', id: 'sweep', header, rows, textColumns: [header.length - 1] };
+  return { kind: 'table', id: 'sweep', header, rows, textColumns: withStop ? [header.length - 1] : [] };
 }
 
 function notes(sweep: SweepResults, L: Labels): Block[] {
