@@ -74,12 +74,14 @@ describe('every dialect against the simulated endpoint', () => {
   it('sends no stream_options when include_usage is off, and then counts token events', async () => {
     const config = join(dir, 'no-usage.json');
     await writeFile(config, JSON.stringify({ url: `${sim.url}/v1/chat/completions`, include_usage: false }));
-    const { results } = await run(['-c', config]);
+    const { results, stdout } = await run(['-c', config]);
     for (const row of results.metrics) {
       expect(row.usage).toBeUndefined();
       expect(row.token_source).toBe('events');
       expect(row.total_tokens).toBe(ANSWER + REASONING);
     }
+    // Counted per event with no usage: the report says so and names --tokenizer.
+    expect(stdout).toMatch(/^! output tokens were counted per stream event for 3 request\(s\): .*--tokenizer o200k/m);
   });
 
   it('estimates output tokens with --tokenizer when the server reports no usage', async () => {

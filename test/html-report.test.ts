@@ -39,6 +39,14 @@ describe('renderHtmlReport', () => {
     expect(html).toContain(labels('en').derivedNote.replace(/"/g, '&quot;'));
   });
 
+  it('says a run was too short for a chart over time instead of drawing a two-point line', () => {
+    const results = syntheticResults({ requests: 4 });
+    const html = renderHtmlReport(results, { lang: 'en' });
+    expect(chartsWithSvg(html)).not.toContain('throughput');
+    expect(chartsWithSvg(html)).not.toContain('in-flight');
+    expect(html).toMatch(/data-chart="throughput"><figcaption>[^<]*<\/figcaption><p class="empty">The run lasted \d s: too short for a chart over time/);
+  });
+
   it('prefers the recorded timeseries', () => {
     const results = syntheticResults({ requests: 10 });
     results.timeseries = { bucket_seconds: 1, buckets: [0, 1, 2].map((t) => ({ t, started: 3, completed: 3, failed: 0, output_tokens: 90, in_flight: 4 })) };

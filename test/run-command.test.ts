@@ -40,6 +40,8 @@ describe('runRun', () => {
     // Usage was requested automatically, so tokens come from the server's count.
     expect(results.metrics[0]).toMatchObject({ total_tokens: 10, token_source: 'usage', error: null });
     expect(results.config).toMatchObject({ concurrency: 5, total_requests: 20 });
+    // A real http:// target: no simulator settings in the results.
+    expect(results.config.simulator).toBeUndefined();
   });
 
   it('prints zh labels with --lang zh and drops per-request lines with --quiet', async () => {
@@ -126,6 +128,16 @@ describe('scripts/run.ts end to end (child processes)', () => {
     expect(stdout).toContain('【Latency and token rates】');
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(results.metrics).toHaveLength(12);
+    // The simulator served it: its settings are recorded.
+    expect(results.config.simulator).toMatchObject({ ttft_ms: 40, tokens: 8 });
+  });
+
+  it('--help piped (not a terminal) is plain text, without ANSI escapes', async () => {
+    const { code, stdout } = await runScript(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('USAGE run [OPTIONS]');
+    expect(stdout).toContain('--report');
+    expect(stdout).not.toContain('\x1b');
   });
 
   it('on SIGINT aborts in-flight requests, saves partial results and exits 130', async () => {

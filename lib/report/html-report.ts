@@ -83,7 +83,7 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
     data.sweep ? sweepCdfFigure(run, data, L) : cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
     latencyByStartFigure(run, L),
-    ...loadFigures([run.load], [''], L),
+    ...loadFigures([run.load], [''], L, results.summary.wall_time),
     histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
   if (data.groups && data.groups.rows.length > 0) figures.push(groupFigure(data.groups.rows, L));
@@ -264,7 +264,8 @@ function ttftByStartCompareFigure(runs: readonly RunView[], names: readonly stri
   };
 }
 
-function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels): Figure[] {
+/** `wallSeconds`: the (longest) run's wall time, for the note that replaces charts of a run too short for them. */
+function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, wallSeconds?: number): Figure[] {
   const overlay = loads.length > 1;
   const note = loads.some((l) => l.derived) ? L.derivedNote : undefined;
   const line = (pick: (p: LoadOverTime['points'][number]) => number) =>
@@ -273,7 +274,7 @@ function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L
   const longest = Math.max(...loads.map((l) => l.points.length));
   // One or two buckets draw a line between two points, which reads as a trend: say the run was short instead.
   const tooShort = !empty && longest < MIN_TIME_BUCKETS;
-  const seconds = Math.max(...loads.map((l) => l.points.length));
+  const seconds = (wallSeconds ?? longest).toFixed(1);
   const figure = (id: string, title: string, yLabel: string, series: XYSeries[]): Figure =>
     empty
       ? { id, title, note: L.noTimeData }
@@ -352,7 +353,7 @@ export function renderCompareHtml(runs: readonly NamedResults[], comparison: Mul
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, views.map((r) => r.ttft), names, L),
     cdfFigure('e2e-cdf', L.chartE2eCdf, L.axisE2e, views.map((r) => r.e2e), names, L),
     cdfFigure('rate-cdf', L.chartRateCdf, L.axisRate, views.map((r) => r.rate), names, L),
-    ...loadFigures(views.map((r) => r.load), names, L),
+    ...loadFigures(views.map((r) => r.load), names, L, Math.max(...runs.map((r) => r.results.summary.wall_time))),
     ttftByStartCompareFigure(views, names, L),
   ];
   body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
