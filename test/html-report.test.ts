@@ -44,7 +44,7 @@ describe('renderHtmlReport', () => {
     const html = renderHtmlReport(results, { lang: 'en' });
     expect(chartsWithSvg(html)).not.toContain('throughput');
     expect(chartsWithSvg(html)).not.toContain('in-flight');
-    expect(html).toMatch(/data-chart="throughput"><figcaption>[^<]*<\/figcaption><p class="empty">The run lasted \d s: too short for a chart over time/);
+    expect(html).toMatch(/data-chart="throughput"><figcaption>[^<]*<\/figcaption><p class="empty">The run lasted \d\.\d s: too short for a chart over time/);
   });
 
   it('prefers the recorded timeseries', () => {
