@@ -20,7 +20,7 @@ import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/l
 import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load/load-shape.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
 import { createProgress } from '../report/progress.ts';
-import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
+import { PROTOCOL_NAMES, requestStreams, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
 import { REPORT_DETAILS, renderReport, type ReportDetail } from '../report/report.ts';
 import { errorExamples, type ReportData } from '../report/report-data.ts';
@@ -263,7 +263,7 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
     if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
   }
   io.stderr.write(
-    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
+    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)}${requestStreams(run.choice.protocol, run.body, targetUrl) ? '' : ' non-streaming (one JSON answer each: measured end to end, no TTFT)'} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
   );
 
   // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
@@ -296,6 +296,7 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     timeoutMs: config.timeout * 1000,
     idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
     collectText: config.tokenizer !== undefined,
+    nonStreaming: !requestStreams(run.choice.protocol, run.body, endpoint.targetUrl),
   };
   // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked in startEndpoint).
   const inWorkers: LoadOptions['runLoad'] = async (levelShape, target, hooks) => {

@@ -142,6 +142,10 @@ function distributionTable(s: RunSummary, L: Labels, stats: readonly Stat[], bri
         cells: [row.label, ...stats.map((stat): Cell => (stat === 'count' ? count(d.count) : { value: d[stat], unit: row.unit }))],
       };
     });
+  // Non-streaming requests have no first token: TTFT says so, it is never their E2E.
+  if (s.non_streaming && s.ttft === undefined && rows.length > 0) {
+    rows.unshift({ key: 'ttft', cells: [`${L.ttftShort} (ms)`, ...stats.map(() => L.notApplicableCell)] });
+  }
   if (rows.length === 0) return undefined;
   return { kind: 'table', id: 'distributions', header: [L.metric, ...stats.map((stat) => statHeader(stat, L))], rows };
 }
@@ -337,13 +341,18 @@ function tokenSourceText(s: RunSummary, L: Labels): string {
 }
 const NO_SOURCE = '–';
 
+/** Some measured request streamed (usage can be checked against token events). */
+function streamed(s: RunSummary): boolean {
+  return (s.non_streaming ?? 0) < s.total_requests;
+}
+
 function healthWarnings(s: RunSummary, L: Labels): string[] {
   const out: string[] = [];
   const mismatch = s.token_count_mismatch;
   if (s.token_sources.usage > 0 && mismatch.requests > 0) {
     out.push(fill(L.mismatch, { n: mismatch.requests, usage: mismatch.usage_tokens, events: mismatch.event_tokens }));
   }
-  if (countedPerEvent(s) > 0) out.push(fill(L.tokenizerHint, { n: countedPerEvent(s) }));
+  if (countedPerEvent(s) > 0) out.push(fill(s.non_streaming ? L.tokenizerHintWhole : L.tokenizerHint, { n: countedPerEvent(s) }));
   if (s.truncated_count > 0) out.push(fill(L.truncatedNote, { n: s.truncated_count }));
   return out;
 }
@@ -358,7 +367,7 @@ const health: ReportSection = {
       { key: 'error_codes', label: L.streamErrors, value: codes.length === 0 ? L.noErrors : codes.map(([code, n]) => `${code} ×${n}`).join(', ') },
       { key: 'token_sources', label: L.tokenSources, value: tokenSourceText(s, L) },
     ];
-    if (s.token_sources.usage > 0) {
+    if (s.token_sources.usage > 0 && streamed(s)) {
       rows.push({ key: 'token_count_mismatch', label: L.usageVsEvents, value: s.token_count_mismatch.requests === 0 ? L.agree : count(s.token_count_mismatch.requests) });
     }
     const blocks: Block[] = [{ kind: 'pairs', id: 'health', rows }, ...healthWarnings(s, L).map((text): Block => ({ kind: 'note', text, warning: true }))];
@@ -372,7 +381,7 @@ const health: ReportSection = {
       codes.length === 0 ? L.noStreamErrors : `${L.streamErrors}: ${codes.map(([code, n]) => `${code} ×${n}`).join(', ')}`,
       `${L.tokenSourcesShort} ${tokenSourceText(s, L)}`,
     ];
-    if (s.token_sources.usage > 0 && s.token_count_mismatch.requests === 0) parts.push(L.usageAgrees);
+    if (s.token_sources.usage > 0 && streamed(s) && s.token_count_mismatch.requests === 0) parts.push(L.usageAgrees);
     return [`${L.health}: ${parts.join(' · ')}`, ...healthWarnings(s, L).map((text) => `! ${text}`)];
   },
 };

@@ -58,6 +58,8 @@ export const gemini: Protocol = {
     }
     if (finished) sink.end();
   },
+  // :generateContent answers with one GenerateContentResponse (read by onMessage); :streamGenerateContent streams them.
+  streams: (_body, url) => !url.pathname.replace(/\/+$/, '').endsWith(':generateContent'),
   defaultBody: () => ({
     contents: [{ role: 'user', parts: [{ text: 'Write a short essay about artificial intelligence.' }] }],
     generationConfig: { maxOutputTokens: 256 },

@@ -19,6 +19,14 @@ interface ChatChunk {
   error?: unknown;
 }
 
+type ChatMessage = NonNullable<NonNullable<NonNullable<ChatChunk['choices']>[number]>['delta']>;
+
+interface ChatCompletion {
+  choices?: Array<{ message?: ChatMessage | null }> | null;
+  usage?: OpenAiUsage | null;
+  error?: unknown;
+}
+
 export const openaiChat: Protocol = {
   name: 'openai-chat',
   framing: 'sse',
@@ -59,6 +67,35 @@ export const openaiChat: Protocol = {
     }
     if (answer || reasoning) sink.token(!answer);
     if (chunk.usage) reportOpenAiUsage(chunk.usage, sink);
+  },
+  /** `chat.completion`: each choice's whole `message` instead of a `delta`. */
+  parseComplete(data: string, sink: StreamSink) {
+    const completion = parseJsonMessage(data) as ChatCompletion;
+    if (completion.error) return failWithProviderError(completion.error, sink);
+    let answer = false;
+    let reasoning = false;
+    for (const choice of completion.choices ?? []) {
+      const message = choice.message;
+      if (!message) continue;
+      const thought = message.reasoning_content || message.reasoning;
+      if (isText(thought)) {
+        reasoning = true;
+        sink.text(thought);
+      }
+      if (isText(message.content)) {
+        answer = true;
+        sink.text(message.content);
+      }
+      for (const call of message.tool_calls ?? []) {
+        const args = call.function?.arguments;
+        if (isText(args)) {
+          answer = true;
+          sink.text(args);
+        }
+      }
+    }
+    if (answer || reasoning) sink.token(!answer);
+    if (completion.usage) reportOpenAiUsage(completion.usage, sink);
   },
   prepareBody: askForUsage,
   defaultBody: () => ({

@@ -42,6 +42,22 @@ export interface Protocol {
   prepareBody?(body: unknown, options: PrepareOptions): unknown;
   /** A minimal streaming request body for this API, used when the config gives none. */
   defaultBody?(url: URL): unknown;
+  /**
+   * False when the request asks for the whole answer as one JSON body; default: unless the body says
+   * `"stream": false` (asksNotToStream).
+   */
+  streams?(body: unknown, url: URL): boolean;
+  /**
+   * Reads a non-streaming answer (the whole body, JSON) into the sink: text, usage, or a provider error.
+   * Default: the body is read as one stream message (onMessage), which fits APIs whose answer has the
+   * shape of their stream chunks (Gemini, Ollama, OpenAI completions). The caller marks the end.
+   */
+  parseComplete?(data: string, sink: StreamSink): void;
+}
+
+/** `"stream": false` in a JSON object body: the request asks for the whole answer at once. */
+export function asksNotToStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { stream?: unknown }).stream === false;
 }
 
 /** Parses a JSON message; malformed JSON is a protocol error, not a crash. */
