@@ -7,7 +7,7 @@
  */
 import type { Rng } from '../util/random.ts';
 import { dialectForPath, type SimDialect } from './dialects.ts';
-import { protocolForPath, requestStreams } from '../wire/protocols/registry.ts';
+import { protocolForPath } from '../wire/protocols/registry.ts';
 import type { SimFrame, SimTimeline, SimToken } from './timeline.ts';
 
 export interface SimulatorOptions {
@@ -75,15 +75,28 @@ export interface SimResponse {
 }
 
 /**
+ * Whether the API streams this request, as the real one decides: Gemini by its endpoint
+ * (:streamGenerateContent), Ollama unless `"stream": false`, OpenAI and Anthropic only with
+ * `"stream": true` (their SDKs leave `stream` out of a non-streaming request).
+ */
+export function answersStreaming(pathname: string, body: unknown): boolean {
+  const protocol = protocolForPath(pathname);
+  const stream = body && typeof body === 'object' && !Array.isArray(body) ? (body as { stream?: unknown }).stream : undefined;
+  if (protocol?.name === 'gemini') return pathname.replace(/\/+$/, '').endsWith(':streamGenerateContent');
+  if (protocol?.name === 'ollama') return stream !== false;
+  return stream === true;
+}
+
+/**
  * The response for a request path, or undefined when the path names no simulated API. A request that
- * does not stream (`"stream": false`, Gemini's :generateContent) gets the whole answer as one JSON body
- * in the API's own shape, sent when the last token would have been generated.
+ * does not stream (answersStreaming) gets the whole answer as one JSON body in the API's own shape,
+ * sent when the last token would have been generated.
  */
 export function planResponse(pathname: string, body: unknown, options: SimulatorOptions, rng: Rng): SimResponse | undefined {
   const dialect: SimDialect | undefined = dialectForPath(pathname);
   if (!dialect) return undefined;
   const timeline = planTimeline(body, options, rng);
-  if (!requestStreams(protocolForPath(pathname), body, `http://sim${pathname}`)) {
+  if (!answersStreaming(pathname, body)) {
     const end = timeline.tokens[timeline.tokens.length - 1]?.atMs ?? 0;
     return { contentType: JSON_TYPE, frames: [{ atMs: end, text: JSON.stringify(dialect.json(timeline)) }], firstTokenAtMs: end };
   }

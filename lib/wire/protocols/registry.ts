@@ -79,7 +79,8 @@ export function requestStreams(protocol: Protocol | undefined, body: unknown, ur
 
 function checkUrl(protocol: Protocol, url: URL): void {
   // Without alt=sse Gemini streams one JSON array, which no incremental framing here reads.
-  if (protocol === gemini && url.pathname.replace(/\/+$/, '').endsWith(':streamGenerateContent') && url.searchParams.get('alt') !== 'sse') {
+  // (:generateContent answers with one JSON object instead: a non-streaming request.)
+  if (protocol === gemini && !url.pathname.replace(/\/+$/, '').endsWith(':generateContent') && url.searchParams.get('alt') !== 'sse') {
     throw new UsageError(`gemini streaming needs "?alt=sse" on the URL (got ${url.pathname}${url.search})`);
   }
 }
