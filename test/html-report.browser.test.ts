@@ -96,7 +96,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     const { page, problems } = await open('report', renderHtmlReport(results, { lang: 'en' }));
 
     const charts = await chartStates(page);
-    expect(charts.map((c) => c.id)).toEqual(['ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups', 'sweep', 'pareto']);
+    expect(charts.map((c) => c.id)).toEqual(['sweep', 'pareto', 'ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups']);
     for (const chart of charts) {
       expect(chart, `chart ${chart.id}`).toMatchObject({ svg: true });
       expect(chart.width, `chart ${chart.id} width`).toBeGreaterThan(200);

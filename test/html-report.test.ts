@@ -21,7 +21,7 @@ describe('renderHtmlReport', () => {
 
   it('draws every chart, with groups and sweep when the results have them', () => {
     const html = renderHtmlReport(full, { lang: 'en' });
-    const expected = ['ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups', 'sweep', 'pareto'];
+    const expected = ['sweep', 'pareto', 'ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups'];
     expect(chartIds(html)).toEqual(expected);
     expect(chartsWithSvg(html)).toEqual(expected);
     expect(html).toContain('id="groups"');

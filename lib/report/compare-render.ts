@@ -31,7 +31,8 @@ export function renderComparisonText(multi: MultiComparison, options: CompareRen
     }
     return cells;
   });
-  const align = header.map((_, i) => i !== 0 && (i - 1) % 3 !== 2);
+  // Right-aligned numbers; the metric and each verdict column left-aligned.
+  const align = header.map((_, i) => i === 1 || (i >= 2 && (i - 2) % 3 !== 2));
   lines.push(...textTable([header, ...body], align), '');
   lines.push(`【${L.rules}】${multi.comparisons.some((c) => c.rules.some((r) => r.isDefault)) ? ` (${L.defaultRules})` : ''}`);
   const rules = multi.comparisons[0]!.rules.map((r) => r.rule);

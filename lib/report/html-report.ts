@@ -78,6 +78,10 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   if (results.run.interrupted) body.push(`<p class="banner">${esc(L.interrupted)}</p>`);
   if (results.selfcheck?.client_bound) body.push(`<p class="banner">${esc(L.clientBoundWarning)}</p>`);
   body.push(tiles('kpis', data.sweep ? sweepHeadline(data, L) : headline(data, L)));
+  const sections = buildSections(data, L);
+  // A sweep's story is its levels: their table and charts come first, before the charts of every request pooled.
+  const first = data.sweep ? sections.filter((section) => section.id === 'sweep') : [];
+  for (const section of first) body.push(renderSection(section));
 
   const figures: Figure[] = [
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
@@ -90,7 +94,7 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
   if (run.warmup.length > 0) body.push(`<p class="note">${esc(fill(L.warmupExcluded, { n: run.warmup.length }))}</p>`);
 
-  for (const section of buildSections(data, L)) body.push(renderSection(section));
+  for (const section of sections) if (!first.includes(section)) body.push(renderSection(section));
   body.push(`<h2>${esc(L.config)}</h2>${configBlock(results)}`);
   body.push(footer(results, L));
   return htmlPage(options.lang, `${L.htmlTitle} · ${results.run.started_at}`, body.join('\n'));
@@ -361,23 +365,23 @@ export function renderCompareHtml(runs: readonly NamedResults[], comparison: Mul
   body.push(`<h2>${esc(L.rules)}</h2>${rulesTable(comparison, L)}`);
   body.push(`<p class="note" id="method">${esc(L.method)}: ${esc(methodLine(comparison.comparisons[0]!, L))}</p>`);
   body.push(`<h2>${esc(L.errorsByKind)}</h2>${compareErrorTable(views, names, L)}`);
-  runs.forEach((run, i) => {
-    if (run.results.selfcheck) {
-      const check = run.results.selfcheck;
-      body.push(
-        `<h2>${esc(L.selfcheck)} · ${esc(names[i] as string)}</h2>` +
-          renderBlock({
-            kind: 'pairs',
-            id: 'selfcheck',
-            rows: [
-              { label: L.eventLoopDelay, value: `${check.event_loop_delay_p99_ms.toFixed(1)} ms` },
-              { label: L.clientCpu, value: `${check.cpu_percent.toFixed(0)}%` },
-              { label: L.clientBound, value: check.client_bound ? L.clientBoundYes : L.clientBoundNo },
-            ],
-          }),
-      );
-    }
-  });
+  const checked = runs.filter((run) => run.results.selfcheck);
+  if (checked.length > 0) {
+    const check = (run: NamedResults) => run.results.selfcheck;
+    body.push(
+      `<h2>${esc(L.selfcheck)}</h2>` +
+        renderBlock({
+          kind: 'table',
+          id: 'selfcheck',
+          header: [L.metric, ...checked.map((run) => run.name)],
+          rows: [
+            { key: 'event_loop_delay_p99_ms', cells: [L.eventLoopDelay, ...checked.map((run) => `${check(run)!.event_loop_delay_p99_ms.toFixed(1)} ms`)] },
+            { key: 'cpu_percent', cells: [L.clientCpu, ...checked.map((run) => `${check(run)!.cpu_percent.toFixed(0)}%`)] },
+            { key: 'client_bound', cells: [L.clientBound, ...checked.map((run) => (check(run)!.client_bound ? L.clientBoundYes : L.clientBoundNo))] },
+          ],
+        }),
+    );
+  }
   runs.forEach((run) => body.push(`<h2>${esc(L.config)} · ${esc(run.name)}</h2>${configBlock(run.results)}`));
   body.push(footer(runs[runs.length - 1]!.results, L));
   return htmlPage(options.lang, L.compareTitle, body.join('\n'));

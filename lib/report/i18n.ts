@@ -166,7 +166,7 @@ const en = {
   method: 'Method',
   methodSentence:
     'latency and tokens/s: bootstrap {percent}% interval of the difference ({resamples} resamples, seed {seed}); ' +
-    'error rate: two-proportion z-test; throughput: Poisson rate test; significant at p < {level}',
+    'error rate: two-proportion z-test; throughput: Poisson rate test; output tokens/s: compound Poisson rate test; significant at p < {level}',
   thresholds: 'Thresholds',
   shardTable: 'Per shard (merged files)',
   shard: 'Shard',
@@ -402,7 +402,7 @@ const zh: Labels = {
   method: '方法',
   methodSentence:
     '延迟与 tokens/s：差值的 bootstrap {percent}% 置信区间（{resamples} 次重采样，种子 {seed}）；' +
-    '错误率：双比例 z 检验；吞吐量：泊松速率检验；p < {level} 为显著',
+    '错误率：双比例 z 检验；吞吐量：泊松速率检验；输出 tokens/s：复合泊松速率检验；p < {level} 为显著',
   thresholds: '阈值',
   shardTable: '分片统计 (合并的文件)',
   shard: '分片',

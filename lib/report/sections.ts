@@ -240,7 +240,7 @@ const goodput: ReportSection = {
           id: 'goodput',
           rows: [
             { key: 'slo', label: L.slo, value: sloText(g.slo) },
-            { key: 'met', label: L.sloMet, value: count(g.met, `/ ${data.summary.total_requests} (${(g.share * 100).toFixed(1)}%)`) },
+            { key: 'met', label: L.sloMet, value: count(g.met, `/ ${data.summary.total_requests}`) },
             { key: 'share', label: L.sloShare, value: ratio(g.share) },
             { key: 'per_second', label: L.sloRate, value: reqPerSec(g.per_second) },
           ],
@@ -499,10 +499,10 @@ const selfcheck: ReportSection = {
  */
 export const REPORT_SECTIONS: readonly ReportSection[] = [
   overall,
+  sweepSection,
   latency,
   schedule,
   goodput,
-  sweepSection,
   groups,
   shards,
   health,
