@@ -36,7 +36,7 @@ import { renderSweepChart } from '../report/sweep-chart.ts';
 import { renderSweepTable } from '../report/sweep-table.ts';
 import { checkThresholds, renderThresholds, type ThresholdOutcome } from '../report/thresholds.ts';
 import { applyTokenizer, TOKENIZERS, type Tokenizer } from '../stats/tokenizer.ts';
-import { describeWorkload, loadRunTokenizer, promptDatasetOf, setUpWorkload, type WorkloadSetup } from '../data/workload-setup.ts';
+import { describeWorkload, loadRunTokenizer, tokenizerSource, promptDatasetOf, setUpWorkload, type WorkloadSetup } from '../data/workload-setup.ts';
 import { createWorkloadRequestPlan } from '../data/workload-requests.ts';
 import { hasWorkload } from '../config/workload-spec.ts';
 import { freeCores } from '../util/cpu.ts';
@@ -184,6 +184,8 @@ interface PreparedRun {
   workload: WorkloadSetup | undefined;
   /** Sizes prompts and estimates output tokens; undefined when the run needs none. */
   tokenizer: Tokenizer | undefined;
+  /** The config file's folder: relative paths in it resolve against it. */
+  baseDir: string;
   peak: ReturnType<typeof peakInFlight>;
 }
 
@@ -260,7 +262,7 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   const warn = (message: string) => io.stderr.write(`warning: ${held.redactor.text(message)}\n`);
   if (outputPath !== undefined) held.journal = openJournal(journalPathFor(outputPath), warn);
   const reportStream = toStdout ? io.stderr : io.stdout;
-  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, workload, tokenizer, peak };
+  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, workload, tokenizer, baseDir: loaded.baseDir, peak };
 }
 
 /** The endpoint as the load will reach it: the simulator started if asked, the transport and its connections ready. */
@@ -284,6 +286,10 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
       jitter: config.simulator.jitter,
       reasoningTokens: config.simulator.reasoning_tokens,
       seed: config.simulator.seed,
+      prefillMsPerToken: config.simulator.prefill_ms_per_token,
+      prefixCacheTokens: config.simulator.prefix_cache_tokens,
+      // With a workload, the endpoint counts prompts with the run's tokenizer, so its usage can be checked against ours.
+      tokenizer: run.workload ? tokenizerSource(config, run.baseDir, io.cwd).spec : undefined,
     });
     // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
     const { protocol: scheme, host } = new URL(config.url);

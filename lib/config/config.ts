@@ -40,6 +40,10 @@ export const SimulatorSchema = z.strictObject({
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
   reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
+  /** ms of prefill per prompt token the prefix cache did not serve: longer prompts wait longer for the first token. */
+  prefill_ms_per_token: z.number().min(0).default(DEFAULT_SIMULATOR.prefillMsPerToken),
+  /** Prefix cache size in tokens (0: none): shared prefixes skip their prefill. */
+  prefix_cache_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.prefixCacheTokens),
 });
 
 /** Seconds: a number, or a string with a unit ("60s", "2m", "500ms"). */

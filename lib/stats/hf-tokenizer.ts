@@ -44,5 +44,6 @@ export async function loadHfTokenizer(path: string, label: string): Promise<Toke
   return {
     name: `hf:${label}`,
     count: (input) => tokenizer.encode(input, { add_special_tokens: false }).ids.length,
+    encode: (input) => tokenizer.encode(input, { add_special_tokens: false }).ids,
   };
 }

@@ -19,6 +19,8 @@ export interface Tokenizer {
   readonly name: string;
   /** Tokens of `text` as the model sees it: no special tokens added (BOS and chat template are the server's). */
   count(text: string): number;
+  /** The token ids (the simulated endpoint's prefix cache hashes them). */
+  encode(text: string): number[];
 }
 
 export function isBuiltinTokenizer(spec: string): spec is TokenizerName {
@@ -36,7 +38,7 @@ export async function loadTokenizer(spec: string, label = spec): Promise<Tokeniz
     spec === 'o200k' ? await import('gpt-tokenizer/encoding/o200k_base') : await import('gpt-tokenizer/encoding/cl100k_base');
   // Text may contain "<|endoftext|>" literally: count it as text, don't throw.
   const options = { disallowedSpecial: new Set<string>() };
-  return { name: spec, count: (text) => encoding.countTokens(text, options) };
+  return { name: spec, count: (text) => encoding.countTokens(text, options), encode: (text) => encoding.encode(text, options) };
 }
 
 /** Sets tokenizerTokens on every successful record that kept its text, and drops every text. */
