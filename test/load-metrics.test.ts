@@ -102,7 +102,7 @@ describe('goodput', () => {
     const summary = summarize(records, { slo: { ttft: 0.5 } });
     expect(summary.goodput).toMatchObject({ met: 1, share: 1 / 3 });
     expect(summary.goodput!.per_second).toBeCloseTo(1 / summary.wall_time, 9);
-    expect(renderReport({ summary }, { lang: 'en', detail: 'full' })).toMatch(/【Goodput \(met every SLO\)】\n  SLO: +TTFT ≤ 500 ms\n  Met: +1 \/ 3 \(33\.3%\)/);
+    expect(renderReport({ summary }, { lang: 'en', detail: 'full' })).toMatch(/【Goodput \(met every SLO\)】\n  SLO: +TTFT ≤ 500 ms\n  Met: +1 \/ 3\n  Share: +33\.3%/);
     expect(renderReport({ summary }, { lang: 'en' })).toMatch(/^Goodput \(TTFT ≤ 500 ms\): 1\/3 \(33\.3%\)/m);
   });
 

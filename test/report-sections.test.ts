@@ -21,7 +21,12 @@ function everySection(): Results {
   results.config.group_by = 'topic';
   results.config.slo = { ttft: 0.3 };
   // Sent 20 ms after they were due: the open-loop section.
-  for (const row of results.metrics) row.intended_start = row.timestamps.started - 20;
+  for (const row of results.metrics) {
+    row.intended_start = row.timestamps.started - 20;
+    // A workload: prompt lengths and output lengths asked for.
+    row.prompt_tokens = 100 + (row.request_id % 3) * 50;
+    row.requested_output_tokens = 30;
+  }
   results.thresholds = [
     { rule: 'ttft.p99 < 1', observed: 0.61, pass: true },
     { rule: 'error_rate < 1%', observed: 0.14, pass: false },

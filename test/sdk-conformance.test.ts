@@ -36,7 +36,8 @@ describe('openai SDK against the simulator', () => {
     const client = openai(plain);
     const whole = await client.chat.completions.create({ model: 'm', messages, max_tokens: 64 });
     expect(whole.choices[0]!.message.content).toBe(TEXT);
-    expect(whole.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: ANSWER });
+    expect(whole.usage?.completion_tokens).toBe(ANSWER);
+    expect(whole.usage?.prompt_tokens).toBeGreaterThan(0);
 
     const stream = await client.chat.completions.create({ model: 'm', messages, stream: true, stream_options: { include_usage: true } });
     let text = '';
@@ -97,7 +98,8 @@ describe('@anthropic-ai/sdk against the simulator', () => {
     const client = anthropic(plain);
     const whole = await client.messages.create({ model: 'm', max_tokens: 64, messages });
     expect(whole.content).toEqual([{ type: 'text', text: TEXT }]);
-    expect(whole.usage).toMatchObject({ input_tokens: 12, output_tokens: ANSWER });
+    expect(whole.usage.output_tokens).toBe(ANSWER);
+    expect(whole.usage.input_tokens).toBeGreaterThan(0);
 
     let text = '';
     for await (const event of await client.messages.create({ model: 'm', max_tokens: 64, messages, stream: true })) {

@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
 
 export const summarizeArgs = {
-  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
+  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the original tool\'s JSON); several are merged' },
   format: {
     type: 'string',
     alias: 'f',

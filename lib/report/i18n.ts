@@ -1,7 +1,9 @@
-/** Report labels in English and Chinese (the seed's wording), for the text report, the HTML report and the terminal. */
+/** Report labels in English and Chinese (the original tool's wording), for the text report, the HTML report and the terminal. */
 export type Lang = 'en' | 'zh';
 
 const en = {
+  /** The language itself, for sections with labels of their own. */
+  lang: 'en',
   title: 'Test report',
   overall: 'Overall',
   total: 'Total requests',
@@ -190,7 +192,9 @@ const en = {
   itlShort: 'ITL',
   maxStallShort: 'Longest stall per request',
   rateShort: 'Output rate per request',
-  inputLength: 'Input tokens per request (usage)',
+  inputLength: 'Input tokens per request (server)',
+  promptLength: 'Prompt tokens per request (ours)',
+  outputLength: 'Output tokens per request (asked a length)',
   warmupBrief: '{n} warm-up not counted',
   outputTokensShort: 'output',
   inputTokensShort: 'input',
@@ -239,6 +243,7 @@ const en = {
 export type Labels = { readonly [K in keyof typeof en]: string };
 
 const zh: Labels = {
+  lang: 'zh',
   title: '测试报告',
   overall: '总体统计',
   total: '总请求数',
@@ -425,7 +430,9 @@ const zh: Labels = {
   itlShort: 'ITL',
   maxStallShort: '单请求最长停顿',
   rateShort: '单请求输出速率',
-  inputLength: '每请求输入Token (usage)',
+  inputLength: '每请求输入Token (服务端)',
+  promptLength: '每请求提示Token (本工具)',
+  outputLength: '每请求输出Token (指定长度的请求)',
   warmupBrief: '{n} 个预热请求未计入',
   outputTokensShort: '输出',
   inputTokensShort: '输入',

@@ -33,6 +33,7 @@ import {
 import type { ReportData } from './report-data.ts';
 import { fill, type Labels } from './i18n.ts';
 import { sweepSection } from './sweep-section.ts';
+import { workloadSection } from './workload-section.ts';
 import { CPU_LIMIT_PERCENT, ELD_LIMIT_MS } from '../stats/selfcheck.ts';
 import { formatMetric } from '../stats/metric-path.ts';
 import { parseRule } from '../stats/rule.ts';
@@ -97,31 +98,35 @@ export function totalTokensPerSecond(s: RunSummary): number {
 
 // ---- latency: one table of distributions ----
 
-type DistributionKey = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second' | 'input_tokens_per_request';
-
 interface DistributionRow {
-  key: DistributionKey;
+  /** The summary field (a distribution), or where in summary.workload the row comes from. */
+  key: string;
   label: string;
   unit: 'ms' | 'tok_s' | 'count';
+  pick: (s: RunSummary) => Distribution | undefined;
   /** Left out of the one-screen report. */
   fullOnly?: boolean;
 }
 
 function distributionRows(s: RunSummary, L: Labels): DistributionRow[] {
+  const field = (key: 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'max_stall' | 'tokens_per_second') => (x: RunSummary) => x[key];
   const rows: DistributionRow[] = [
-    { key: 'ttft', label: `${L.ttftShort} (ms)`, unit: 'ms' },
-    { key: 'ttfat', label: `${L.ttfatShort} (ms)`, unit: 'ms' },
-    { key: 'ttfb', label: `${L.ttfbShort} (ms)`, unit: 'ms', fullOnly: true },
-    { key: 'total_time', label: `${L.e2eShort} (ms)`, unit: 'ms' },
-    { key: 'tpot', label: `${L.tpotShort} (ms)`, unit: 'ms' },
-    { key: 'itl', label: `${L.itlShort} (ms)`, unit: 'ms' },
-    { key: 'max_stall', label: `${L.maxStallShort} (ms)`, unit: 'ms', fullOnly: true },
-    { key: 'tokens_per_second', label: `${L.rateShort} (tok/s)`, unit: 'tok_s' },
-    { key: 'input_tokens_per_request', label: L.inputLength, unit: 'count' },
+    { key: 'ttft', label: `${L.ttftShort} (ms)`, unit: 'ms', pick: field('ttft') },
+    { key: 'ttfat', label: `${L.ttfatShort} (ms)`, unit: 'ms', pick: field('ttfat') },
+    { key: 'ttfb', label: `${L.ttfbShort} (ms)`, unit: 'ms', pick: field('ttfb'), fullOnly: true },
+    { key: 'total_time', label: `${L.e2eShort} (ms)`, unit: 'ms', pick: field('total_time') },
+    { key: 'tpot', label: `${L.tpotShort} (ms)`, unit: 'ms', pick: field('tpot') },
+    { key: 'itl', label: `${L.itlShort} (ms)`, unit: 'ms', pick: field('itl') },
+    { key: 'max_stall', label: `${L.maxStallShort} (ms)`, unit: 'ms', pick: field('max_stall'), fullOnly: true },
+    { key: 'tokens_per_second', label: `${L.rateShort} (tok/s)`, unit: 'tok_s', pick: field('tokens_per_second') },
+    // Input lengths: the server's count (usage, chat template included); ours when the server gave none.
+    { key: 'workload.server_prompt_tokens', label: L.inputLength, unit: 'count', pick: (x) => x.workload?.server_prompt_tokens },
+    { key: 'workload.prompt_tokens', label: L.promptLength, unit: 'count', pick: (x) => (x.workload?.server_prompt_tokens ? undefined : x.workload?.prompt_tokens) },
+    { key: 'workload.actual_output_tokens', label: L.outputLength, unit: 'count', pick: (x) => x.workload?.actual_output_tokens, fullOnly: true },
   ];
   // Time to the first answer token is its own row only where reasoning made it differ.
   const ttfatDiffers = s.ttfat !== undefined && s.ttft !== undefined && s.ttfat.p50 !== s.ttft.p50;
-  return rows.filter((row) => s[row.key] !== undefined && (row.key !== 'ttfat' || ttfatDiffers));
+  return rows.filter((row) => row.pick(s) !== undefined && (row.key !== 'ttfat' || ttfatDiffers));
 }
 
 const FULL_STATS = ['count', 'mean', 'std', 'min', 'p50', 'p90', 'p95', 'p99', 'max'] as const;
@@ -136,7 +141,7 @@ function distributionTable(s: RunSummary, L: Labels, stats: readonly Stat[], bri
   const rows: TableRow[] = distributionRows(s, L)
     .filter((row) => !(brief && row.fullOnly))
     .map((row) => {
-      const d = s[row.key] as Distribution;
+      const d = row.pick(s) as Distribution;
       return {
         key: row.key,
         cells: [row.label, ...stats.map((stat): Cell => (stat === 'count' ? count(d.count) : { value: d[stat], unit: row.unit }))],
@@ -503,6 +508,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   latency,
   schedule,
   goodput,
+  workloadSection,
   groups,
   shards,
   health,

@@ -1,6 +1,6 @@
 /**
  * The results file: a versioned zod schema, the contract that run writes and
- * summarize / compare read. A superset of the seed's JSON (config / summary /
+ * summarize / compare read. A superset of the original tool's JSON (config / summary /
  * metrics with ttft, total_time, total_tokens, tokens_per_second, error), plus
  * each request's raw timestamps so every metric can be derived again.
  */
@@ -43,7 +43,7 @@ export const MetricRowSchema = z.looseObject({
   total_time: z.number().nullable(),
   total_tokens: z.int(),
   tokens_per_second: z.number().nullable(),
-  /** The error message, or null: the seed's field. */
+  /** The error message, or null: the original tool's field. */
   error: z.string().nullable(),
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
@@ -54,7 +54,11 @@ export const MetricRowSchema = z.looseObject({
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
   token_source: z.enum(TOKEN_SOURCES),
-  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional(), cached_input_tokens: z.int().optional() }).optional(),
+  /** The prompt's tokens in the run's tokenizer (results.workload.tokenizer), generated or counted before sending. */
+  prompt_tokens: z.int().optional(),
+  /** The output tokens the request asked for (--output-tokens). */
+  requested_output_tokens: z.int().optional(),
   /** Output tokens counted by --tokenizer over the generated text. */
   tokenizer_tokens: z.int().optional(),
   /** The protocol the response content-type picked (auto-detection on an unknown path). */
@@ -215,6 +219,8 @@ export const ResultsSchema = z.looseObject({
   /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
   merged_from: z.array(MergedFromSchema).optional(),
+  /** The workload (docs/workloads.md): the tokenizer that sized or counted the prompts, lengths asked for, prefixes, a prompt dataset. */
+  workload: z.looseObject({ tokenizer: z.string() }).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -278,7 +284,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
     if (r.usage.outputTokens !== undefined) row.usage.output_tokens = r.usage.outputTokens;
+    if (r.usage.cachedInputTokens !== undefined) row.usage.cached_input_tokens = r.usage.cachedInputTokens;
   }
+  if (r.promptTokens !== undefined) row.prompt_tokens = r.promptTokens;
+  if (r.requestedOutputTokens !== undefined) row.requested_output_tokens = r.requestedOutputTokens;
   return row;
 }
 
@@ -306,7 +315,12 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
-  if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.usage) {
+    record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+    if (row.usage.cached_input_tokens !== undefined) record.usage.cachedInputTokens = row.usage.cached_input_tokens;
+  }
+  if (row.prompt_tokens !== undefined) record.promptTokens = row.prompt_tokens;
+  if (row.requested_output_tokens !== undefined) record.requestedOutputTokens = row.requested_output_tokens;
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
@@ -334,6 +348,7 @@ export interface ResultsInput {
   startAt?: Date;
   shard?: ShardResult;
   dataset?: z.infer<typeof DatasetSchema>;
+  workload?: { tokenizer: string };
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -369,6 +384,7 @@ export function buildResultsHead(input: ResultsInput): Results {
     timeseries: timeseries(input.records),
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
+    ...(input.workload ? { workload: input.workload } : {}),
   };
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
@@ -455,7 +471,7 @@ export async function readResults(path: string): Promise<Results> {
 export function parseResults(json: unknown, source: string): Results {
   if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
+      `${source} is not a streambench results file (no schema_version, and not the original tool's config/summary/metrics shape)`,
     );
   }
   let current: Record<string, unknown> = json;

@@ -27,6 +27,7 @@ import {
 } from './metrics.ts';
 import type { ErrorKind, Records, RequestRecord } from '../record/record.ts';
 import { TimeseriesBuilder } from './timeseries.ts';
+import { WorkloadStatsBuilder, type WorkloadStats } from './workload-stats.ts';
 
 export interface RunSummary {
   /** Requests, each counted once however many times it was retried. */
@@ -51,8 +52,6 @@ export interface RunSummary {
   peak_output_tokens_per_second: number;
   /** Sum of server-reported input tokens over successful requests that reported them. */
   input_tokens: number;
-  /** Server-reported input (prompt) tokens per successful request, over those that reported them. */
-  input_tokens_per_request?: Distribution;
   /** Measured requests sent without streaming (`"stream": false`, or a non-streaming endpoint): no TTFT, TPOT or ITL. */
   non_streaming?: number;
   /** How many successful requests took their output-token count from each source. */
@@ -89,6 +88,8 @@ export interface RunSummary {
   total_time_from_intended?: Distribution;
   /** With SLOs: requests meeting every one. */
   goodput?: Goodput;
+  /** With a workload (prompt lengths, output lengths asked for): requested against actual (stats/workload-stats.ts). */
+  workload?: WorkloadStats;
 }
 
 /** Reports warn above this send lag p99 (seconds): requests went out later than scheduled. */
@@ -178,6 +179,7 @@ export class SummaryBuilder {
   private readonly goodput: GoodputCounter | undefined;
   /** Output tokens over time, for the peak second. */
   private readonly series = new TimeseriesBuilder(1);
+  private readonly workload = new WorkloadStatsBuilder();
   private measured = 0;
   private warmups = 0;
   private success = 0;
@@ -198,7 +200,6 @@ export class SummaryBuilder {
   private lagged = false;
   private readonly ttftsFromIntended = numberList();
   private readonly totalsFromIntended = numberList();
-  private readonly inputLengths = numberList();
   private nonStreaming = 0;
 
   constructor(options: SummarizeOptions = {}) {
@@ -214,6 +215,7 @@ export class SummaryBuilder {
     }
     this.measured++;
     if (r.nonStreaming) this.nonStreaming++;
+    this.workload.add(r);
     if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
     this.goodput?.add(r);
@@ -239,7 +241,6 @@ export class SummaryBuilder {
     if (r.attempt !== undefined) this.recovered++;
     this.tokens += outputTokens(r);
     this.inputTokens += r.usage?.inputTokens ?? 0;
-    if (r.usage?.inputTokens !== undefined) this.inputLengths.push(r.usage.inputTokens);
     this.sources[outputTokenSource(r)]++;
     if (truncated(r)) this.truncated++;
     if (tokenCountMismatch(r)) {
@@ -279,10 +280,11 @@ export class SummaryBuilder {
     }
     if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: this.recovered });
     if (this.warmups > 0) summary.warmup_requests = this.warmups;
-    if (this.inputLengths.length > 0) summary.input_tokens_per_request = describeSorted(this.inputLengths.sortedCopy());
     if (this.nonStreaming > 0) summary.non_streaming = this.nonStreaming;
     Object.assign(summary, this.scheduleLag());
     if (this.goodput) summary.goodput = this.goodput.finish(wall);
+    const workload = this.workload.finish();
+    if (workload) summary.workload = workload;
     return { summary, samples };
   }
 
