@@ -34,6 +34,6 @@ export function runLine(data: ReportData, L: Labels): string | undefined {
   const parts = [`${method}${createRedactor().text(config.url)}`];
   if (run) parts.push(run.protocol);
   parts.push(describeLoad(config, L));
-  if (run) parts.push(`transport ${run.transport}`);
+  if (run) parts.push(`${L.transport.toLowerCase()} ${run.transport}`);
   return `streambench · ${parts.join(' · ')}`;
 }
