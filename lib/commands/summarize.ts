@@ -17,6 +17,8 @@ import { renderRequestsCsv } from '../report/report-csv.ts';
 import { renderReportMarkdown } from '../report/report-markdown.ts';
 import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import type { SelfCheck } from '../stats/selfcheck.ts';
 
 export const summarizeArgs = {
   files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
@@ -42,6 +44,7 @@ export const SUMMARY_FORMATS = {
       interrupted: merged.results.run.interrupted,
       sources: files,
       shards: merged.results.merged_from,
+      server: merged.results.server_metrics as ServerMetricsBlock | undefined,
     }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
@@ -57,7 +60,8 @@ function renderText(merged: MergedRun, lang: Lang): string {
     lang,
     interrupted: results.run.interrupted,
     shards: results.merged_from,
-    selfcheck: results.selfcheck,
+    selfcheck: results.selfcheck as SelfCheck | undefined,
+    server: results.server_metrics as ServerMetricsBlock | undefined,
     groups: groupBy !== undefined ? { by: groupBy, rows: summarizeGroups(merged.records) } : undefined,
   });
   const chart = renderAsciiHistogram(merged.samples.ttft, { title: labels(lang).histogramTitle });

@@ -76,6 +76,55 @@ export const SweepSchema = z
     path: ['values'],
   });
 
+/** A metrics URL: absolute http(s), or a path ("/metrics") on the target's origin. */
+const metricsUrl = z.string().refine(
+  (value) => {
+    if (value.startsWith('/')) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s):// URL or a path such as /metrics (on the target\'s origin)' },
+);
+
+/** Seconds between scrapes and the longest one scrape may take, by default. */
+export const SERVER_METRICS_DEFAULTS = { urls: ['/metrics'], interval: 1, timeout: 3 } as const;
+
+/**
+ * Scraping the server's own Prometheus metrics during the run (docs/server-metrics.md):
+ * true (the target's /metrics), a URL, a list of URLs, or the full object.
+ */
+export const ServerMetricsSchema = z
+  .union([
+    z.boolean(),
+    metricsUrl,
+    z.array(metricsUrl).min(1),
+    z.strictObject({
+      urls: z.array(metricsUrl).min(1).optional(),
+      interval: durationSeconds(false).optional(),
+      timeout: durationSeconds(false).optional(),
+      headers: z
+        .record(
+          z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+          z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+        )
+        .optional(),
+    }),
+  ])
+  .transform((value) => {
+    if (value === false) return undefined;
+    const object = value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value;
+    return {
+      urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
+      interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
+      timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
+      headers: object.headers ?? {},
+    };
+  });
+export type ServerMetricsConfig = NonNullable<z.output<typeof ServerMetricsSchema>>;
+
 export const SloSchema = z.strictObject({
   ttft: durationSeconds(false).optional(),
   tpot: durationSeconds(false).optional(),
@@ -182,6 +231,8 @@ export const ConfigSchema = z.strictObject({
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
+  /** Scrape the server's Prometheus metrics during the run (docs/server-metrics.md). */
+  server_metrics: ServerMetricsSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -227,6 +278,8 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** --server-metrics [URL] and --server-metrics-interval, merged into the file's server_metrics. */
+  server_metrics?: { urls?: string[]; interval?: string | number };
 }
 
 export interface LoadedConfig {
@@ -275,7 +328,8 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
-    merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+    if (key === 'server_metrics') merged[key] = { ...serverMetricsObject(base), ...(value as object) };
+    else merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -296,6 +350,13 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
     merged.headers = headers;
   }
   return merged;
+}
+
+/** A file's server_metrics in its object form, so flags can change one setting of it. */
+function serverMetricsObject(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { urls: [value] };
+  if (Array.isArray(value)) return { urls: value };
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** Replaces ${NAME} in every string, deeply. A missing variable is a usage error naming the field. */
@@ -347,6 +408,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   slo: '--slo',
   group_by: '--group-by',
   shard: '--shard',
+  server_metrics: '--server-metrics',
 };
 
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */

@@ -8,6 +8,8 @@ import { shardTable } from './report.ts';
 import type { MergedFrom } from '../results/results.ts';
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverSectionMarkdown } from './server-section.ts';
 
 export interface MarkdownReportOptions {
   lang: Lang;
@@ -16,6 +18,8 @@ export interface MarkdownReportOptions {
   sources?: string[];
   /** The files a merged report came from (results.merged_from): adds a per-shard table. */
   shards?: readonly MergedFrom[];
+  /** The server's own metrics (results.server_metrics): adds the Server section. */
+  server?: ServerMetricsBlock;
 }
 
 export function renderReportMarkdown(summary: RunSummary, options: MarkdownReportOptions): string {
@@ -69,6 +73,8 @@ export function renderReportMarkdown(summary: RunSummary, options: MarkdownRepor
       '',
     );
   }
+
+  if (options.server) lines.push(serverSectionMarkdown(options.server, { ttft: summary.ttft, outputTokens: summary.output_tokens }, options.lang));
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   lines.push(`**${L.errors}**: ${kinds.length === 0 ? L.noErrors : ''}`.trimEnd());

@@ -9,6 +9,8 @@ import type { MergedFrom } from '../results/results.ts';
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import { displayWidth, millis, seconds } from '../util/format.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverSectionText } from './server-section.ts';
 
 export interface ReportOptions {
   lang: Lang;
@@ -18,6 +20,8 @@ export interface ReportOptions {
   groups?: { by: string; rows: readonly GroupSummary[] };
   /** The files a merged report came from (results.merged_from): adds a per-shard table. */
   shards?: readonly MergedFrom[];
+  /** The server's own metrics (results.server_metrics): adds the Server section. */
+  server?: ServerMetricsBlock;
 }
 
 const RULE = '='.repeat(60);
@@ -74,6 +78,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
   if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
+  if (options.server) lines.push(...serverSectionText(options.server, { ttft: summary.ttft, outputTokens: summary.output_tokens }, options.lang));
 
   scheduleSection(lines, L, summary);
   goodputSection(lines, L, summary);
@@ -96,10 +101,18 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
       [L.eventLoopDelay, `${check.event_loop_delay_p99_ms.toFixed(2)}ms (${L.limit} ${ELD_LIMIT_MS}ms)`],
       [L.clientCpu, `${check.cpu_percent.toFixed(1)}% (${L.limit} ${CPU_LIMIT_PERCENT}% ${L.perCore})`],
       [L.verdict, check.client_bound ? L.clientBoundWarning : L.clientOk],
+      ...scrapeCostRow(check),
     ]);
   }
   lines.push(RULE);
   return lines.join('\n') + '\n';
+}
+
+/** What scraping the server's metrics held the event loop for (absent without --server-metrics). */
+function scrapeCostRow(check: SelfCheck): Array<[string, string]> {
+  const cost = check.server_metrics;
+  if (!cost) return [];
+  return [['Metrics scraping', `${cost.scrapes} scrapes, ${cost.busy_ms.toFixed(1)}ms of event loop (longest ${cost.max_block_ms.toFixed(2)}ms), ${(cost.bytes / 1024).toFixed(0)} KB`]];
 }
 
 function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
