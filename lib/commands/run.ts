@@ -300,6 +300,9 @@ interface RunOutcome {
 async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held: Held): Promise<RunOutcome> {
   const { config, shard } = run;
   const { redactor, journal } = held;
+  // The scrape right before the first request, outside the self-check's window (the first fetch loads its code).
+  const scrapes = serverMetricsFor(run, endpoint, io, redactor.text);
+  await scrapes?.begin();
   const selfCheck = startSelfCheck(endpoint.workers);
   let workerDelays: number[] | undefined;
   const requestContext = {
@@ -326,8 +329,6 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     workerDelays = result.eventLoopDelaysMs;
     return result;
   };
-  const scrapes = serverMetricsFor(run, endpoint, io, redactor.text);
-  await scrapes?.begin();
   const load = await runConfiguredLoad({
     shape: run.shape,
     sweep: config.sweep,
