@@ -126,3 +126,15 @@ describe('server paths in compare and summarize', () => {
     }
   });
 });
+
+describe('docs/server-metrics.md', () => {
+  it('lists every metric the report knows by name, per server', async () => {
+    const { KNOWN_METRICS, SERVER_KINDS, SERVER_TITLES } = await import('../lib/server-metrics/catalog.ts');
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'server-metrics.md'), 'utf8');
+    for (const server of SERVER_KINDS) {
+      const section = doc.split(`### ${SERVER_TITLES[server]}`)[1]!.split('\n### ')[0]!;
+      const missing = KNOWN_METRICS[server].flatMap((known) => known.names).filter((name) => !section.includes(`\`${name}\``));
+      expect(missing).toEqual([]);
+    }
+  });
+});

@@ -97,31 +97,51 @@ export const SERVER_METRICS_DEFAULTS = { urls: ['/metrics'], interval: 1, timeou
  * true (the target's /metrics), a URL, a list of URLs, or the full object.
  */
 export const ServerMetricsSchema = z
-  .union([
-    z.boolean(),
-    metricsUrl,
-    z.array(metricsUrl).min(1),
-    z.strictObject({
-      urls: z.array(metricsUrl).min(1).optional(),
-      interval: durationSeconds(false).optional(),
-      timeout: durationSeconds(false).optional(),
-      headers: z
-        .record(
-          z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
-          z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
-        )
-        .optional(),
-    }),
-  ])
-  .transform((value) => {
-    if (value === false) return undefined;
-    const object = value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value;
-    return {
-      urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
-      interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
-      timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
-      headers: object.headers ?? {},
-    };
+  .preprocess(
+    // The short forms become the object, so a bad value is named by its field (server_metrics.interval).
+    (value) => (value === false ? null : value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value),
+    z
+      .strictObject({
+        urls: z.array(metricsUrl).min(1).optional(),
+        interval: durationSeconds(false).optional(),
+        timeout: durationSeconds(false).optional(),
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+            z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+          )
+          .optional(),
+      })
+      .nullable(),
+  )
+  .transform((object) =>
+    object === null
+      ? undefined
+      : {
+          urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
+          interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
+          timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
+          headers: object.headers ?? {},
+        },
+  )
+  // For editors (config.schema.json): the short forms the preprocess accepts.
+  .meta({
+    description: 'true (the target\'s /metrics), a URL, a list of URLs, or {urls, interval, timeout, headers}: docs/server-metrics.md',
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' }, minItems: 1 },
+      {
+        type: 'object',
+        properties: {
+          urls: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          interval: { type: ['number', 'string'] },
+          timeout: { type: ['number', 'string'] },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
   });
 export type ServerMetricsConfig = NonNullable<z.output<typeof ServerMetricsSchema>>;
 
