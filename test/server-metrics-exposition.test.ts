@@ -191,3 +191,26 @@ describe('lines', () => {
     expect(e.firstInvalid?.line).toBe(2);
   });
 });
+
+describe('prometheus_client 0.26 (what vLLM and SGLang are built on), captured from a live server', () => {
+  it('text format: colon names kept, _created families dropped', () => {
+    const e = parseExposition(fixture('prometheus-client-text.prom'));
+    expect(e.invalidLines).toBe(0);
+    expect(e.families.get('vllm:num_requests_running')?.type).toBe('gauge');
+    expect(e.families.get('vllm:generation_tokens_total')?.type).toBe('counter');
+    expect(familyOf(e, 'vllm:time_to_first_token_seconds_bucket')).toBe('vllm:time_to_first_token_seconds');
+    expect(e.samples.some((s) => s.name.endsWith('_created'))).toBe(false);
+  });
+
+  it('OpenMetrics with escaping=underscores: samples written vllm_… are read under their declared vllm:… names', () => {
+    const e = parseExposition(fixture('prometheus-client-escaped.txt'));
+    expect(e.invalidLines).toBe(0);
+    expect(e.eof).toBe(true);
+    expect(familyOf(e, 'vllm:num_requests_running')).toBe('vllm:num_requests_running');
+    expect(familyOf(e, 'vllm:prompt_tokens_total')).toBe('vllm:prompt_tokens');
+    expect(familyOf(e, 'vllm:time_to_first_token_seconds_bucket')).toBe('vllm:time_to_first_token_seconds');
+    expect(e.samples.filter((s) => s.name.startsWith('vllm_'))).toEqual([]);
+    expect(e.samples.some((s) => s.name.endsWith('_created'))).toBe(false);
+    expect(familyOf(e, 'python_gc_objects_collected_total')).toBe('python_gc_objects_collected');
+  });
+});

@@ -104,7 +104,7 @@ export interface ServerTimeseries {
   omitted?: number;
 }
 
-/** What scraping cost the load's event loop: the self-check shows it. */
+/** What the periodic scrapes (those while requests were in flight) cost the load's event loop: the self-check shows it. */
 export interface ScrapeCost {
   scrapes: number;
   /** Time the scraper's own code held the event loop (decoding, parsing, recording), ms. */

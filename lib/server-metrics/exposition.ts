@@ -78,6 +78,8 @@ export function createExpositionParser(): ExpositionParser {
       samples: [] as ExpositionSample[],
       /** `_created` gauge families of the text format, and families resolved per sample name. */
       dropped: new Set<string>(),
+      /** Declared names with every character outside [a-zA-Z0-9_] as `_`: how escaped samples name them. */
+      escaped: new Map<string, string>(),
       resolved: new Map<string, string | null>(),
       invalidLines: 0,
       firstInvalid: undefined as Exposition['firstInvalid'],
@@ -99,9 +101,10 @@ export function createExpositionParser(): ExpositionParser {
     if (text.charCodeAt(0) === 35 /* # */) return comment(text);
     const parsed = parseSampleLine(text);
     if (typeof parsed === 'string') return invalid(parsed, text);
-    const family = familyOf(parsed.name);
+    const name = unescapedName(parsed.name);
+    const family = familyOf(name);
     if (family === null) return;
-    state.samples.push({ name: parsed.name, family, labels: parsed.labels, value: parsed.value });
+    state.samples.push({ name, family, labels: parsed.labels, value: parsed.value });
   }
 
   function comment(text: string): void {
@@ -126,7 +129,25 @@ export function createExpositionParser(): ExpositionParser {
       }
     }
     state.families.set(name, family);
+    const escaped = escapeName(name);
+    if (escaped !== name) state.escaped.set(escaped, name);
     state.resolved.clear();
+  }
+
+  /**
+   * A sample name written escaped (`escaping=underscores`: `vllm_num_requests_running` under
+   * `# TYPE vllm:num_requests_running`) in its declared spelling, suffix kept; other names as they are.
+   */
+  function unescapedName(name: string): string {
+    if (state.escaped.size === 0 || state.families.has(name)) return name;
+    const direct = state.escaped.get(name);
+    if (direct !== undefined) return direct;
+    for (const [suffix] of SUFFIXES) {
+      if (!name.endsWith(suffix)) continue;
+      const base = state.escaped.get(name.slice(0, -suffix.length));
+      if (base !== undefined) return base + suffix;
+    }
+    return name;
   }
 
   /** The family a sample name belongs to; null for a dropped series. */
@@ -297,6 +318,10 @@ function parseValue(token: string): number | undefined {
 
 function unescapeHelp(text: string): string {
   return text.replace(/\\(\\|n|")/g, (_, c: string) => (c === 'n' ? '\n' : c));
+}
+
+function escapeName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
 function isNameChar(c: number, first: boolean): boolean {

@@ -36,8 +36,12 @@ export interface ServerMetricsScraper {
   cost(): ScrapeCost;
 }
 
-/** The text format first: smaller, and what every server writes; OpenMetrics is parsed too. */
-const ACCEPT = 'text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1';
+/**
+ * The text format only: every server writes it, with its metric names as they are. Offered OpenMetrics at
+ * any weight, prometheus_client (vLLM, SGLang) 0.2x answers OpenMetrics with names escaped
+ * (`vllm_num_requests_running`, `escaping=underscores`). An OpenMetrics answer is parsed all the same.
+ */
+const ACCEPT = 'text/plain;version=0.0.4;q=1,*/*;q=0.1';
 /** A body above this is not a metrics page we can use. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -73,21 +77,22 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
   let timer: NodeJS.Timeout | undefined;
   let started = false;
 
-  /** Runs `work` on the event loop and counts it as the scraper's cost. */
-  const timed = <T>(work: () => T): T => {
-    const began = performance.now();
-    try {
-      return work();
-    } finally {
-      const held = performance.now() - began;
-      cost.busy_ms += held;
-      cost.max_block_ms = Math.max(cost.max_block_ms, held);
-    }
-  };
-
-  async function scrape(state: EndpointState, controller: AbortController): Promise<boolean> {
+  async function scrape(state: EndpointState, controller: AbortController, duringLoad: boolean): Promise<boolean> {
+    /** Runs `work` on the event loop; during the load, it counts as the scrapes' cost to the client. */
+    const timed = <T>(work: () => T): T => {
+      const began = performance.now();
+      try {
+        return work();
+      } finally {
+        if (duringLoad) {
+          const held = performance.now() - began;
+          cost.busy_ms += held;
+          cost.max_block_ms = Math.max(cost.max_block_ms, held);
+        }
+      }
+    };
     const timeout = setTimeout(() => controller.abort(new ScrapeError(`no answer within ${seconds(options.timeoutMs)}`)), options.timeoutMs);
-    cost.scrapes++;
+    if (duringLoad) cost.scrapes++;
     try {
       const response = await fetchImpl(state.fetchUrl, { headers: { accept: ACCEPT, ...state.headers }, signal: controller.signal });
       const at = performance.now();
@@ -100,7 +105,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
         response.body?.cancel().catch(() => {});
         throw new ScrapeError(`answered with a web page (${type.split(';')[0]}), not Prometheus metrics: is this the metrics URL?`);
       }
-      const exposition = await readExposition(response, controller.signal);
+      const exposition = await readExposition(response, controller.signal, timed, duringLoad);
       if (exposition.samples.length === 0) {
         const first = exposition.firstInvalid;
         throw new ScrapeError(
@@ -127,7 +132,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
     }
   }
 
-  async function readExposition(response: Response, signal: AbortSignal) {
+  async function readExposition(response: Response, signal: AbortSignal, timed: <T>(work: () => T) => T, duringLoad: boolean) {
     const parser = createExpositionParser();
     const decoder = new TextDecoder();
     const reader = response.body?.getReader();
@@ -141,7 +146,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
           if (signal.aborted) throw signal.reason;
           if (done) break;
           bytes += value.byteLength;
-          cost.bytes += value.byteLength;
+          if (duringLoad) cost.bytes += value.byteLength;
           if (bytes > MAX_BODY_BYTES) {
             stop();
             throw new ScrapeError(`a body over ${MAX_BODY_BYTES / 1024 / 1024} MB: not a metrics page`);
@@ -158,9 +163,9 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
     });
   }
 
-  function launch(state: EndpointState): Promise<boolean> {
+  function launch(state: EndpointState, duringLoad = false): Promise<boolean> {
     const controller = new AbortController();
-    const result = scrape(state, controller);
+    const result = scrape(state, controller, duringLoad);
     state.inFlight = { controller, done: result.then(() => undefined) };
     return result.finally(() => {
       if (state.inFlight?.controller === controller) state.inFlight = undefined;
@@ -169,7 +174,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
 
   return {
     async baseline() {
-      const results = await Promise.all(states.map(launch));
+      const results = await Promise.all(states.map((state) => launch(state)));
       results.forEach((ok, i) => (states[i]!.baselineOk = ok));
     },
     start() {
@@ -177,7 +182,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
       started = true;
       timer = setInterval(() => {
         // A scrape still in flight (a slow endpoint) is not stacked on: this tick is skipped for it.
-        for (const state of states) if (!state.inFlight) void launch(state);
+        for (const state of states) if (!state.inFlight) void launch(state, true);
       }, options.intervalMs);
     },
     async finish() {
@@ -189,7 +194,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
           return state.inFlight?.done;
         }),
       );
-      const results = await Promise.all(states.map(launch));
+      const results = await Promise.all(states.map((state) => launch(state)));
       results.forEach((ok, i) => (states[i]!.finalOk = ok));
       return states.map((state) => ({
         url: state.url,
