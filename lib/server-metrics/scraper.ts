@@ -92,7 +92,8 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
       }
     };
     const timeout = setTimeout(() => controller.abort(new ScrapeError(`no answer within ${seconds(options.timeoutMs)}`)), options.timeoutMs);
-    if (duringLoad) cost.scrapes++;
+    let bytes = 0;
+    let discarded = false;
     try {
       const response = await fetchImpl(state.fetchUrl, { headers: { accept: ACCEPT, ...state.headers }, signal: controller.signal });
       const at = performance.now();
@@ -105,7 +106,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
         response.body?.cancel().catch(() => {});
         throw new ScrapeError(`answered with a web page (${type.split(';')[0]}), not Prometheus metrics: is this the metrics URL?`);
       }
-      const exposition = await readExposition(response, controller.signal, timed, duringLoad);
+      const exposition = await readExposition(response, controller.signal, timed, (n) => (bytes += n));
       if (exposition.samples.length === 0) {
         const first = exposition.firstInvalid;
         throw new ScrapeError(
@@ -118,7 +119,10 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
       timed(() => state.series.add(at, exposition));
       return true;
     } catch (error) {
-      if (controller.signal.aborted && controller.signal.reason === DISCARD) return false;
+      if (controller.signal.aborted && controller.signal.reason === DISCARD) {
+        discarded = true;
+        return false;
+      }
       const message = describe(error, controller.signal);
       state.failures.push({ at: performance.now(), error: message });
       if (!state.warned) {
@@ -129,10 +133,15 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
       return false;
     } finally {
       clearTimeout(timeout);
+      // A periodic scrape dropped at the end (it began before the last request ended) is not counted.
+      if (duringLoad && !discarded) {
+        cost.scrapes++;
+        cost.bytes += bytes;
+      }
     }
   }
 
-  async function readExposition(response: Response, signal: AbortSignal, timed: <T>(work: () => T) => T, duringLoad: boolean) {
+  async function readExposition(response: Response, signal: AbortSignal, timed: <T>(work: () => T) => T, onBytes: (n: number) => void) {
     const parser = createExpositionParser();
     const decoder = new TextDecoder();
     const reader = response.body?.getReader();
@@ -146,7 +155,7 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
           if (signal.aborted) throw signal.reason;
           if (done) break;
           bytes += value.byteLength;
-          if (duringLoad) cost.bytes += value.byteLength;
+          onBytes(value.byteLength);
           if (bytes > MAX_BODY_BYTES) {
             stop();
             throw new ScrapeError(`a body over ${MAX_BODY_BYTES / 1024 / 1024} MB: not a metrics page`);
