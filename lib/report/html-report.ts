@@ -457,7 +457,17 @@ function selfcheckTable(check: NonNullable<Results['selfcheck']>, L: Labels): st
       [L.clientCpu, `${check.cpu_percent.toFixed(0)}%`],
       [L.clientBound, check.client_bound ? L.clientBoundYes : L.clientBoundNo],
       ...(check.server_metrics
-        ? [['Metrics scraping', `${check.server_metrics.scrapes} scrapes, ${check.server_metrics.busy_ms.toFixed(1)} ms (longest ${check.server_metrics.max_block_ms.toFixed(2)} ms)`]]
+        ? [
+            [
+              L.metricsScraping,
+              fill(L.scrapeCost, {
+                n: check.server_metrics.scrapes,
+                busy: `${check.server_metrics.busy_ms.toFixed(1)} ms`,
+                longest: `${check.server_metrics.max_block_ms.toFixed(2)} ms`,
+                kb: (check.server_metrics.bytes / 1024).toFixed(0),
+              }),
+            ],
+          ]
         : []),
     ],
     [1],

@@ -101,7 +101,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
       [L.eventLoopDelay, `${check.event_loop_delay_p99_ms.toFixed(2)}ms (${L.limit} ${ELD_LIMIT_MS}ms)`],
       [L.clientCpu, `${check.cpu_percent.toFixed(1)}% (${L.limit} ${CPU_LIMIT_PERCENT}% ${L.perCore})`],
       [L.verdict, check.client_bound ? L.clientBoundWarning : L.clientOk],
-      ...scrapeCostRow(check),
+      ...scrapeCostRow(check, L),
     ]);
   }
   lines.push(RULE);
@@ -109,10 +109,11 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
 }
 
 /** What scraping the server's metrics held the event loop for (absent without --server-metrics). */
-function scrapeCostRow(check: SelfCheck): Array<[string, string]> {
+function scrapeCostRow(check: SelfCheck, L: Labels): Array<[string, string]> {
   const cost = check.server_metrics;
   if (!cost) return [];
-  return [['Metrics scraping', `${cost.scrapes} scrapes, ${cost.busy_ms.toFixed(1)}ms of event loop (longest ${cost.max_block_ms.toFixed(2)}ms), ${(cost.bytes / 1024).toFixed(0)} KB`]];
+  const values = { n: String(cost.scrapes), busy: `${cost.busy_ms.toFixed(1)}ms`, longest: `${cost.max_block_ms.toFixed(2)}ms`, kb: (cost.bytes / 1024).toFixed(0) };
+  return [[L.metricsScraping, L.scrapeCost.replace(/\{(\w+)\}/g, (_, key: keyof typeof values) => values[key])]];
 }
 
 function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {
