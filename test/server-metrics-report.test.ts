@@ -44,7 +44,7 @@ describe('the text section', () => {
   it('sets the server TTFT beside the client one and names the difference as time outside the engine', () => {
     expect(text).toMatch(/TTFT, server:\s+P50 0\.100s {2}P99 0\.475s {2}mean 0\.140s {2}\(n=100\)/);
     expect(text).toMatch(/TTFT, client:\s+P50 0\.110s {2}P99 0\.500s {2}mean 0\.145s/);
-    expect(text).toMatch(/Outside the engine \(client - server\):\s+P50 \+10\.00ms {2}P99 \+25\.00ms {2}mean \+5\.00ms/);
+    expect(text).toMatch(/Outside the engine \(client - server\):\s+P50 ≈\+10\.00ms {2}P99 ≈\+25\.00ms {2}mean \+5\.00ms/);
     expect(text).toContain('P50 within 0.080s-0.100s, P99 within 0.250s-0.500s');
   });
 

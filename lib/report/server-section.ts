@@ -203,7 +203,9 @@ function ttftRows(metric: MetricSummary, name: string, client: ClientView, L: Se
     const c = client.ttft;
     rows.push({ label: L.clientTtft, value: line(c, seconds), metric: 'ttft' });
     const signed = (v: number) => `${v >= 0 ? '+' : '-'}${millis(Math.abs(v))}`;
-    rows.push({ label: L.outside, value: line({ p50: c.p50 - server.p50, p99: c.p99 - server.p99, mean: c.mean - server.mean }, signed), metric: `ttft - ${name}` });
+    // The percentiles' differences carry the server's bucket error (≈); the means' is exact.
+    const value = `P50 ≈${signed(c.p50 - server.p50)}  P99 ≈${signed(c.p99 - server.p99)}  mean ${signed(c.mean - server.mean)}`;
+    rows.push({ label: L.outside, value, metric: `ttft - ${name}` });
   }
   const buckets = toBuckets(stats.buckets);
   const range = (q: number) => {
@@ -346,7 +348,7 @@ export function serverFigures(block: ServerMetricsBlock, client: ClientSeries, x
       ['waiting', 1],
     ] as const) {
       const found = findRole(server, role, has);
-      if (found) queue.push({ name: `${L[role]} (${found.name})`, style: 'line', color: colorAt(color), points: points(summed(found.name, 'value')) });
+      if (found) queue.push({ name: L[role], style: 'line', color: colorAt(color), points: points(summed(found.name, 'value')) });
     }
     if (queue.length > 0) {
       queue.push({ name: L.clientInFlight, style: 'line', dashed: true, color: '#888', points: client.inFlight });
@@ -368,7 +370,7 @@ export function serverFigures(block: ServerMetricsBlock, client: ClientSeries, x
           x,
           y: { label: L.axisTokPerSec },
           series: [
-            { name: tokens.name, style: 'line', color: colorAt(0), points: rate },
+            { name: L.generation_tokens, style: 'line', color: colorAt(0), points: rate },
             { name: L.clientTokens, style: 'line', dashed: true, color: '#888', points: client.outputTokensPerSecond },
           ],
         }),
