@@ -142,6 +142,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     return reportCommandError(error, io, debug, held.redactor.text);
   } finally {
     held.journal?.close();
+    held.scrapes?.stop();
     held.transport?.close?.();
     await held.sim?.stop();
   }
@@ -153,6 +154,7 @@ interface Held {
   sim?: SimProcess;
   journal?: Journal;
   transport?: Transport;
+  scrapes?: RunScrapes;
 }
 
 /** The run as configured and checked: nothing is sent, nothing started yet. */
@@ -302,6 +304,7 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
   const { redactor, journal } = held;
   // The scrape right before the first request, outside the self-check's window (the first fetch loads its code).
   const scrapes = serverMetricsFor(run, endpoint, io, redactor.text);
+  held.scrapes = scrapes;
   await scrapes?.begin();
   const selfCheck = startSelfCheck(endpoint.workers);
   let workerDelays: number[] | undefined;

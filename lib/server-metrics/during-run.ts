@@ -24,6 +24,8 @@ export interface RunScrapes {
   begin(): Promise<void>;
   /** The scrape right after the last request, and the block; `originMs` is the load's origin (performance.now()). */
   end(originMs: number): Promise<{ block: ServerMetricsBlock; cost: ScrapeCost }>;
+  /** Stops scraping at once, results or not (a failed or interrupted run). */
+  stop(): void;
 }
 
 /** `/metrics` becomes `http://host:port/metrics` of the target; an absolute URL stays as it is. */
@@ -51,5 +53,6 @@ export function startRunScrapes(options: RunScrapeOptions): RunScrapes {
       const records = await scraper.finish();
       return { block: buildServerMetricsBlock(records, originMs, options.intervalSeconds), cost: scraper.cost() };
     },
+    stop: () => scraper.stop(),
   };
 }

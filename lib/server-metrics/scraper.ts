@@ -33,6 +33,8 @@ export interface ServerMetricsScraper {
   start(): void;
   /** Stops the periodic scrapes and takes the scrape right after the last request. */
   finish(): Promise<EndpointRecord[]>;
+  /** Stops everything at once (the run failed or was cut short): no more scrapes, none left in flight. */
+  stop(): void;
   cost(): ScrapeCost;
 }
 
@@ -193,6 +195,12 @@ export function createServerMetricsScraper(options: ScraperOptions): ServerMetri
         // A scrape still in flight (a slow endpoint) is not stacked on: this tick is skipped for it.
         for (const state of states) if (!state.inFlight) void launch(state, true);
       }, options.intervalMs);
+      // Never the reason the process stays up.
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+      for (const state of states) state.inFlight?.controller.abort(DISCARD);
     },
     async finish() {
       clearInterval(timer);
