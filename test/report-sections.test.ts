@@ -14,6 +14,20 @@ import { buildSections, REPORT_SECTIONS } from '../lib/report/sections.ts';
 import type { Results } from '../lib/results/results.ts';
 import { escapeHtml } from '../lib/util/html-escape.ts';
 import { syntheticResults, withSweepAndSelfcheck } from './helpers/results-fixture.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseExposition } from '../lib/server-metrics/exposition.ts';
+import { ScrapeSeries } from '../lib/server-metrics/scrape-series.ts';
+import { buildServerMetricsBlock } from '../lib/server-metrics/summarize.ts';
+
+/** A server_metrics block from two scrapes of the vLLM fixtures, 5 s apart. */
+function serverMetrics() {
+  const page = (name: string) => parseExposition(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'server-metrics', name), 'utf8'));
+  const series = new ScrapeSeries();
+  series.add(990, page('vllm-before.prom'));
+  series.add(5990, page('vllm-after.prom'));
+  return buildServerMetricsBlock([{ url: 'http://127.0.0.1:8000/metrics', series, failures: [], invalidLines: 0, coversRun: true }], 1000, 1);
+}
 
 /** One results file that has something for every section. */
 function everySection(): Results {
@@ -31,6 +45,7 @@ function everySection(): Results {
     { rule: 'ttft.p99 < 1', observed: 0.61, pass: true },
     { rule: 'error_rate < 1%', observed: 0.14, pass: false },
   ];
+  results.server_metrics = serverMetrics() as unknown as Results['server_metrics'];
   results.merged_from = [
     { file: 'a.json', started_at: results.run.started_at, offset_ms: 0, requests: 24, failed: 3, ttft_p50: 0.2 },
     { file: 'b.json', started_at: results.run.started_at, offset_ms: 12, requests: 24, failed: 3, ttft_p50: 0.21 },

@@ -81,6 +81,75 @@ export const SweepSchema = z
     path: ['values'],
   });
 
+/** A metrics URL: absolute http(s), or a path ("/metrics") on the target's origin. */
+const metricsUrl = z.string().refine(
+  (value) => {
+    if (value.startsWith('/')) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s):// URL or a path such as /metrics (on the target\'s origin)' },
+);
+
+/** Seconds between scrapes and the longest one scrape may take, by default. */
+export const SERVER_METRICS_DEFAULTS = { urls: ['/metrics'], interval: 1, timeout: 3 } as const;
+
+/**
+ * Scraping the server's own Prometheus metrics during the run (docs/server-metrics.md):
+ * true (the target's /metrics), a URL, a list of URLs, or the full object.
+ */
+export const ServerMetricsSchema = z
+  .preprocess(
+    // The short forms become the object, so a bad value is named by its field (server_metrics.interval).
+    (value) => (value === false ? null : value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value),
+    z
+      .strictObject({
+        urls: z.array(metricsUrl).min(1).optional(),
+        interval: durationSeconds(false).optional(),
+        timeout: durationSeconds(false).optional(),
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+            z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+          )
+          .optional(),
+      })
+      .nullable(),
+  )
+  .transform((object) =>
+    object === null
+      ? undefined
+      : {
+          urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
+          interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
+          timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
+          headers: object.headers ?? {},
+        },
+  )
+  // For editors (config.schema.json): the short forms the preprocess accepts.
+  .meta({
+    description: 'true (the target\'s /metrics), a URL, a list of URLs, or {urls, interval, timeout, headers}: docs/server-metrics.md',
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' }, minItems: 1 },
+      {
+        type: 'object',
+        properties: {
+          urls: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          interval: { type: ['number', 'string'] },
+          timeout: { type: ['number', 'string'] },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
+  });
+export type ServerMetricsConfig = NonNullable<z.output<typeof ServerMetricsSchema>>;
+
 export const SloSchema = z.strictObject({
   ttft: durationSeconds(false).optional(),
   tpot: durationSeconds(false).optional(),
@@ -200,6 +269,8 @@ export const ConfigSchema = z.strictObject({
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
+  /** Scrape the server's Prometheus metrics during the run (docs/server-metrics.md). */
+  server_metrics: ServerMetricsSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -246,6 +317,8 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** --server-metrics [URL] and --server-metrics-interval, merged into the file's server_metrics. */
+  server_metrics?: { urls?: string[]; interval?: string | number };
   /** Merged into the file's workload field by field. */
   workload?: Record<string, unknown>;
 }
@@ -298,7 +371,8 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
-    merged[key] = (key === 'sweep' || key === 'workload') && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+    if (key === 'server_metrics') merged[key] = { ...serverMetricsObject(base), ...(value as object) };
+    else merged[key] = (key === 'sweep' || key === 'workload') && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -319,6 +393,13 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
     merged.headers = headers;
   }
   return merged;
+}
+
+/** A file's server_metrics in its object form, so flags can change one setting of it. */
+function serverMetricsObject(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { urls: [value] };
+  if (Array.isArray(value)) return { urls: value };
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** Replaces ${NAME} in every string, deeply. A missing variable is a usage error naming the field. */
@@ -372,6 +453,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   group_by: '--group-by',
   shard: '--shard',
   tokenizer: '--tokenizer',
+  server_metrics: '--server-metrics',
 };
 
 /** Whether a flag set the field at `path` (workload fields one by one: `workload.input_tokens`). */

@@ -24,6 +24,8 @@ import { metricsOf, type MultiComparison } from '../compare/compare.ts';
 import { formatRelative, multiResultLine, methodLine, ruleObservation, verdictLabel } from './compare-render.ts';
 import { formatMetric } from '../stats/metric-path.ts';
 import { tokensPerSecondPerUser } from './sweep-section.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverFigures } from './server-section.ts';
 
 export interface HtmlReportOptions {
   lang: Lang;
@@ -83,11 +85,15 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   const first = data.sweep ? sections.filter((section) => section.id === 'sweep') : [];
   for (const section of first) body.push(renderSection(section));
 
+  const server = data.server;
+  // With server series, the load charts and the server's share one time axis.
+  const xMax = server ? sharedTimeEnd(run.load, server) : undefined;
   const figures: Figure[] = [
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
     data.sweep ? sweepCdfFigure(run, data, L) : cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
     latencyByStartFigure(run, L),
-    ...loadFigures([run.load], [''], L, results.summary.wall_time),
+    ...loadFigures([run.load], [''], L, results.summary.wall_time, xMax),
+    ...(server ? serverFigures(server, clientSeries(run.load), xMax!, options.lang) : []),
     histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
   if (data.groups && data.groups.rows.length > 0) figures.push(groupFigure(data.groups.rows, L));
@@ -268,8 +274,24 @@ function ttftByStartCompareFigure(runs: readonly RunView[], names: readonly stri
   };
 }
 
-/** `wallSeconds`: the (longest) run's wall time, for the note that replaces charts of a run too short for them. */
-function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, wallSeconds?: number): Figure[] {
+/** The end of the time axis that both the client's load charts and the server's series fit on. */
+function sharedTimeEnd(load: LoadOverTime, server: ServerMetricsBlock): number {
+  const ends = [...load.points.map((p) => p.t), ...server.endpoints.flatMap((e) => e.timeseries.t)];
+  return Math.max(1, ...ends);
+}
+
+function clientSeries(load: LoadOverTime) {
+  return {
+    inFlight: load.points.map((p) => [p.t, p.inFlight] as const),
+    outputTokensPerSecond: load.points.map((p) => [p.t, p.outputTokensPerSecond] as const),
+  };
+}
+
+/**
+ * `wallSeconds`: the (longest) run's wall time, for the note that replaces charts of a run too short for them;
+ * `xMax`: a fixed end of the time axis (shared with the server's charts).
+ */
+function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, wallSeconds?: number, xMax?: number): Figure[] {
   const overlay = loads.length > 1;
   const note = loads.some((l) => l.derived) ? L.derivedNote : undefined;
   const line = (pick: (p: LoadOverTime['points'][number]) => number) =>
@@ -284,7 +306,7 @@ function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L
       ? { id, title, note: L.noTimeData }
       : tooShort
         ? { id, title, note: fill(L.shortRun, { seconds, buckets: MIN_TIME_BUCKETS }) }
-        : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true }, y: { label: yLabel }, series }) };
+        : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true, ...(xMax !== undefined ? { min: 0, max: xMax } : {}) }, y: { label: yLabel }, series }) };
 
   let throughput = line((p) => p.completedPerSecond);
   if (!overlay) {

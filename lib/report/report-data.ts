@@ -6,6 +6,7 @@
  * both places below, and one section that reads it.
  */
 import type { Records } from '../record/record.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 import { rowToRecord, sloOf, type MergedFrom, type Results } from '../results/results.ts';
 import type { SweepResults } from '../load/sweep.ts';
 import { summarizeGroups, type GroupSummary } from '../stats/groups.ts';
@@ -34,6 +35,8 @@ export interface ReportData {
   selfcheck?: SelfCheck;
   /** Threshold outcomes as recorded in the results. */
   thresholds?: ReadonlyArray<{ rule: string; observed: number | null; pass: boolean }>;
+  /** The server's own metrics, scraped during the run (--server-metrics). */
+  server?: ServerMetricsBlock;
   /** Up to three distinct failures per error kind, in order of appearance. */
   errorExamples?: Readonly<Record<string, readonly ErrorExample[]>>;
 }
@@ -81,7 +84,8 @@ export function reportDataFromResults(
   if (groups.length > 0) data.groups = { by: groupBy ?? 'group', rows: groups };
   if (results.sweep) data.sweep = results.sweep as unknown as SweepResults;
   if (results.merged_from && results.merged_from.length > 1) data.shards = results.merged_from;
-  if (results.selfcheck) data.selfcheck = results.selfcheck;
+  if (results.selfcheck) data.selfcheck = results.selfcheck as SelfCheck;
+  if (results.server_metrics) data.server = results.server_metrics as unknown as ServerMetricsBlock;
   if (results.thresholds && results.thresholds.length > 0) data.thresholds = results.thresholds;
   return data;
 }

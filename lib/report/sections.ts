@@ -34,6 +34,7 @@ import type { ReportData } from './report-data.ts';
 import { fill, type Labels } from './i18n.ts';
 import { sweepSection } from './sweep-section.ts';
 import { workloadSection } from './workload-section.ts';
+import { serverSection } from './server-section.ts';
 import { CPU_LIMIT_PERCENT, ELD_LIMIT_MS } from '../stats/selfcheck.ts';
 import { formatMetric } from '../stats/metric-path.ts';
 import { parseRule } from '../stats/rule.ts';
@@ -440,11 +441,12 @@ function oneLine(text: string, max: number): string {
 // ---- thresholds ----
 
 function observedText(rule: string, observed: number | null, L: Labels): string {
-  if (observed === null) return L.noData;
   try {
-    return formatMetric(parseRule(rule).metric, observed);
+    const metric = parseRule(rule).metric;
+    if (observed === null) return metric.kind === 'server' ? L.notScraped : L.noData;
+    return formatMetric(metric, observed);
   } catch {
-    return String(observed);
+    return observed === null ? L.noData : String(observed);
   }
 }
 
@@ -467,6 +469,19 @@ const thresholds: ReportSection = {
 
 // ---- client self-check ----
 
+/** What scraping the server's metrics held the event loop for (absent without --server-metrics). */
+function scrapeCost(check: NonNullable<ReportData['selfcheck']>, L: Labels): PairRow[] {
+  const cost = check.server_metrics;
+  if (!cost) return [];
+  const value = fill(L.scrapeCost, {
+    n: cost.scrapes,
+    busy: `${cost.busy_ms.toFixed(1)} ms`,
+    longest: `${cost.max_block_ms.toFixed(2)} ms`,
+    kb: (cost.bytes / 1024).toFixed(0),
+  });
+  return [{ key: 'server_metrics', label: L.metricsScraping, value }];
+}
+
 const selfcheck: ReportSection = {
   id: 'selfcheck',
   build(data, L) {
@@ -483,6 +498,7 @@ const selfcheck: ReportSection = {
             { key: 'event_loop_delay_p99_ms', label: L.eventLoopDelay, value: `${check.event_loop_delay_p99_ms.toFixed(2)} ms (${L.limit} ${ELD_LIMIT_MS} ms)` },
             { key: 'cpu_percent', label: L.clientCpu, value: `${check.cpu_percent.toFixed(1)}% (${L.limit} ${CPU_LIMIT_PERCENT}% ${L.perCore})` },
             { key: 'client_bound', label: L.verdict, value: check.client_bound ? L.clientBoundWarning : L.clientOk },
+            ...scrapeCost(check, L),
           ],
         },
       ],
@@ -512,6 +528,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   groups,
   shards,
   health,
+  serverSection,
   errors,
   thresholds,
   selfcheck,

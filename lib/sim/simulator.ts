@@ -124,6 +124,9 @@ export interface SimResponse {
   frames: SimFrame[];
   /** When the first token (reasoning or answer) is generated: the frame due then carries it. */
   firstTokenAtMs: number;
+  /** When each token is generated (the frame due then carries it), and the prompt's tokens: for /metrics. */
+  tokenTimesMs: number[];
+  inputTokens: number;
 }
 
 /**
@@ -150,12 +153,20 @@ export function planResponse(pathname: string, body: unknown, options: Simulator
   const timeline = planTimeline(body, options, rng, state);
   if (!answersStreaming(pathname, body)) {
     const end = timeline.tokens[timeline.tokens.length - 1]?.atMs ?? 0;
-    return { contentType: JSON_TYPE, frames: [{ atMs: end, text: JSON.stringify(dialect.json(timeline)) }], firstTokenAtMs: end };
+    return {
+      contentType: JSON_TYPE,
+      frames: [{ atMs: end, text: JSON.stringify(dialect.json(timeline)) }],
+      firstTokenAtMs: end,
+      tokenTimesMs: timeline.tokens.map((token) => token.atMs),
+      inputTokens: timeline.inputTokens,
+    };
   }
   return {
     contentType: dialect.contentType,
     frames: mergeSimultaneous(dialect.frames(timeline)),
     firstTokenAtMs: timeline.tokens[0]?.atMs ?? 0,
+    tokenTimesMs: timeline.tokens.map((token) => token.atMs),
+    inputTokens: timeline.inputTokens,
   };
 }
 
