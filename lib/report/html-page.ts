@@ -38,6 +38,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 12px 5px 0; text-ali
 th:first-child, td:first-child { text-align: left; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
 td.text { text-align: left; max-width: 560px; overflow-wrap: anywhere; }
+th.text { text-align: left; }
 td.worse { color: var(--bad); } td.better { color: var(--good); }
 .verdict { font-size: 16px; font-weight: 600; padding: 8px 12px; border-radius: 6px; margin: 10px 0; }
 .verdict.worse { color: var(--bad); background: #fdecea; border: 1px solid #f3b8b3; }

@@ -127,7 +127,7 @@ function renderBlock(block: Block): string {
         (row.cells as Parameters<typeof formatCell>[0][])
           .map((cell, i) => (i === 0 ? `<th scope="row">${esc(formatCell(cell, false))}</th>` : `<td${text.includes(i) ? ' class="text"' : ''}>${esc(formatCell(cell, false))}</td>`))
           .join('');
-      return `<table id="${esc(block.id)}"><thead><tr>${block.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${block.rows
+      return `<table id="${esc(block.id)}"><thead><tr>${block.header.map((h, i) => `<th${text.includes(i) ? ' class="text"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${block.rows
         .map((row) => `<tr${row.key !== undefined ? ` data-key="${esc(row.key)}"` : ''}>${cells(row)}</tr>`)
         .join('')}</tbody></table>`;
     }
