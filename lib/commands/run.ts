@@ -18,13 +18,14 @@ import { renderHtmlReport } from '../report/html-report.ts';
 import { labels, type Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
 import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/load.ts';
-import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load/load-shape.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight, plannedLength, type LoadShape } from '../load/load-shape.ts';
+import { prepareConversations, type PreparedConversations } from '../load/conversation-source.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
 import { createProgress } from '../report/progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
 import { renderReport } from '../report/report.ts';
-import { createRequestPlan, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
+import { createBodyRenderer, createRequestPlan, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
 import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results/results.ts';
 import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
 import { parseShard, type ShardSpec } from '../config/shard-spec.ts';
@@ -93,6 +94,18 @@ export const runArgs = {
   'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
   'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
   slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
+  // Conversations and traces (docs/conversations.md).
+  turns: { type: 'string', description: 'conversations of N turns, each carrying the history with the replies streamed; -n then counts conversations' },
+  'turns-stddev': { type: 'string', description: 'turns per conversation: standard deviation around --turns (the mean)' },
+  'turns-min': { type: 'string', description: 'turns per conversation: at least this many' },
+  'turns-max': { type: 'string', description: 'turns per conversation: at most this many' },
+  'think-time': { type: 'string', description: 'wait between a reply and the next turn (2s, 500ms), outside every latency' },
+  'think-time-stddev': { type: 'string', description: 'think time: standard deviation around --think-time (the mean)' },
+  'think-time-min': { type: 'string', description: 'think time: at least this long' },
+  'think-time-max': { type: 'string', description: 'think time: at most this long' },
+  trace: { type: 'string', description: 'replay a timestamped trace (mooncake JSONL: timestamp, input_length, output_length, hash_ids)' },
+  'trace-block-size': { type: 'string', description: 'tokens per hash id in the trace (default 512)' },
+  'trace-speedup': { type: 'string', description: 'replay the trace this many times faster (default 1)' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
@@ -161,6 +174,8 @@ interface PreparedRun {
   choice: ProtocolChoice;
   body: unknown;
   data: RequestData | undefined;
+  /** Conversations (--turns) or a trace (--trace), checked; undefined for independent requests. */
+  conversations: PreparedConversations | undefined;
   peak: ReturnType<typeof peakInFlight>;
 }
 
@@ -192,6 +207,11 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
   const { shape: runShape, notes } = loadShapeFromConfig(config);
+  if (config.trace) {
+    // From a file they are ignored (the demo config has them); given as flags, they would be silently ignored.
+    const given = (['requests', 'concurrency'] as const).filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+    if (given.length > 0) throw new UsageError(`${given.join(' and ')} do not apply to --trace: the trace's entries are the requests, sent at its times (cap them with --max-concurrency)`);
+  }
   const shard = config.shard === undefined ? undefined : parseShard(config.shard);
   if (shard && config.sweep) {
     throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
@@ -213,6 +233,9 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
       io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
     }
   }
+  // Read and checked whole before anything starts: a bad trace line fails with no request sent.
+  const conversations = await prepareConversations({ config, protocol: choice.protocol, body, baseDir: loaded.baseDir, cwd: io.cwd, shard });
+  if (conversations) io.stderr.write(conversations.describe + '\n');
   for (const note of notes) io.stderr.write(note + '\n');
 
   const peak = peakInFlight(shape, config.sweep);
@@ -225,13 +248,15 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   const warn = (message: string) => io.stderr.write(`warning: ${held.redactor.text(message)}\n`);
   if (outputPath !== undefined) held.journal = openJournal(journalPathFor(outputPath), warn);
   const reportStream = toStdout ? io.stderr : io.stdout;
-  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, peak };
+  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, conversations, peak };
 }
 
 /** The endpoint as the load will reach it: the simulator started if asked, the transport and its connections ready. */
 interface Endpoint {
   targetUrl: string;
   plan: RequestPlan;
+  /** The run's conversations, building requests for targetUrl. */
+  conversations: ReturnType<PreparedConversations['source']> | undefined;
   workers: number;
   transport: Transport;
   preconnect: boolean;
@@ -257,9 +282,10 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
   }
 
   const plan = createRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.data);
+  const conversations = run.conversations?.source(createBodyRenderer(config, targetUrl, run.choice.protocol));
   const workers = await workerCount(config.workers, held.sim !== undefined, shape.concurrency);
   if (workers > 1) {
-    const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, run.data !== undefined);
+    const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, run.data !== undefined || conversations !== undefined);
     if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
   }
   io.stderr.write(
@@ -277,7 +303,7 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
     const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
     io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
   }
-  return { targetUrl, plan, workers, transport, preconnect };
+  return { targetUrl, plan, conversations, workers, transport, preconnect };
 }
 
 interface RunOutcome {
@@ -296,6 +322,8 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     timeoutMs: config.timeout * 1000,
     idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
     collectText: config.tokenizer !== undefined,
+    // A conversation's next turn carries the reply: its text is kept until then.
+    collectReply: run.conversations?.replies === true,
   };
   // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked in startEndpoint).
   const inWorkers: LoadOptions['runLoad'] = async (levelShape, target, hooks) => {
@@ -324,7 +352,9 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
       tagRecord: endpoint.plan.tagRecord,
       requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
       context: { ...requestContext, transport: endpoint.transport, redact: redactor.text },
+      conversations: endpoint.conversations,
     },
+    planned: endpoint.conversations ? (shape) => plannedConversationRequests(shape, endpoint.conversations!) : undefined,
     runLoad: endpoint.workers > 1 ? inWorkers : undefined,
     signal: io.signal,
     progress: (planned) =>
@@ -381,7 +411,7 @@ async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresh
     summary: load.summary,
     records: load.records,
     sweep: load.sweep,
-    dataset: run.data?.dataset.fingerprint(),
+    dataset: run.data?.dataset.fingerprint() ?? run.conversations?.dataset,
     startAt: startAt === undefined ? undefined : new Date(startAt),
     shard: shard && shardResult(shard, load.startedAt, startAt),
     selfcheck,
@@ -401,6 +431,25 @@ async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresh
     await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
     io.stderr.write(`HTML report written to ${htmlPath}\n`);
   }
+}
+
+/** Progress's planned total for conversations: every turn of the conversations planned (a duration: its length). */
+function plannedConversationRequests(shape: LoadShape, source: NonNullable<Endpoint['conversations']>): { total: number | undefined; durationMs?: number } {
+  const length = plannedLength(shape);
+  if (length.durationMs !== undefined || (shape.warmup?.ms ?? 0) > 0) return length;
+  return { total: source.plannedRequests(source.count ?? shape.total + (shape.warmup?.requests ?? 0)) };
+}
+
+/** A distribution field from its flags: --NAME alone is a number (or a duration); with -stddev, -min or -max an object. */
+function distributionFlags(values: Record<string, unknown>, name: string, parse: (value: unknown, flag: string) => number | string | undefined) {
+  const mean = parse(values[name], `--${name}`);
+  const spread: Record<string, number | string> = {};
+  for (const part of ['stddev', 'min', 'max'] as const) {
+    const value = parse(values[`${name}-${part}`], `--${name}-${part}`);
+    if (value !== undefined) spread[part] = value;
+  }
+  if (Object.keys(spread).length === 0) return mean;
+  return mean === undefined ? spread : { mean, ...spread };
 }
 
 function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigOverrides {
@@ -436,7 +485,17 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
     shard: optionalString(values.shard),
+    turns: distributionFlags(values, 'turns', optionalNumber) as ConfigOverrides['turns'],
+    think_time: distributionFlags(values, 'think-time', (value) => optionalString(value)) as ConfigOverrides['think_time'],
   };
+  const trace: NonNullable<ConfigOverrides['trace']> = {};
+  // Paths from flags are relative to the working folder.
+  if (typeof values.trace === 'string') trace.file = resolve(cwd, values.trace);
+  const blockSize = optionalNumber(values['trace-block-size'], '--trace-block-size');
+  if (blockSize !== undefined) trace.block_size = blockSize;
+  const speedup = optionalNumber(values['trace-speedup'], '--trace-speedup');
+  if (speedup !== undefined) trace.speedup = speedup;
+  if (Object.keys(trace).length > 0) overrides.trace = trace;
   const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
   const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
   if (maxErrorRate !== undefined) sweep.max_error_rate = maxErrorRate;

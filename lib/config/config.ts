@@ -92,6 +92,36 @@ export const DataSourceSchema = z.strictObject({
   /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
   encoding: z.string().min(1).default('utf-8'),
 });
+/** Mooncake's block size: one hash id of a trace covers this many tokens. */
+export const DEFAULT_TRACE_BLOCK_SIZE = 512;
+
+/**
+ * A number drawn per item: fixed, or `{mean, stddev, min, max}` (normal, kept
+ * within the bounds; util/distribution.ts). `value` checks each number.
+ */
+function distribution(value: z.ZodType<number, number | string>, what: string) {
+  const spread = z
+    .strictObject({ mean: value, stddev: value.optional(), min: value.optional(), max: value.optional() })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
+    .refine((d) => (d.min === undefined || d.mean >= d.min) && (d.max === undefined || d.mean <= d.max), {
+      message: 'mean must lie within min..max',
+      path: ['mean'],
+    });
+  return z.union([value, spread], { error: `must be ${what}, or {"mean", "stddev", "min", "max"}` });
+}
+
+/** Turns per conversation: whole numbers >= 1 (a stddev may be fractional, a mean too). */
+const turnCount = z.number().refine((n) => Number.isFinite(n) && n >= 1, { message: 'must be at least 1 turn' }) as z.ZodType<number, number | string>;
+
+export const TraceSchema = z.strictObject({
+  /** A mooncake-style JSONL trace; relative to the config file's folder (to the working folder for --trace). */
+  file: z.string({ error: 'needs the trace file (--trace FILE)' }).min(1),
+  /** Tokens per hash id. */
+  block_size: z.int().min(1).default(DEFAULT_TRACE_BLOCK_SIZE),
+  /** Timestamps and delays are divided by it: 2 replays twice as fast. */
+  speedup: z.number().positive().default(1),
+});
+
 function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
   try {
     parseThreshold(text);
@@ -182,6 +212,16 @@ export const ConfigSchema = z.strictObject({
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
+  /**
+   * Conversations: each sends this many turns, each request carrying the whole
+   * history with the replies actually streamed. total_requests then counts
+   * conversations, concurrency (or rate) conversations in flight (or started).
+   */
+  turns: distribution(turnCount, 'a number of turns >= 1').optional(),
+  /** Seconds between a reply and the next turn of its conversation, outside every latency. */
+  think_time: distribution(durationSeconds(true), 'a duration such as "2s"').optional(),
+  /** Replay a timestamped trace (mooncake format) instead of a load shape. */
+  trace: TraceSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -227,7 +267,20 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** A number replaces the file's value; an object (from --turns-stddev and friends) is merged into it. */
+  turns?: number | DistributionOverride;
+  think_time?: string | DistributionOverride;
+  /** Merged into the file's trace field. */
+  trace?: { file?: string; block_size?: number; speedup?: number };
 }
+
+/** A distribution field set from its flags: the mean (--turns) and any of --turns-stddev, -min, -max. */
+export type DistributionOverride = { mean?: number | string; stddev?: number | string; min?: number | string; max?: number | string };
+
+/** Fields whose flags merge into an object of the file: the flag's fields replace the file's. */
+const MERGED_OBJECTS = new Set(['sweep', 'trace']);
+/** Distribution fields (a value, or {mean, stddev, min, max}) and the flag of their mean. */
+const DISTRIBUTIONS: Record<string, string> = { turns: '--turns', think_time: '--think-time' };
 
 export interface LoadedConfig {
   config: Config;
@@ -275,7 +328,9 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
-    merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+    if (MERGED_OBJECTS.has(key) && base && typeof base === 'object') merged[key] = { ...base, ...(value as object) };
+    else if (key in DISTRIBUTIONS && typeof value === 'object') merged[key] = mergeDistribution(key, base, value as DistributionOverride);
+    else merged[key] = value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -294,6 +349,17 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
       headers[name] = value;
     }
     merged.headers = headers;
+  }
+  return merged;
+}
+
+/** --turns-stddev and friends onto the file's value (a number is its mean); a spread needs a mean. */
+function mergeDistribution(key: string, base: unknown, flags: DistributionOverride): Record<string, unknown> {
+  const merged = { ...(typeof base === 'object' && base !== null ? base : base !== undefined ? { mean: base } : {}), ...flags } as Record<string, unknown>;
+  for (const name of Object.keys(flags)) if ((flags as Record<string, unknown>)[name] === undefined) delete merged[name];
+  if (merged.mean === undefined) {
+    const given = Object.keys(flags).map((name) => `${DISTRIBUTIONS[key]}-${name}`);
+    throw new UsageError(`${given.join(', ')} needs a mean: give ${DISTRIBUTIONS[key]} (or ${key} in the config)`);
   }
   return merged;
 }
@@ -347,6 +413,23 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   slo: '--slo',
   group_by: '--group-by',
   shard: '--shard',
+  turns: '--turns',
+  think_time: '--think-time',
+  trace: '--trace',
+};
+
+/** Flags of nested fields, by path. */
+const FLAG_FOR_PATH: Record<string, string> = {
+  'turns.mean': '--turns',
+  'turns.stddev': '--turns-stddev',
+  'turns.min': '--turns-min',
+  'turns.max': '--turns-max',
+  'think_time.mean': '--think-time',
+  'think_time.stddev': '--think-time-stddev',
+  'think_time.min': '--think-time-min',
+  'think_time.max': '--think-time-max',
+  'trace.block_size': '--trace-block-size',
+  'trace.speedup': '--trace-speedup',
 };
 
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
@@ -357,8 +440,8 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   const allFromFlags = result.error.issues.every((issue) => fromFlags.includes(String(issue.path[0] ?? '')));
   const problems = result.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
-    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
     const fieldPath = issue.path.map(String).join('.') || '(root)';
+    const flag = fromFlags.includes(field) ? (FLAG_FOR_PATH[fieldPath] ?? FLAG_FOR_FIELD[field as keyof Config]) : undefined;
     const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
@@ -368,9 +451,9 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
-/** Open loop: requests arrive at a rate (rate, or a rate sweep) instead of a fixed concurrency. */
-export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
-  return config.rate !== undefined || config.sweep?.parameter === 'rate';
+/** Open loop: requests arrive at a rate (rate, or a rate sweep) or a trace's timestamps, instead of a fixed concurrency. */
+export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep' | 'trace'>): boolean {
+  return config.rate !== undefined || config.sweep?.parameter === 'rate' || config.trace !== undefined;
 }
 
 /**
@@ -379,10 +462,13 @@ export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
  * once, so both use the same and the results record it.
  */
 function withRunSeed(config: Config): Config {
-  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config))) return config;
+  // Conversations' and traces' synthetic text is keyed by the seed: a new one per run, so no server cache holds it from the last run.
+  const synthetic = config.turns !== undefined || config.trace !== undefined;
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || synthetic)) return config;
   if (config.shard !== undefined) {
     // Each shard would pick its own: the rows would be shuffled differently, and the configs would not match.
-    throw new UsageError(`--shard with ${config.shuffle ? 'shuffle' : 'rate'} needs a seed (--seed), the same in every shard`);
+    const what = config.shuffle ? 'shuffle' : config.trace ? 'a trace' : config.turns !== undefined ? 'turns' : 'rate';
+    throw new UsageError(`--shard with ${what} needs a seed (--seed), the same in every shard`);
   }
   return { ...config, seed: randomInt(2 ** 31) };
 }

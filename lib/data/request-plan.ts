@@ -125,6 +125,14 @@ export function createRequestPlan(
   };
 }
 
+/**
+ * Turns bodies built per request (a conversation's turns) into requests exactly
+ * as the plan's: the protocol's body adjustments, Content-Type and Accept.
+ */
+export function createBodyRenderer(config: Config, url: string, protocol: Protocol | undefined): (body: unknown) => TransportRequest {
+  return (body) => compileStatic(templateOf(config, url, body, protocol));
+}
+
 /** A permutation of 0..rows-1 (Fisher–Yates), the same for the same seed. */
 export function shuffledOrder(rows: number, seed: number): Uint32Array {
   const order = new Uint32Array(rows);

@@ -77,6 +77,10 @@ export const MetricRowSchema = z.looseObject({
   row_index: z.int().min(0).optional(),
   /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
+  /** The conversation it belongs to (1-based), in a run with --turns or a session trace. */
+  session: z.int().min(1).optional(),
+  /** Its turn in that conversation, 1-based. */
+  turn: z.int().min(1).optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
   /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
@@ -258,6 +262,8 @@ export function recordToRow(r: RequestRecord): MetricRow {
   if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
   if (r.group !== undefined) row.group = r.group;
+  if (r.session !== undefined) row.session = r.session;
+  if (r.turn !== undefined) row.turn = r.turn;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -289,6 +295,8 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
+  if (row.session !== undefined) record.session = row.session;
+  if (row.turn !== undefined) record.turn = row.turn;
   if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;

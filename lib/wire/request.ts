@@ -10,7 +10,7 @@ import { describeRequest, errorCode, messageOf, RequestFailure } from '../record
 import { TimeBuffer, type RequestError, type RequestRecord, type Usage } from '../record/record.ts';
 import { createFramer } from './framing.ts';
 import { protocolForContentType } from './protocols/registry.ts';
-import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
+import { MalformedMessageError, type Protocol, type StreamSink, type TextKind } from './protocols/protocol.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 
@@ -20,6 +20,8 @@ export interface RequestContext {
   protocol: Protocol | undefined;
   /** Keep the generated text on the record, for a tokenizer estimate after the run. */
   collectText?: boolean;
+  /** Keep the answer text on the record (replyText), for a conversation's next turn. */
+  collectReply?: boolean;
   /** Whole request, send to end of stream. */
   timeoutMs: number;
   /** Longest allowed gap between body bytes once the headers are in; undefined: no limit. */
@@ -84,7 +86,7 @@ export async function executeRequest(
     chunks: 0,
     sawEndMarker: false,
   };
-  const sink = new RecordingSink(record, request, ctx.collectText === true);
+  const sink = new RecordingSink(record, request, ctx.collectText === true, ctx.collectReply === true);
   const { tokenTimes } = sink;
   let head = '';
   // StringDecoder: streaming UTF-8 like TextDecoder, about 3x cheaper per chunk.
@@ -162,6 +164,7 @@ export async function executeRequest(
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
     if (ctx.collectText) record.outputText = sink.outputText;
+    if (ctx.collectReply) record.replyText = sink.replyText;
   }
   return record;
 }
@@ -180,12 +183,18 @@ class RecordingSink implements StreamSink {
   readonly tokenTimes = new TimeBuffer(16);
   /** All generated text, kept only for a tokenizer estimate. */
   outputText = '';
+  /** The answer text, kept only for a conversation's next turn. */
+  replyText = '';
+  readonly wantsText: boolean;
 
   constructor(
     private readonly record: RequestRecord,
     private readonly request: TransportRequest,
-    readonly wantsText: boolean,
-  ) {}
+    private readonly wantsOutput: boolean,
+    private readonly wantsReply: boolean,
+  ) {
+    this.wantsText = wantsOutput || wantsReply;
+  }
 
   token(reasoning: boolean): void {
     const { record, now } = this;
@@ -195,8 +204,9 @@ class RecordingSink implements StreamSink {
     else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
   }
 
-  text(text: string): void {
-    if (this.wantsText) this.outputText += text;
+  text(text: string, kind: TextKind): void {
+    if (this.wantsOutput) this.outputText += text;
+    if (this.wantsReply && kind === 'answer') this.replyText += text;
   }
 
   usage(usage: Usage): void {

@@ -43,17 +43,17 @@ export const openaiChat: Protocol = {
       const thought = delta.reasoning_content || delta.reasoning;
       if (isText(thought)) {
         reasoning = true;
-        sink.text(thought);
+        sink.text(thought, 'reasoning');
       }
       if (isText(delta.content)) {
         answer = true;
-        sink.text(delta.content);
+        sink.text(delta.content, 'answer');
       }
       for (const call of delta.tool_calls ?? []) {
         const args = call.function?.arguments;
         if (isText(args)) {
           answer = true;
-          sink.text(args);
+          sink.text(args, 'tool');
         }
       }
     }

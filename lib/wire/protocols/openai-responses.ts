@@ -56,7 +56,7 @@ export const openaiResponses: Protocol = {
     if (ANSWER_DELTAS.has(type) || REASONING_DELTAS.has(type)) {
       const delta = message.delta;
       if (typeof delta === 'string' && delta.length > 0) {
-        sink.text(delta);
+        sink.text(delta, REASONING_DELTAS.has(type) ? 'reasoning' : type === 'response.output_text.delta' || type === 'response.refusal.delta' ? 'answer' : 'tool');
         sink.token(REASONING_DELTAS.has(type));
       }
     } else if (TERMINAL.has(type)) {
