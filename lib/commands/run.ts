@@ -14,6 +14,7 @@ import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
 import { shouldColor } from '../util/color.ts';
 import { parseSloFlag } from '../stats/goodput.ts';
 import { summarizeGroups } from '../stats/groups.ts';
+import { summarizeTurns } from '../stats/turns.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { labels, type Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
@@ -386,7 +387,8 @@ function reportRun(run: PreparedRun, { load, selfcheck }: RunOutcome, io: RunIO)
     run.reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
   } else {
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck }));
+    const turns = run.conversations ? summarizeTurns(load.records) : undefined;
+    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck, turns }));
     const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
     if (chart) run.reportStream.write('\n' + chart);
   }

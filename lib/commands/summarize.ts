@@ -9,6 +9,7 @@ import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
 import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
 import { UsageError } from '../record/errors.ts';
 import { summarizeGroups } from '../stats/groups.ts';
+import { summarizeTurns } from '../stats/turns.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { labels, type Lang } from '../report/i18n.ts';
 import { mergeResults, type MergedRun } from '../results/merge.ts';
@@ -42,6 +43,7 @@ export const SUMMARY_FORMATS = {
       interrupted: merged.results.run.interrupted,
       sources: files,
       shards: merged.results.merged_from,
+      turns: summarizeTurns(merged.records),
     }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
@@ -59,6 +61,7 @@ function renderText(merged: MergedRun, lang: Lang): string {
     shards: results.merged_from,
     selfcheck: results.selfcheck,
     groups: groupBy !== undefined ? { by: groupBy, rows: summarizeGroups(merged.records) } : undefined,
+    turns: summarizeTurns(merged.records),
   });
   const chart = renderAsciiHistogram(merged.samples.ttft, { title: labels(lang).histogramTitle });
   return chart ? report + '\n' + chart : report;

@@ -9,6 +9,8 @@ import { escapeHtml as esc } from '../util/html-escape.ts';
 import { htmlPage } from './html-page.ts';
 import { defaultBinCount, histogram } from '../stats/histogram.ts';
 import { summarizeGroups, type GroupSummary } from '../stats/groups.ts';
+import { summarizeTurns } from '../stats/turns.ts';
+import { turnsChart, turnsHtml } from './turns-report.ts';
 import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from '../results/load-over-time.ts';
 import { createRedactor, redactSecretFields } from '../wire/redact.ts';
@@ -85,6 +87,8 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   ];
   const groups = summarizeGroups(run.counted.map(rowToRecord));
   if (groups.length > 0) figures.push(groupFigure(groups, L));
+  const turns = summarizeTurns(run.counted.map(rowToRecord));
+  if (turns) figures.push(turnsChart(turns, L));
   if (results.sweep) figures.push(sweepFigure([results.sweep], [''], L));
 
   body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
@@ -93,6 +97,7 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   body.push(`<h2>${esc(L.summaryTable)}</h2>${overallTable(s, L)}`);
   body.push(`<h2>${esc(L.distributions)}</h2>${distributionTable(s, L)}`);
   if (groups.length > 0) body.push(`<h2>${esc(L.groups)}</h2>${groupTable(groups, L)}`);
+  if (turns) body.push(turnsHtml(turns, L));
   if (results.sweep) body.push(`<h2>${esc(L.sweepLevels)}</h2>${sweepTable(results.sweep, L)}`);
   body.push(`<h2>${esc(L.errorsByKind)}</h2>${errorTable(run.counted, L)}`);
   if (results.selfcheck) body.push(`<h2>${esc(L.selfcheck)}</h2>${selfcheckTable(results.selfcheck, L)}`);

@@ -8,6 +8,8 @@ import { shardTable } from './report.ts';
 import type { MergedFrom } from '../results/results.ts';
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
+import type { TurnSummary } from '../stats/turns.ts';
+import { turnsMarkdown } from './turns-report.ts';
 
 export interface MarkdownReportOptions {
   lang: Lang;
@@ -16,6 +18,8 @@ export interface MarkdownReportOptions {
   sources?: string[];
   /** The files a merged report came from (results.merged_from): adds a per-shard table. */
   shards?: readonly MergedFrom[];
+  /** Per-turn results of a run with conversations: adds the per-turn tables. */
+  turns?: TurnSummary;
 }
 
 export function renderReportMarkdown(summary: RunSummary, options: MarkdownReportOptions): string {
@@ -69,6 +73,8 @@ export function renderReportMarkdown(summary: RunSummary, options: MarkdownRepor
       '',
     );
   }
+
+  if (options.turns) lines.push(...turnsMarkdown(options.turns, L));
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   lines.push(`**${L.errors}**: ${kinds.length === 0 ? L.noErrors : ''}`.trimEnd());

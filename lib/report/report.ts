@@ -8,6 +8,8 @@ import { ELD_LIMIT_MS, CPU_LIMIT_PERCENT, type SelfCheck } from '../stats/selfch
 import type { MergedFrom } from '../results/results.ts';
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
+import type { TurnSummary } from '../stats/turns.ts';
+import { turnTables } from './turns-report.ts';
 import { displayWidth, millis, seconds } from '../util/format.ts';
 
 export interface ReportOptions {
@@ -18,6 +20,8 @@ export interface ReportOptions {
   groups?: { by: string; rows: readonly GroupSummary[] };
   /** The files a merged report came from (results.merged_from): adds a per-shard table. */
   shards?: readonly MergedFrom[];
+  /** Per-turn results of a run with conversations (stats/turns.ts): adds the per-turn and per-conversation tables. */
+  turns?: TurnSummary;
 }
 
 const RULE = '='.repeat(60);
@@ -72,6 +76,12 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   );
 
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
+  if (options.turns) {
+    const turns = turnTables(options.turns, L);
+    table(lines, turns.byTurn.title, turns.byTurn.header, turns.byTurn.rows);
+    section(lines, turns.totals.title, turns.totals.rows);
+    lines.splice(lines.length - 1, 0, `  ${turns.note}`);
+  }
   if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
 

@@ -16,6 +16,7 @@ import type { SelfCheck } from '../stats/selfcheck.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import type { SweepResults } from '../load/sweep.ts';
 import { timeseries } from '../stats/timeseries.ts';
+import { summarizeTurns, type TurnSummary } from '../stats/turns.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -132,6 +133,29 @@ export const SweepSchema = z.object({
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
+/** A run with conversations: the per-turn table and per-conversation totals (stats/turns.ts), derived from the rows. */
+export const TurnsSchema = z.object({
+  by_turn: z.array(
+    z.object({
+      turn: z.int().min(1),
+      requests: z.int(),
+      failed: z.int(),
+      ttft: DistributionSchema.optional(),
+      total_time: DistributionSchema.optional(),
+      input_tokens: DistributionSchema.optional(),
+    }),
+  ),
+  conversations: z.object({
+    conversations: z.int(),
+    ended_by_failure: z.int(),
+    turns: DistributionSchema,
+    duration: DistributionSchema,
+    input_tokens: DistributionSchema.optional(),
+    output_tokens: DistributionSchema,
+  }),
+});
+export type TurnsResult = z.infer<typeof TurnsSchema>;
+
 /** Which data a run used: compare checks two runs used the same rows. */
 export const DatasetSchema = z.object({
   file: z.string(),
@@ -207,6 +231,8 @@ export const ResultsSchema = z.looseObject({
   timeseries: TimeseriesSchema.optional(),
   /** A sweep's levels, each with its own summary. */
   sweep: SweepSchema.optional(),
+  /** A run with conversations: results by turn index and per conversation. */
+  turns: TurnsSchema.optional(),
   /** Whether the load generator itself was the bottleneck. */
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
@@ -361,10 +387,27 @@ export function buildResultsHead(input: ResultsInput): Results {
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
   };
+  const turns = summarizeTurns(input.records);
+  if (turns) results.turns = turnsResult(turns);
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
   if (input.shard) results.shard = input.shard;
   return results;
+}
+
+/** The per-turn results as the results file keeps them (no samples). */
+export function turnsResult(turns: TurnSummary): TurnsResult {
+  return {
+    by_turn: turns.by_turn.map(({ turn, summary, input_tokens }) => ({
+      turn,
+      requests: summary.total_requests,
+      failed: summary.failed_count,
+      ...(summary.ttft ? { ttft: summary.ttft } : {}),
+      ...(summary.total_time ? { total_time: summary.total_time } : {}),
+      ...(input_tokens ? { input_tokens } : {}),
+    })),
+    conversations: turns.conversations,
+  };
 }
 
 /** Writes to a temp file in the same folder, then renames: readers never see half a file. */
