@@ -16,6 +16,7 @@ import { mergeResults } from '../results/merge.ts';
 import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
 import { directionWarning, parseRule } from '../stats/rule.ts';
+import { summarizeTurns, turnSources } from '../stats/turns.ts';
 
 export const compareArgs = {
   base: { type: 'positional', required: false, description: 'the base results file (yesterday, main)' },
@@ -105,5 +106,5 @@ async function loadRun(file: string, io: CommandIO): Promise<ComparedRun> {
   const loaded = await loadResults(resolve(io.cwd, file), file);
   for (const note of loaded.notes) io.stderr.write(`note: ${file}: ${note}\n`);
   const run = mergeResults([{ name: file, results: loaded.results }]);
-  return { name: file, results: run.results, summary: run.summary, samples: run.samples };
+  return { name: file, results: run.results, summary: run.summary, samples: run.samples, turns: turnSources(summarizeTurns(run.records)) };
 }

@@ -14,7 +14,7 @@ import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
 import { shouldColor } from '../util/color.ts';
 import { parseSloFlag } from '../stats/goodput.ts';
 import { summarizeGroups } from '../stats/groups.ts';
-import { summarizeTurns } from '../stats/turns.ts';
+import { summarizeTurns, turnSources } from '../stats/turns.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import { labels, type Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
@@ -383,16 +383,16 @@ function reportRun(run: PreparedRun, { load, selfcheck }: RunOutcome, io: RunIO)
   const { config } = run;
   const lang = config.lang as Lang;
   const { summary, samples } = load;
+  const turns = run.conversations ? summarizeTurns(load.records) : undefined;
   if (load.sweep) {
     run.reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
   } else {
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    const turns = run.conversations ? summarizeTurns(load.records) : undefined;
     run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck, turns }));
     const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
     if (chart) run.reportStream.write('\n' + chart);
   }
-  const thresholds = checkThresholds(run.thresholdRules, { summary, samples });
+  const thresholds = checkThresholds(run.thresholdRules, { summary, samples, turns: turnSources(turns) });
   if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
   return thresholds;
 }

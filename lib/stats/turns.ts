@@ -77,6 +77,11 @@ export function summarizeTurns(records: Records): TurnSummary | undefined {
   return { by_turn, conversations: totals([...sessions.values()]) };
 }
 
+/** Each turn's summary and samples by turn index, for metric paths such as `turn2.ttft.p50`. */
+export function turnSources(turns: TurnSummary | undefined): Map<number, Pick<TurnStats, 'summary' | 'samples'>> | undefined {
+  return turns && new Map(turns.by_turn.map((t) => [t.turn, { summary: t.summary, samples: t.samples }]));
+}
+
 function tally(sessions: Map<number, SessionTally>, record: RequestRecord): void {
   const session = record.session as number;
   let s = sessions.get(session);
