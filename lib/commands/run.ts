@@ -20,13 +20,13 @@ import { labels, type Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
 import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/load.ts';
 import { describeLoadShape, loadShapeFromConfig, peakInFlight, plannedLength, type LoadShape } from '../load/load-shape.ts';
-import { prepareConversations, type PreparedConversations } from '../load/conversation-source.ts';
+import { needsTokenizer, prepareConversations, type PreparedConversations } from '../load/conversation-source.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
 import { createProgress } from '../report/progress.ts';
 import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
 import { renderReport } from '../report/report.ts';
-import { createBodyRenderer, createRequestPlan, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
+import { createRequestPlan, requestFor, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
 import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results/results.ts';
 import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
 import { parseShard, type ShardSpec } from '../config/shard-spec.ts';
@@ -37,7 +37,10 @@ import { parseSweepFlag } from '../load/sweep.ts';
 import { renderSweepChart } from '../report/sweep-chart.ts';
 import { renderSweepTable } from '../report/sweep-table.ts';
 import { checkThresholds, renderThresholds, type ThresholdOutcome } from '../report/thresholds.ts';
-import { applyTokenizer, TOKENIZERS } from '../stats/tokenizer.ts';
+import { applyTokenizer, TOKENIZERS, type Tokenizer } from '../stats/tokenizer.ts';
+import { describeWorkload, loadRunTokenizer, tokenizerSource, promptDatasetOf, setUpWorkload, type WorkloadSetup } from '../data/workload-setup.ts';
+import { createWorkloadRequestPlan } from '../data/workload-requests.ts';
+import { hasWorkload } from '../config/workload-spec.ts';
 import { freeCores } from '../util/cpu.ts';
 import { startSelfCheck, type SelfCheck } from '../stats/selfcheck.ts';
 import { warmFetch } from '../wire/transport-fetch.ts';
@@ -60,7 +63,10 @@ export const runArgs = {
   'idle-timeout': { type: 'string', description: 'longest allowed gap between body bytes, seconds (default: no limit)' },
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
-  tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
+  tokenizer: {
+    type: 'string',
+    description: `${TOKENIZERS.join(', ')} or a tokenizer.json path: sizes --input-tokens prompts (default o200k) and estimates output tokens when the server reports no usage`,
+  },
   transport: { type: 'string', description: 'HTTP client: socket (HTTP/1.1 on node:net/tls, default), http (node:http) or fetch' },
   preconnect: { type: 'boolean', description: 'open the connections before the clock starts (default: for https, and for more than 511 connections)' },
   'no-preconnect': { type: 'boolean', description: 'do not open the connections before the clock starts: the first requests then include TCP/TLS set-up' },
@@ -95,6 +101,19 @@ export const runArgs = {
   'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
   'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
   slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
+  // Workloads (docs/workloads.md).
+  'input-tokens': { type: 'string', description: 'generate prompts of exactly N tokens (the mean with --input-tokens-stddev)' },
+  'input-tokens-stddev': { type: 'string', description: 'prompt lengths: normal around --input-tokens with this stddev' },
+  'input-tokens-min': { type: 'string', description: 'shortest prompt; with --data, leaves out shorter rows' },
+  'input-tokens-max': { type: 'string', description: 'longest prompt; with --data, leaves out longer rows' },
+  'output-tokens': { type: 'string', description: "ask for N output tokens in the API's own limit field (max_tokens, ...)" },
+  'output-tokens-stddev': { type: 'string', description: 'output lengths: normal around --output-tokens with this stddev' },
+  'output-tokens-min': { type: 'string', description: 'shortest output asked for' },
+  'output-tokens-max': { type: 'string', description: 'longest output asked for' },
+  'exact-output': { type: 'boolean', description: 'also ask the server to ignore end-of-sequence (ignore_eos, min_tokens: vLLM, SGLang)' },
+  'prefix-tokens': { type: 'string', description: 'each prompt starts with one of --prefixes shared prefixes of P tokens' },
+  prefixes: { type: 'string', description: 'how many shared prefixes (default 1)' },
+  'max-model-len': { type: 'string', description: "the model's context length: prefix + input + output must fit" },
   // Conversations and traces (docs/conversations.md).
   turns: { type: 'string', description: 'conversations of N turns, each carrying the history with the replies streamed; -n then counts conversations' },
   'turns-stddev': { type: 'string', description: 'turns per conversation: standard deviation around --turns (the mean)' },
@@ -177,6 +196,12 @@ interface PreparedRun {
   data: RequestData | undefined;
   /** Conversations (--turns) or a trace (--trace), checked; undefined for independent requests. */
   conversations: PreparedConversations | undefined;
+  /** Generated prompts, a prompt dataset, output lengths: undefined when the run has none. */
+  workload: WorkloadSetup | undefined;
+  /** Sizes prompts and estimates output tokens; undefined when the run needs none. */
+  tokenizer: Tokenizer | undefined;
+  /** The config file's folder: relative paths in it resolve against it. */
+  baseDir: string;
   peak: ReturnType<typeof peakInFlight>;
 }
 
@@ -226,7 +251,21 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
   let body = requestBody(config, config.url, choice.protocol, model);
   // Load and check the data before anything starts: bad data fails with no request sent.
-  const data = await loadRequestData(config, body, loaded.baseDir, io.cwd);
+  // Conversations and traces build every request themselves (lib/load/conversation-source.ts), their data file included.
+  const conversing = needsTokenizer(config);
+  const promptDataset = conversing ? undefined : await promptDatasetOf(config, loaded.baseDir, io.cwd);
+  const tokenizer = await loadRunTokenizer(config, loaded.baseDir, io.cwd, conversing || promptDataset !== undefined || hasWorkload(config.workload));
+  const workload = conversing ? undefined : setUpWorkload({ config, body, protocol: choice.protocol, tokenizer, dataset: promptDataset });
+  const data = conversing || promptDataset ? undefined : await loadRequestData(config, body, loaded.baseDir, io.cwd);
+  if (workload) {
+    io.stderr.write(describeWorkload(workload, config) + '\n');
+    for (const note of workload.notes) io.stderr.write(note + '\n');
+    // Before the clock: every prompt the run will send (a duration run: those it must know now).
+    const count = runShape.total + (runShape.warmup?.requests ?? 0);
+    const ms = workload.plan.prepare(count);
+    const prepared = workload.plan.describe().prepared;
+    if (prepared > 0) io.stderr.write(`workload: ${prepared} prompts ${promptDataset ? 'counted' : 'generated'} in ${Math.round(ms)} ms before the clock\n`);
+  }
   if (data) {
     body = data.body;
     io.stderr.write(describeData(data.dataset, data.seed) + '\n');
@@ -235,7 +274,7 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
     }
   }
   // Read and checked whole before anything starts: a bad trace line fails with no request sent.
-  const conversations = await prepareConversations({ config, protocol: choice.protocol, body, baseDir: loaded.baseDir, cwd: io.cwd, shard });
+  const conversations = await prepareConversations({ config, protocol: choice.protocol, body, tokenizer, baseDir: loaded.baseDir, cwd: io.cwd, shard });
   if (conversations) io.stderr.write(conversations.describe + '\n');
   for (const note of notes) io.stderr.write(note + '\n');
 
@@ -249,7 +288,25 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   const warn = (message: string) => io.stderr.write(`warning: ${held.redactor.text(message)}\n`);
   if (outputPath !== undefined) held.journal = openJournal(journalPathFor(outputPath), warn);
   const reportStream = toStdout ? io.stderr : io.stdout;
-  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, conversations, peak };
+  return {
+    config,
+    thresholdRules,
+    startAt,
+    outputPath,
+    htmlPath,
+    reportStream,
+    runShape,
+    shape,
+    shard,
+    choice,
+    body,
+    data,
+    workload,
+    tokenizer,
+    baseDir: loaded.baseDir,
+    conversations,
+    peak,
+  };
 }
 
 /** The endpoint as the load will reach it: the simulator started if asked, the transport and its connections ready. */
@@ -275,6 +332,10 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
       jitter: config.simulator.jitter,
       reasoningTokens: config.simulator.reasoning_tokens,
       seed: config.simulator.seed,
+      prefillMsPerToken: config.simulator.prefill_ms_per_token,
+      prefixCacheTokens: config.simulator.prefix_cache_tokens,
+      // With a workload, the endpoint counts prompts with the run's tokenizer, so its usage can be checked against ours.
+      tokenizer: run.workload || run.conversations ? tokenizerSource(config, run.baseDir, io.cwd).spec : undefined,
     });
     // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
     const { protocol: scheme, host } = new URL(config.url);
@@ -282,11 +343,18 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
     io.stderr.write(`using the built-in simulated endpoint at ${targetUrl}\n`);
   }
 
-  const plan = createRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.data);
-  const conversations = run.conversations?.source(createBodyRenderer(config, targetUrl, run.choice.protocol));
+  const plan = run.workload
+    ? createWorkloadRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.workload.plan)
+    : createRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.data);
+  const conversations = run.conversations?.source((body) => requestFor(config, targetUrl, body, run.choice.protocol));
   const workers = await workerCount(config.workers, held.sim !== undefined, shape.concurrency);
   if (workers > 1) {
-    const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, run.data !== undefined || conversations !== undefined);
+    const unsupported = workersUnsupported(
+      shape,
+      config.sweep !== undefined,
+      shard !== undefined,
+      run.data !== undefined || run.workload !== undefined || conversations !== undefined,
+    );
     if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
   }
   io.stderr.write(
@@ -370,7 +438,7 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     // Journal first: once a request is reported anywhere, its line is on disk.
     onRecord: (record) => journal?.append(redactor.value(recordToRow(record))),
     // Counted after each load, never while requests are in flight.
-    afterLoad: config.tokenizer ? (records) => applyTokenizer(records, config.tokenizer!) : undefined,
+    afterLoad: config.tokenizer && run.tokenizer ? (records) => applyTokenizer(records, run.tokenizer!) : undefined,
     log: (line) => io.stderr.write(line + '\n'),
   });
   const selfcheck = selfCheck.stop(workerDelays);
@@ -413,7 +481,8 @@ async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresh
     summary: load.summary,
     records: load.records,
     sweep: load.sweep,
-    dataset: run.data?.dataset.fingerprint() ?? run.conversations?.dataset,
+    dataset: run.data?.dataset.fingerprint() ?? run.workload?.dataset?.fingerprint() ?? run.conversations?.dataset,
+    workload: run.workload?.plan.describe(),
     startAt: startAt === undefined ? undefined : new Date(startAt),
     shard: shard && shardResult(shard, load.startedAt, startAt),
     selfcheck,
@@ -465,7 +534,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     output: optionalString(values.output),
     lang: optionalString(values.lang),
     protocol: optionalString(values.protocol),
-    tokenizer: optionalString(values.tokenizer),
+    tokenizer: tokenizerFlag(values.tokenizer, cwd),
     transport: optionalString(values.transport),
     preconnect: values['no-preconnect'] === true ? false : values.preconnect === true ? true : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
@@ -487,6 +556,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
     shard: optionalString(values.shard),
+    workload: workloadOverrides(values),
     turns: distributionFlags(values, 'turns', optionalNumber) as ConfigOverrides['turns'],
     think_time: distributionFlags(values, 'think-time', (value) => optionalString(value)) as ConfigOverrides['think_time'],
   };
@@ -521,6 +591,18 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   return overrides;
 }
 
+/** The workload flags as `workload` fields (`--input-tokens-max` → input_tokens_max); undefined when none is given. */
+function workloadOverrides(values: Record<string, unknown>): Record<string, unknown> | undefined {
+  const numeric = ['input-tokens', 'input-tokens-stddev', 'input-tokens-min', 'input-tokens-max', 'output-tokens', 'output-tokens-stddev', 'output-tokens-min', 'output-tokens-max', 'prefix-tokens', 'prefixes', 'max-model-len'];
+  const workload: Record<string, unknown> = {};
+  for (const flag of numeric) {
+    const value = optionalNumber(values[flag], `--${flag}`);
+    if (value !== undefined) workload[flag.replace(/-/g, '_')] = value;
+  }
+  if (values['exact-output'] === true) workload.exact_output = true;
+  return Object.keys(workload).length > 0 ? workload : undefined;
+}
+
 export function parseHeaderFlags(items: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [index, item] of items.entries()) {
@@ -535,6 +617,12 @@ export function parseHeaderFlags(items: string[]): Record<string, string> {
     headers[name] = item.slice(colon + 1).trim();
   }
   return headers;
+}
+
+/** A built-in name as given; a tokenizer.json path from a flag is relative to the working folder. */
+function tokenizerFlag(value: unknown, cwd: string): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return /[\\/]|\.json$/i.test(value) ? resolve(cwd, value) : value;
 }
 
 function parseBodyFlag(value: string, cwd: string): unknown {

@@ -14,7 +14,8 @@ import { parseThreshold } from '../stats/rule.ts';
 import { ShardSchema } from './shard-spec.ts';
 import { DEFAULT_SIMULATOR } from '../sim/simulator.ts';
 import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from '../wire/transport.ts';
-import { TOKENIZERS } from '../stats/tokenizer.ts';
+import { isBuiltinTokenizer, TOKENIZERS } from '../stats/tokenizer.ts';
+import { workloadFlag, WorkloadSchema } from './workload-spec.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -39,6 +40,10 @@ export const SimulatorSchema = z.strictObject({
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
   reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
+  /** ms of prefill per prompt token the prefix cache did not serve: longer prompts wait longer for the first token. */
+  prefill_ms_per_token: z.number().min(0).default(DEFAULT_SIMULATOR.prefillMsPerToken),
+  /** Prefix cache size in tokens (0: none): shared prefixes skip their prefill. */
+  prefix_cache_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.prefixCacheTokens),
 });
 
 /** Seconds: a number, or a string with a unit ("60s", "2m", "500ms"). */
@@ -158,8 +163,19 @@ export const ConfigSchema = z.strictObject({
   workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
   /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
   include_usage: z.boolean().default(true),
-  /** Estimate output tokens with this tokenizer when the server reports no usage. */
-  tokenizer: z.enum(TOKENIZERS).optional(),
+  /**
+   * o200k, cl100k or the path of a Hugging Face tokenizer.json (relative to the config file's folder; to the
+   * working folder for --tokenizer): sizes generated prompts (default o200k) and estimates output tokens when
+   * the server reports no usage.
+   */
+  tokenizer: z
+    .string()
+    .refine((value) => isBuiltinTokenizer(value) || /[\\/]|\.json$/i.test(value), {
+      message: `must be ${TOKENIZERS.join(' or ')}, or the path of a tokenizer.json`,
+    })
+    .optional(),
+  /** Prompts and outputs by token length, shared prefixes (docs/workloads.md). */
+  workload: WorkloadSchema.optional(),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
@@ -267,6 +283,8 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** Merged into the file's workload field by field. */
+  workload?: Record<string, unknown>;
   /** A number replaces the file's value; an object (from --turns-stddev and friends) is merged into it. */
   turns?: number | DistributionOverride;
   think_time?: string | DistributionOverride;
@@ -278,7 +296,7 @@ export interface ConfigOverrides {
 export type DistributionOverride = { mean?: number | string; stddev?: number | string; min?: number | string; max?: number | string };
 
 /** Fields whose flags merge into an object of the file: the flag's fields replace the file's. */
-const MERGED_OBJECTS = new Set(['sweep', 'trace']);
+const MERGED_OBJECTS = new Set(['sweep', 'workload', 'trace']);
 /** Distribution fields (a value, or {mean, stddev, min, max}) and the flag of their mean. */
 const DISTRIBUTIONS: Record<string, string> = { turns: '--turns', think_time: '--think-time' };
 
@@ -413,6 +431,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   slo: '--slo',
   group_by: '--group-by',
   shard: '--shard',
+  tokenizer: '--tokenizer',
   turns: '--turns',
   think_time: '--think-time',
   trace: '--trace',
@@ -432,16 +451,27 @@ const FLAG_FOR_PATH: Record<string, string> = {
   'trace.speedup': '--trace-speedup',
 };
 
+/** Whether a flag set the field at `path` (workload fields one by one: `workload.input_tokens`). */
+function fromFlag(path: readonly PropertyKey[], fromFlags: readonly string[]): boolean {
+  const [field, nested] = path.map(String);
+  return field === 'workload' && nested !== undefined ? fromFlags.includes(`workload.${nested}`) : fromFlags.includes(field ?? '');
+}
+
+function flagFor(path: readonly PropertyKey[]): string | undefined {
+  const [field, nested] = path.map(String);
+  if (field === 'workload' && nested !== undefined) return workloadFlag(nested);
+  return FLAG_FOR_PATH[path.map(String).join('.')] ?? FLAG_FOR_FIELD[field as keyof Config];
+}
+
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
 export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return withRunSeed(result.data);
   // Only when every problem is a flag's is the file not to blame.
-  const allFromFlags = result.error.issues.every((issue) => fromFlags.includes(String(issue.path[0] ?? '')));
+  const allFromFlags = result.error.issues.every((issue) => fromFlag(issue.path, fromFlags));
   const problems = result.error.issues.map((issue) => {
-    const field = String(issue.path[0] ?? '');
+    const flag = fromFlag(issue.path, fromFlags) ? flagFor(issue.path) : undefined;
     const fieldPath = issue.path.map(String).join('.') || '(root)';
-    const flag = fromFlags.includes(field) ? (FLAG_FOR_PATH[fieldPath] ?? FLAG_FOR_FIELD[field as keyof Config]) : undefined;
     const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
       ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}${path === '(root)' ? '' : ` in ${path}`}`
@@ -458,16 +488,25 @@ export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep' | 'trace'>): bo
 
 /**
  * One seed feeds every random choice of a run (the data shuffle, the open-loop
- * arrival schedule): when the run makes one and no seed is given, pick it here,
+ * arrival schedule, generated prompts and lengths): when the run makes one and no seed is given, pick it here,
  * once, so both use the same and the results record it.
  */
 function withRunSeed(config: Config): Config {
-  // Conversations' and traces' synthetic text is keyed by the seed: a new one per run, so no server cache holds it from the last run.
+  const generates = config.workload !== undefined && (config.workload.input_tokens !== undefined || config.workload.output_tokens_stddev !== undefined);
+  // Conversations' and traces' synthetic text is keyed by the seed too: a new one per run, so no server cache holds it from the last run.
   const synthetic = config.turns !== undefined || config.trace !== undefined;
-  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || synthetic)) return config;
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || generates || synthetic)) return config;
   if (config.shard !== undefined) {
     // Each shard would pick its own: the rows would be shuffled differently, and the configs would not match.
-    const what = config.shuffle ? 'shuffle' : config.trace ? 'a trace' : config.turns !== undefined ? 'turns' : 'rate';
+    const what = config.shuffle
+      ? 'shuffle'
+      : config.trace
+        ? 'a trace'
+        : config.turns !== undefined
+          ? 'turns'
+          : isOpenLoop(config)
+            ? 'rate'
+            : 'generated prompts (--input-tokens)';
     throw new UsageError(`--shard with ${what} needs a seed (--seed), the same in every shard`);
   }
   return { ...config, seed: randomInt(2 ** 31) };
@@ -495,7 +534,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
   const fromFlags = Object.entries(options.flags)
     .filter(([, value]) => value !== undefined)
-    .map(([key]) => key);
+    .flatMap(([key, value]) => (key === 'workload' ? Object.keys(value as object).map((field) => `workload.${field}`) : [key]));
   const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }

@@ -3,50 +3,98 @@
  * far (user turns, and the replies actually streamed) in the API's own shape
  * (chat-history.ts). Two sources:
  *
- *  - synthetic conversations (--turns): conversation c (the run's global
- *    number, so a shard sends exactly the conversations a single run would)
- *    draws its turn count, its think times and its user turns' lengths from
- *    RNGs keyed by (seed, c, turn);
+ *  - conversations (--turns): conversation c (the run's global number, so a
+ *    shard sends exactly the conversations a single run would) draws its turn
+ *    count and think times from RNGs keyed by (seed, c, turn); its user turns
+ *    are generated prompts (prompt-generator.ts, --input-tokens each) or a
+ *    dataset row's user turns (conversation-dataset.ts);
  *  - a trace (--trace): each entry is a request at its timestamp (a plain
  *    trace), or each session a conversation whose turns carry their own
  *    timestamps or delays (a session trace). As in AIPerf, a session turn's
  *    input (input_length / hash_ids, prompt, or messages) is the new user
  *    turn, sent after the history so far.
  *
- * Text: a prompt or messages given in the trace are sent as they are; an
- * input length becomes synthetic text (block-text.ts), built block by block
- * from hash_ids when given (equal ids, equal text: the trace's prefix sharing
- * on the wire), else unique to the entry.
+ * A trace entry given by length is generated text: block by block from its
+ * hash_ids (equal ids, equal text: the trace's prefix sharing on the wire; a
+ * cut last block is the start of the same text), else text unique to the entry.
  */
-import { textKey, wordText } from './block-text.ts';
-import { bodyWithHistory, type ChatMessage, type ChatShape } from './chat-history.ts';
-import { withOutputLimit } from './output-limit.ts';
+import type { ConversationDataset } from './conversation-dataset.ts';
+import { bodyWithHistory } from './chat-history.ts';
+import type { PromptGenerator } from './prompt-generator.ts';
 import type { Trace, TraceEntry, TraceSession } from './trace.ts';
 import { sampleDistribution, type DistributionSpec } from '../util/distribution.ts';
 import { createRng } from '../util/random.ts';
+import type { ChatMessage, JsonObject, Protocol } from '../wire/protocols/protocol.ts';
 import type { TransportRequest } from '../wire/transport.ts';
 
-/** How a turn's body becomes a request (request-plan.ts createBodyRenderer), and the shape its history takes. */
+/** How a turn's body becomes a request, and what else goes into it. */
 export interface TurnRendering {
   /** The run's body template: everything but the prompt is kept. */
   template: unknown;
-  shape: ChatShape;
-  /** The protocol's name, for the output-length field. */
-  protocol: string | undefined;
+  protocol: Protocol & Required<Pick<Protocol, 'setPrompt'>>;
+  /** request-plan.ts createBodyRenderer: the protocol's adjustments and the headers. */
   render(body: unknown): TransportRequest;
+  /** Asks servers that take it to produce exactly the output limit (--exact-output). */
+  exactOutput?: boolean;
+  /** Counts a reply's tokens in the run's tokenizer, so a turn's prompt tokens are known; absent: not counted. */
+  count?(text: string): number;
 }
 
-/** A request of a conversation, as the load sends it (load/conversations.ts Turn). */
+/** A request of a conversation, as the load sends it (load/conversations.ts). */
 export interface PlannedTurn {
   request: TransportRequest;
+  /** ms after the run's start: not sent before (a trace timestamp, speedup applied). */
   atMs?: number;
+  /** ms to wait after the previous turn's reply ended (think time, a trace's delay). */
   afterMs?: number;
+  /** The trace entry (0-based) it replays. */
   rowIndex?: number;
+  /** The prompt's tokens in the run's tokenizer (the whole history), when known. */
+  promptTokens?: number;
+  /** The output length it asked for. */
+  requestedOutputTokens?: number;
 }
 
 export interface PlannedConversation {
+  /** The run's global conversation number, 1-based; undefined for a lone request (a plain trace entry), whose row carries no session. */
   session: number | undefined;
+  /** Turn k (1-based), given the answer text streamed for turn k-1 (undefined for turn 1); undefined when it has no turn k. */
   turn(k: number, reply: string | undefined): PlannedTurn | undefined;
+}
+
+/** Where a conversation's user turns come from. */
+export interface UserTurns {
+  /** The most turns conversation c can have (a dataset row's user turns). */
+  available(c: number): number;
+  /** Messages ahead of the first turn (a dataset row's system messages). */
+  instructions(c: number): ChatMessage[];
+  /** Turn k's user content, and its tokens when known. */
+  turn(c: number, k: number): { content: unknown; tokens?: number };
+}
+
+/** Generated user turns: `lengths` tokens each; turn 1 after one of the shared prefixes when the generator has them. */
+export function generatedUserTurns(generator: PromptGenerator, lengths: DistributionSpec, seed: number, prefixes?: { count: number; tokens: number }): UserTurns {
+  return {
+    available: () => Infinity,
+    instructions: () => [],
+    turn(c, k) {
+      const tokens = Math.max(1, sampleDistribution(lengths, createRng(key(seed, DRAW.userTokens, c, k)), true));
+      const prefixId = k === 1 && prefixes ? Math.floor(createRng(key(seed, DRAW.prefix, c))() * prefixes.count) : undefined;
+      const content = generator.generate({ tokens, prefixId, uniqueSeed: key(seed, DRAW.text, c, k) });
+      return { content, tokens: tokens + (prefixId === undefined ? 0 : (prefixes?.tokens ?? 0)) };
+    },
+  };
+}
+
+/** A dataset's conversations: conversation c is row order[c mod rows] (rows cycle; `order` shuffles them). */
+export function datasetUserTurns(dataset: ConversationDataset, order?: ArrayLike<number>): UserTurns {
+  const rows = dataset.conversations.length;
+  const row = (c: number) => dataset.conversations[order ? (order[c % rows] as number) : c % rows]!;
+  return {
+    available: (c) => row(c).userTurns.length,
+    instructions: (c) => row(c).instructions,
+    turn: (c, k) => ({ content: row(c).userTurns[k - 1] }),
+  };
 }
 
 export interface SyntheticSettings {
@@ -54,25 +102,25 @@ export interface SyntheticSettings {
   turns: DistributionSpec;
   /** Seconds between a reply and the next turn. */
   thinkTime?: DistributionSpec;
-  /** Tokens of each user turn. */
-  userTokens: DistributionSpec;
+  user: UserTurns;
+  /** Turn k's output length (--output-tokens), keyed by a number unique to the turn. */
+  outputTokens?(key: number): number;
   seed: number;
   /** The run's global conversation number (0-based) of this process's n-th; identity by default (a shard maps it). */
   conversationIndex?(n: number): number;
 }
 
-/** Streams of a synthetic conversation's draws, each keyed apart. */
-const DRAW = { turns: 1, userTokens: 2, thinkTime: 3, text: 4 } as const;
+/** Streams of a conversation's draws, each keyed apart. */
+const DRAW = { turns: 1, userTokens: 2, thinkTime: 3, text: 4, prefix: 5, output: 6 } as const;
 
 export function syntheticConversations(settings: SyntheticSettings, rendering: TurnRendering) {
   const indexOf = settings.conversationIndex ?? ((n: number) => n);
-  const turnsOf = (c: number) => sampleDistribution(settings.turns, createRng(textKey(settings.seed, DRAW.turns, c)), true);
+  const { user, seed } = settings;
+  const turnsOf = (c: number) => Math.min(user.available(c), sampleDistribution(settings.turns, createRng(key(seed, DRAW.turns, c)), true));
   // Each load (a sweep level) gets conversations no earlier load had: the server's prefix cache must not serve them.
   let base = 0;
   let next = 0;
   return {
-    /** Turns of the run's conversation c (0-based global): known before it starts, so progress can show a planned total. */
-    turnsOf,
     begin() {
       base = next;
     },
@@ -86,17 +134,25 @@ export function syntheticConversations(settings: SyntheticSettings, rendering: T
       const c = base + indexOf(n);
       next = Math.max(next, c + 1);
       const turns = turnsOf(c);
-      const history: ChatMessage[] = [];
+      const history: ChatMessage[] = [...user.instructions(c)];
+      let promptTokens: number | undefined = rendering.count && history.length === 0 ? 0 : undefined;
       return {
         session: c + 1,
         turn(k, reply) {
           if (k > turns) return undefined;
-          if (k > 1) history.push({ role: 'assistant', content: reply ?? '' });
-          const tokens = Math.max(1, sampleDistribution(settings.userTokens, createRng(textKey(settings.seed, DRAW.userTokens, c, k)), true));
-          history.push({ role: 'user', content: wordText(tokens, textKey(settings.seed, DRAW.text, c, k)) });
-          const turn: PlannedTurn = { request: rendering.render(bodyWithHistory(rendering.template, rendering.shape, history)) };
+          if (k > 1) {
+            history.push({ role: 'assistant', content: reply ?? '' });
+            if (promptTokens !== undefined) promptTokens += rendering.count!(reply ?? '');
+          }
+          const said = user.turn(c, k);
+          history.push({ role: 'user', content: said.content });
+          if (promptTokens !== undefined) promptTokens = said.tokens === undefined ? undefined : promptTokens + said.tokens;
+          const output = settings.outputTokens?.(key(seed, DRAW.output, c, k));
+          const turn: PlannedTurn = { request: rendering.render(turnBody(rendering, history, output)) };
+          if (promptTokens !== undefined) turn.promptTokens = promptTokens;
+          if (output !== undefined) turn.requestedOutputTokens = output;
           if (k > 1 && settings.thinkTime) {
-            const seconds = sampleDistribution(settings.thinkTime, createRng(textKey(settings.seed, DRAW.thinkTime, c, k)));
+            const seconds = sampleDistribution(settings.thinkTime, createRng(key(seed, DRAW.thinkTime, c, k)));
             if (seconds > 0) turn.afterMs = seconds * 1000;
           }
           return turn;
@@ -110,14 +166,15 @@ export interface TraceSettings {
   /** Timestamps and delays are divided by it. */
   speedup: number;
   seed: number;
+  generator: PromptGenerator;
   /** This process's part of the trace: the run's entry (or session) index of its n-th; identity by default. */
   unitIndex?(n: number): number;
   /** How many units (entries, or sessions) this process replays; default all. */
   units?: number;
 }
 
-/** Streams of a trace's text, keyed apart. */
-const TRACE_TEXT = { block: 11, entry: 12 } as const;
+/** Blocks of text kept for reuse (equal hash ids are common): a bound on memory, about 2 KB each at 512 tokens. */
+const BLOCK_CACHE = 4096;
 
 /**
  * A trace as conversations: entries (plain trace) or sessions, each starting
@@ -132,15 +189,21 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
   let origin = Infinity;
   for (const entry of trace.entries) if (entry.timestampMs !== undefined && entry.timestampMs < origin) origin = entry.timestampMs;
   const at = (ms: number) => (ms - origin) / settings.speedup;
-  const text = (entry: TraceEntry) => entryText(entry, trace.blockSize, settings.seed);
-  const request = (history: ChatMessage[], entry: TraceEntry) => {
-    let body = bodyWithHistory(rendering.template, rendering.shape, history);
-    if (entry.outputLength !== undefined) body = withOutputLimit(body, rendering.protocol, entry.outputLength);
-    return rendering.render(body);
+  const text = traceText(trace.blockSize, settings.seed, settings.generator);
+  const turnOf = (history: ChatMessage[], entry: TraceEntry): PlannedTurn => {
+    const turn: PlannedTurn = { request: rendering.render(turnBody(rendering, history, entry.outputLength)), rowIndex: entry.index };
+    if (entry.outputLength !== undefined) turn.requestedOutputTokens = entry.outputLength;
+    return turn;
   };
   const single = (entry: TraceEntry): PlannedConversation => ({
     session: undefined,
-    turn: (k) => (k === 1 ? { request: request(userMessages(entry, text), entry), atMs: at(entry.timestampMs as number), rowIndex: entry.index } : undefined),
+    turn(k) {
+      if (k !== 1) return undefined;
+      const turn = turnOf(userMessages(entry, text), entry);
+      turn.atMs = at(entry.timestampMs as number);
+      if (entry.inputLength !== undefined && entry.prompt === undefined && entry.messages === undefined) turn.promptTokens = entry.inputLength;
+      return turn;
+    },
   });
   const conversation = (session: TraceSession, number: number): PlannedConversation => {
     const history: ChatMessage[] = [];
@@ -151,7 +214,7 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
         if (!entry) return undefined;
         if (k > 1) history.push({ role: 'assistant', content: reply ?? '' });
         history.push(...userMessages(entry, text));
-        const turn: PlannedTurn = { request: request(history, entry), rowIndex: entry.index };
+        const turn = turnOf(history, entry);
         if (entry.timestampMs !== undefined) turn.atMs = at(entry.timestampMs);
         if (k > 1 && entry.delayMs !== undefined) turn.afterMs = entry.delayMs / settings.speedup;
         return turn;
@@ -160,7 +223,7 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
   };
   return {
     count,
-    startAtMs: (n: number) => {
+    startAtMs(n: number): number {
       if (n >= count) return Infinity;
       const unit = indexOf(n);
       return at(sessions ? (sessions[unit] as TraceSession).startMs : ((trace.entries[unit] as TraceEntry).timestampMs as number));
@@ -172,26 +235,64 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
   };
 }
 
-/** A trace entry's new messages: its own `messages`, or one user turn with its prompt or synthetic text. */
+/** The body of a turn: the history in the API's shape, and its output length in the API's own field. */
+function turnBody(rendering: TurnRendering, history: readonly ChatMessage[], output: number | undefined): JsonObject {
+  let body = bodyWithHistory(rendering.template, rendering.protocol, history);
+  if (output !== undefined && rendering.protocol.setOutputLimit) {
+    body = rendering.protocol.setOutputLimit(body, output);
+    if (rendering.exactOutput && rendering.protocol.setExactOutput) body = rendering.protocol.setExactOutput(body, output);
+  }
+  return body;
+}
+
+/** A trace entry's new messages: its own `messages`, or one user turn with its prompt or generated text. */
 function userMessages(entry: TraceEntry, text: (entry: TraceEntry) => string): ChatMessage[] {
-  if (entry.messages) return entry.messages.map(({ role, content }) => ({ role: role as ChatMessage['role'], content }));
+  if (entry.messages) return entry.messages.map(({ role, content }) => ({ role, content }));
   return [{ role: 'user', content: text(entry) }];
 }
 
 /**
  * The text of an entry given by length: its hash ids' blocks of `blockSize`
- * tokens back to back (the last one cut to what input_length leaves; a cut block is a
- * prefix of the whole one), or, without hash ids, text unique to the entry.
+ * tokens back to back (the last one as long as input_length leaves, made from
+ * the same start as the whole block, so it reads as its beginning), or, without
+ * hash ids, text unique to the entry. A prompt given in the trace is itself.
  */
-export function entryText(entry: TraceEntry, blockSize: number, seed: number): string {
-  if (entry.prompt !== undefined) return entry.prompt;
-  const length = entry.inputLength as number;
-  const ids = entry.hashIds;
-  if (!ids) return wordText(length, textKey(seed, TRACE_TEXT.entry, entry.index));
-  let text = '';
-  ids.forEach((id, i) => {
-    const tokens = i < ids.length - 1 ? blockSize : length - blockSize * (ids.length - 1);
-    text += wordText(tokens, textKey(seed, TRACE_TEXT.block, id));
-  });
-  return text;
+export function traceText(blockSize: number, seed: number, generator: PromptGenerator): (entry: TraceEntry) => string {
+  const blocks = new Map<string, string>();
+  const block = (id: number, tokens: number): string => {
+    const name = `${id}:${tokens}`;
+    let found = blocks.get(name);
+    if (found === undefined) {
+      found = generator.generate({ tokens, uniqueSeed: key(seed, TRACE_TEXT.block, id) });
+      if (blocks.size >= BLOCK_CACHE) blocks.delete(blocks.keys().next().value as string);
+      blocks.set(name, found);
+    }
+    return found;
+  };
+  return (entry) => {
+    if (entry.prompt !== undefined) return entry.prompt;
+    const length = entry.inputLength as number;
+    const ids = entry.hashIds;
+    if (!ids) return generator.generate({ tokens: length, uniqueSeed: key(seed, TRACE_TEXT.entry, entry.index) });
+    // Each block after the first follows text: the generator's pieces start with a space there.
+    return ids.map((id, i) => (i > 0 ? ' ' : '') + block(id, i < ids.length - 1 ? blockSize : length - blockSize * (ids.length - 1))).join('');
+  };
+}
+
+/** Streams of a trace's text, keyed apart. */
+const TRACE_TEXT = { block: 11, entry: 12 } as const;
+
+/** A 32-bit key from several numbers (a seed, a stream, an id, a turn), well mixed (murmur3's finalizer per step). */
+export function key(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const part of parts) {
+    // Numbers beyond 32 bits keep their high bits.
+    for (const word of [part >>> 0, Math.floor(part / 2 ** 32) >>> 0]) {
+      h = Math.imul(h ^ word, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+    }
+  }
+  return h >>> 0;
 }

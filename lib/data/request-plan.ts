@@ -125,14 +125,6 @@ export function createRequestPlan(
   };
 }
 
-/**
- * Turns bodies built per request (a conversation's turns) into requests exactly
- * as the plan's: the protocol's body adjustments, Content-Type and Accept.
- */
-export function createBodyRenderer(config: Config, url: string, protocol: Protocol | undefined): (body: unknown) => TransportRequest {
-  return (body) => compileStatic(templateOf(config, url, body, protocol));
-}
-
 /** A permutation of 0..rows-1 (Fisher–Yates), the same for the same seed. */
 export function shuffledOrder(rows: number, seed: number): Uint32Array {
   const order = new Uint32Array(rows);
@@ -164,6 +156,11 @@ function templateOf(config: Config, url: string, body: unknown, protocol: Protoc
   }
   if (!hasHeader('accept')) headers.Accept = ACCEPT;
   return { url, method: config.method, headers, body: prepared };
+}
+
+/** The request as sent, for a body built per request (workload prompts): headers, protocol adjustments, JSON. */
+export function requestFor(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
+  return compileStatic(templateOf(config, url, body, protocol));
 }
 
 function compileStatic(template: RequestTemplate): TransportRequest {

@@ -137,7 +137,7 @@ async function converse(run: RunState, conversation: Conversation, warmup: boole
     }
     const slot = run.claim(intended, warmup);
     if (!slot) return;
-    const record = await run.execute(slot, turn.request, (r) => tag(r, conversation.session, k, turn.rowIndex));
+    const record = await run.execute(slot, turn.request, (r) => tag(r, conversation.session, k, turn));
     if (record.error) return;
     reply = record.replyText ?? '';
     readyAt = record.endedAt - run.start;
@@ -156,10 +156,12 @@ export function laterTurnTime(turn: Pick<Turn, 'atMs' | 'afterMs'>, readyAt: num
   return Math.max(readyAt + after, at ?? -Infinity);
 }
 
-function tag(record: RequestRecord, session: number | undefined, turn: number, rowIndex: number | undefined): void {
+function tag(record: RequestRecord, session: number | undefined, k: number, turn: Turn): void {
   if (session !== undefined) {
     record.session = session;
-    record.turn = turn;
+    record.turn = k;
   }
-  if (rowIndex !== undefined) record.rowIndex = rowIndex;
+  if (turn.rowIndex !== undefined) record.rowIndex = turn.rowIndex;
+  if (turn.promptTokens !== undefined) record.promptTokens = turn.promptTokens;
+  if (turn.requestedOutputTokens !== undefined) record.requestedOutputTokens = turn.requestedOutputTokens;
 }

@@ -127,6 +127,9 @@ export class RecordStore {
   private readonly inputTokens = new IntColumn();
   private readonly outputTokens = new IntColumn();
   private readonly tokenizerTokens = new IntColumn();
+  private readonly cachedInputTokens = new IntColumn();
+  private readonly promptTokens = new IntColumn();
+  private readonly requestedOutputTokens = new IntColumn();
   private readonly protocol = new InternedColumn(this.strings);
   private readonly group = new InternedColumn(this.strings);
   private readonly flags = new BlockArray(Uint8Array, ROW_SHIFT);
@@ -175,6 +178,9 @@ export class RecordStore {
     this.inputTokens.set(row, record.usage?.inputTokens);
     this.outputTokens.set(row, record.usage?.outputTokens);
     this.tokenizerTokens.set(row, record.tokenizerTokens);
+    this.cachedInputTokens.set(row, record.usage?.cachedInputTokens);
+    this.promptTokens.set(row, record.promptTokens);
+    this.requestedOutputTokens.set(row, record.requestedOutputTokens);
     this.protocol.set(row, record.protocol);
     this.group.set(row, record.group);
     this.flags.set(
@@ -218,6 +224,7 @@ export class RecordStore {
       const usage: NonNullable<RequestRecord['usage']> = {};
       setDefined(usage, 'inputTokens', this.inputTokens.get(row));
       setDefined(usage, 'outputTokens', this.outputTokens.get(row));
+      setDefined(usage, 'cachedInputTokens', this.cachedInputTokens.get(row));
       record.usage = usage;
     }
     setDefined(record, 'protocol', this.protocol.get(row));
@@ -232,6 +239,8 @@ export class RecordStore {
     setDefined(record, 'group', this.group.get(row));
     setDefined(record, 'session', this.session.get(row));
     setDefined(record, 'turn', this.turn.get(row));
+    setDefined(record, 'promptTokens', this.promptTokens.get(row));
+    setDefined(record, 'requestedOutputTokens', this.requestedOutputTokens.get(row));
     return record;
   }
 

@@ -23,6 +23,8 @@ export interface RequestError {
 export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
+  /** Input tokens the server served from its prefix cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens, ...). */
+  cachedInputTokens?: number;
 }
 
 export interface RequestRecord {
@@ -89,6 +91,10 @@ export interface RequestRecord {
   session?: number;
   /** Its turn in the conversation, 1-based. */
   turn?: number;
+  /** The prompt's tokens in the run's tokenizer, as generated or counted before sending (workload, datasets). */
+  promptTokens?: number;
+  /** The output tokens the request asked for (--output-tokens). */
+  requestedOutputTokens?: number;
 }
 
 /**

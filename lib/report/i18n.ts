@@ -177,6 +177,7 @@ const en = {
   firstTurns: 'first {n} turns',
   turn: 'Turn',
   inputTokensMean: 'Input tok (mean)',
+  cachedTokensMean: 'Cached tok (mean)',
   conversationTotals: 'Per conversation',
   conversations: 'Conversations',
   endedByFailure: '{n} ended by a failed turn',
@@ -184,7 +185,7 @@ const en = {
   conversationDuration: 'Duration (think time included)',
   inputTokensPerConversation: 'Input tokens (usage)',
   outputTokensPerConversation: 'Output tokens',
-  conversationSlots: 'Concurrency counts conversations: each holds its slot across its turns and think time. Input tokens are the server-reported prompt tokens (usage).',
+  conversationSlots: "Concurrency counts conversations: each holds its slot across its turns and think time. Input and cached tokens are the server's (usage).",
   chartTurns: 'TTFT by turn',
 } as const;
 
@@ -361,6 +362,7 @@ const zh: Labels = {
   firstTurns: '前 {n} 轮',
   turn: '轮次',
   inputTokensMean: '输入 Token (均值)',
+  cachedTokensMean: '缓存命中 Token (均值)',
   conversationTotals: '按会话统计',
   conversations: '会话数',
   endedByFailure: '{n} 个因某轮失败而结束',
@@ -368,7 +370,7 @@ const zh: Labels = {
   conversationDuration: '时长 (含思考时间)',
   inputTokensPerConversation: '输入 Token (usage)',
   outputTokensPerConversation: '输出 Token',
-  conversationSlots: '并发数按会话计：每个会话在其所有轮次和思考时间内占用一个并发槽位。输入 Token 为服务端报告的提示 Token (usage)。',
+  conversationSlots: '并发数按会话计：每个会话在其所有轮次和思考时间内占用一个并发槽位。输入与缓存命中 Token 为服务端报告的值 (usage)。',
   chartTurns: '各轮次 TTFT',
   shard: '分片',
   file: '文件',

@@ -5,6 +5,7 @@
 import { labels, type Lang } from './i18n.ts';
 import { millis, seconds } from '../util/format.ts';
 import { shardTable } from './report.ts';
+import { workloadMarkdown } from './workload-section.ts';
 import type { MergedFrom } from '../results/results.ts';
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
@@ -61,6 +62,8 @@ export function renderReportMarkdown(summary: RunSummary, options: MarkdownRepor
     }
     lines.push('');
   }
+
+  if (summary.workload) lines.push(workloadMarkdown(summary.workload, options.lang));
 
   if (options.shards && options.shards.length > 1) {
     const [header, rows] = shardTable(L, options.shards);

@@ -11,6 +11,7 @@ import type { RunSummary } from '../stats/summary.ts';
 import type { TurnSummary } from '../stats/turns.ts';
 import { turnTables } from './turns-report.ts';
 import { displayWidth, millis, seconds } from '../util/format.ts';
+import { workloadRows } from './workload-section.ts';
 
 export interface ReportOptions {
   lang: Lang;
@@ -75,6 +76,10 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
       : [[L.noData, '']],
   );
 
+  if (summary.workload) {
+    const workload = workloadRows(summary.workload, options.lang);
+    if (workload.rows.length > 0) section(lines, workload.title, workload.rows);
+  }
   if (options.groups && options.groups.rows.length > 0) groupTable(lines, L, options.groups.by, options.groups.rows);
   if (options.turns) {
     const turns = turnTables(options.turns, L);

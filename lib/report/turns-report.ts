@@ -24,20 +24,24 @@ const MAX_TURN_ROWS = 50;
 export function turnTables(turns: TurnSummary, L: Labels): TurnTables {
   const shown = turns.by_turn.slice(0, MAX_TURN_ROWS);
   const dash = '-';
-  const rows = shown.map(({ turn, summary, input_tokens }) => [
+  // The cache column only when the server reports cached prompt tokens.
+  const cached = shown.some((t) => t.cached_input_tokens !== undefined);
+  const mean = (d: Distribution | undefined) => (d ? Math.round(d.mean).toString() : dash);
+  const rows = shown.map(({ turn, summary, input_tokens, cached_input_tokens }) => [
     String(turn),
     String(summary.total_requests),
     String(summary.failed_count),
     summary.ttft ? seconds(summary.ttft.p50) : dash,
     summary.ttft ? seconds(summary.ttft.p90) : dash,
     summary.ttft ? seconds(summary.ttft.p99) : dash,
-    input_tokens ? Math.round(input_tokens.mean).toString() : dash,
+    mean(input_tokens),
+    ...(cached ? [mean(cached_input_tokens)] : []),
     summary.total_time ? seconds(summary.total_time.p50) : dash,
   ]);
   return {
     byTurn: {
       title: turns.by_turn.length > MAX_TURN_ROWS ? `${L.turnTable} (${fill(L.firstTurns, { n: MAX_TURN_ROWS })})` : L.turnTable,
-      header: [L.turn, L.requests, L.failed, 'TTFT P50', 'TTFT P90', 'TTFT P99', L.inputTokensMean, 'E2E P50'],
+      header: [L.turn, L.requests, L.failed, 'TTFT P50', 'TTFT P90', 'TTFT P99', L.inputTokensMean, ...(cached ? [L.cachedTokensMean] : []), 'E2E P50'],
       rows,
     },
     totals: { title: L.conversationTotals, rows: totalRows(turns.conversations, L) },

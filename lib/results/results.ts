@@ -54,7 +54,11 @@ export const MetricRowSchema = z.looseObject({
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
   token_source: z.enum(TOKEN_SOURCES),
-  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional(), cached_input_tokens: z.int().optional() }).optional(),
+  /** The prompt's tokens in the run's tokenizer (results.workload.tokenizer), generated or counted before sending. */
+  prompt_tokens: z.int().optional(),
+  /** The output tokens the request asked for (--output-tokens). */
+  requested_output_tokens: z.int().optional(),
   /** Output tokens counted by --tokenizer over the generated text. */
   tokenizer_tokens: z.int().optional(),
   /** The protocol the response content-type picked (auto-detection on an unknown path). */
@@ -143,6 +147,7 @@ export const TurnsSchema = z.object({
       ttft: DistributionSchema.optional(),
       total_time: DistributionSchema.optional(),
       input_tokens: DistributionSchema.optional(),
+      cached_input_tokens: DistributionSchema.optional(),
     }),
   ),
   conversations: z.object({
@@ -242,6 +247,8 @@ export const ResultsSchema = z.looseObject({
   /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
   merged_from: z.array(MergedFromSchema).optional(),
+  /** The workload (docs/workloads.md): the tokenizer that sized or counted the prompts, lengths asked for, prefixes, a prompt dataset. */
+  workload: z.looseObject({ tokenizer: z.string() }).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
 
@@ -294,7 +301,10 @@ export function recordToRow(r: RequestRecord): MetricRow {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
     if (r.usage.outputTokens !== undefined) row.usage.output_tokens = r.usage.outputTokens;
+    if (r.usage.cachedInputTokens !== undefined) row.usage.cached_input_tokens = r.usage.cachedInputTokens;
   }
+  if (r.promptTokens !== undefined) row.prompt_tokens = r.promptTokens;
+  if (r.requestedOutputTokens !== undefined) row.requested_output_tokens = r.requestedOutputTokens;
   return row;
 }
 
@@ -323,7 +333,12 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.group !== undefined) record.group = row.group;
   if (row.session !== undefined) record.session = row.session;
   if (row.turn !== undefined) record.turn = row.turn;
-  if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.usage) {
+    record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+    if (row.usage.cached_input_tokens !== undefined) record.usage.cachedInputTokens = row.usage.cached_input_tokens;
+  }
+  if (row.prompt_tokens !== undefined) record.promptTokens = row.prompt_tokens;
+  if (row.requested_output_tokens !== undefined) record.requestedOutputTokens = row.requested_output_tokens;
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
@@ -351,6 +366,7 @@ export interface ResultsInput {
   startAt?: Date;
   shard?: ShardResult;
   dataset?: z.infer<typeof DatasetSchema>;
+  workload?: { tokenizer: string };
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -386,6 +402,7 @@ export function buildResultsHead(input: ResultsInput): Results {
     timeseries: timeseries(input.records),
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
+    ...(input.workload ? { workload: input.workload } : {}),
   };
   const turns = summarizeTurns(input.records);
   if (turns) results.turns = turnsResult(turns);
@@ -398,13 +415,14 @@ export function buildResultsHead(input: ResultsInput): Results {
 /** The per-turn results as the results file keeps them (no samples). */
 export function turnsResult(turns: TurnSummary): TurnsResult {
   return {
-    by_turn: turns.by_turn.map(({ turn, summary, input_tokens }) => ({
+    by_turn: turns.by_turn.map(({ turn, summary, input_tokens, cached_input_tokens }) => ({
       turn,
       requests: summary.total_requests,
       failed: summary.failed_count,
       ...(summary.ttft ? { ttft: summary.ttft } : {}),
       ...(summary.total_time ? { total_time: summary.total_time } : {}),
       ...(input_tokens ? { input_tokens } : {}),
+      ...(cached_input_tokens ? { cached_input_tokens } : {}),
     })),
     conversations: turns.conversations,
   };

@@ -57,7 +57,12 @@ const openaiCompletions: SimDialect = {
 };
 
 function openAiUsage(t: SimTimeline) {
-  return { prompt_tokens: t.inputTokens, completion_tokens: t.tokens.length, total_tokens: t.inputTokens + t.tokens.length };
+  return {
+    prompt_tokens: t.inputTokens,
+    completion_tokens: t.tokens.length,
+    total_tokens: t.inputTokens + t.tokens.length,
+    prompt_tokens_details: { cached_tokens: t.cachedInputTokens },
+  };
 }
 
 /**
@@ -106,6 +111,7 @@ const openaiResponses: SimDialect = {
     }
     const usage = {
       input_tokens: t.inputTokens,
+      input_tokens_details: { cached_tokens: t.cachedInputTokens },
       output_tokens: t.tokens.length,
       output_tokens_details: { reasoning_tokens: reasoningCount(t) },
       total_tokens: t.inputTokens + t.tokens.length,
@@ -127,7 +133,7 @@ const anthropicMessages: SimDialect = {
     const blockStart = (index: number, reasoning: boolean) =>
       named('content_block_start', { index, content_block: reasoning ? { type: 'thinking', thinking: '' } : { type: 'text', text: '' } });
     const first = t.tokens[0]?.reasoning ?? false;
-    const message = { id: 'msg_sim', type: 'message', role: 'assistant', content: [], model: t.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: t.inputTokens, output_tokens: 1 } };
+    const message = { id: 'msg_sim', type: 'message', role: 'assistant', content: [], model: t.model, stop_reason: null, stop_sequence: null, usage: { input_tokens: t.inputTokens - t.cachedInputTokens, cache_read_input_tokens: t.cachedInputTokens, output_tokens: 1 } };
     const frames: SimFrame[] = [{ atMs: 0, text: named('message_start', { message }) + blockStart(0, first) + named('ping', {}) }];
     let index = 0;
     let inThinking = first;
@@ -173,6 +179,7 @@ const gemini: SimDialect = {
       const usageMetadata = last
         ? {
             promptTokenCount: t.inputTokens,
+            cachedContentTokenCount: t.cachedInputTokens,
             candidatesTokenCount: t.tokens.length - thoughts,
             ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
             totalTokenCount: t.inputTokens + t.tokens.length,

@@ -1,7 +1,8 @@
 /** The simulated endpoint as a real node:http server on loopback; the request path picks the dialect. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
+import { createSimState, planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
+import { loadTokenizer } from '../stats/tokenizer.ts';
 import { createRng } from '../util/random.ts';
 import { TimeBuffer } from '../record/record.ts';
 
@@ -19,6 +20,8 @@ export interface SimServerOptions extends SimulatorOptions {
    * and serve it at GET /stats; DELETE /stats clears it. One float per request.
    */
   recordTruth?: boolean;
+  /** Count prompts with this tokenizer (o200k, cl100k or a tokenizer.json path), loaded before listening. */
+  tokenizer?: string;
 }
 
 /** GET /stats: the endpoint's own view of TTFT, for measuring a client's inflation. */
@@ -33,6 +36,9 @@ export const STATS_PATH = '/stats';
 
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const rng = createRng(options.seed ?? 1);
+  const state = createSimState(options);
+  const encode = options.tokenizer === undefined ? options.encode : (await loadTokenizer(options.tokenizer)).encode;
+  const simulator = { ...options, encode };
   let truth = new TimeBuffer();
   const server = createServer((req, res) => {
     const receivedAt = performance.now();
@@ -67,7 +73,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       body = {};
     }
     const pathname = new URL(url, 'http://sim').pathname;
-    const response = planResponse(pathname, body, options, rng);
+    const response = planResponse(pathname, body, simulator, rng, state);
     if (!response) {
       const message = `the simulated endpoint serves ${SIM_PATHS.join(', ')}; not ${pathname}`;
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));

@@ -27,6 +27,7 @@ import {
 } from './metrics.ts';
 import type { ErrorKind, Records, RequestRecord } from '../record/record.ts';
 import { TimeseriesBuilder } from './timeseries.ts';
+import { WorkloadStatsBuilder, type WorkloadStats } from './workload-stats.ts';
 
 export interface RunSummary {
   /** Requests, each counted once however many times it was retried. */
@@ -85,6 +86,8 @@ export interface RunSummary {
   total_time_from_intended?: Distribution;
   /** With SLOs: requests meeting every one. */
   goodput?: Goodput;
+  /** With a workload (prompt lengths, output lengths asked for): requested against actual (stats/workload-stats.ts). */
+  workload?: WorkloadStats;
 }
 
 /** The per-request metrics that have distributions, in report order. */
@@ -167,6 +170,7 @@ export class SummaryBuilder {
   private readonly goodput: GoodputCounter | undefined;
   /** Output tokens over time, for the peak second. */
   private readonly series = new TimeseriesBuilder(1);
+  private readonly workload = new WorkloadStatsBuilder();
   private measured = 0;
   private warmups = 0;
   private success = 0;
@@ -200,6 +204,7 @@ export class SummaryBuilder {
       return;
     }
     this.measured++;
+    this.workload.add(r);
     if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
     this.goodput?.add(r);
@@ -266,6 +271,8 @@ export class SummaryBuilder {
     if (this.warmups > 0) summary.warmup_requests = this.warmups;
     Object.assign(summary, this.scheduleLag());
     if (this.goodput) summary.goodput = this.goodput.finish(wall);
+    const workload = this.workload.finish();
+    if (workload) summary.workload = workload;
     return { summary, samples };
   }
 

@@ -18,6 +18,8 @@ export interface TurnStats {
   samples: MetricSamples;
   /** Server-reported input tokens of its successful requests (usage), when any reported them. */
   input_tokens?: Distribution;
+  /** Of those, the ones the server's prefix cache served (usage), when any reported them. */
+  cached_input_tokens?: Distribution;
 }
 
 export interface ConversationTotals {
@@ -53,25 +55,28 @@ interface SessionTally {
 
 /** Undefined when no record belongs to a conversation. */
 export function summarizeTurns(records: Records): TurnSummary | undefined {
-  const byTurn = new Map<number, { builder: SummaryBuilder; inputs: number[] }>();
+  const byTurn = new Map<number, { builder: SummaryBuilder; inputs: number[]; cached: number[] }>();
   const sessions = new Map<number, SessionTally>();
   for (const record of records) {
     if (record.turn === undefined || record.session === undefined || record.warmup) continue;
     let turn = byTurn.get(record.turn);
-    if (!turn) byTurn.set(record.turn, (turn = { builder: new SummaryBuilder(), inputs: [] }));
+    if (!turn) byTurn.set(record.turn, (turn = { builder: new SummaryBuilder(), inputs: [], cached: [] }));
     turn.builder.add(record);
     if (!record.error && record.usage?.inputTokens !== undefined) turn.inputs.push(record.usage.inputTokens);
+    if (!record.error && record.usage?.cachedInputTokens !== undefined) turn.cached.push(record.usage.cachedInputTokens);
     tally(sessions, record);
   }
   if (byTurn.size === 0) return undefined;
   const by_turn = [...byTurn.keys()]
     .sort((a, b) => a - b)
     .map((turn): TurnStats => {
-      const { builder, inputs } = byTurn.get(turn)!;
+      const { builder, inputs, cached } = byTurn.get(turn)!;
       const { summary, samples } = builder.finish();
       const stats: TurnStats = { turn, summary, samples };
       const input = describeSorted(Float64Array.from(inputs).sort());
       if (input) stats.input_tokens = input;
+      const hits = describeSorted(Float64Array.from(cached).sort());
+      if (hits) stats.cached_input_tokens = hits;
       return stats;
     });
   return { by_turn, conversations: totals([...sessions.values()]) };

@@ -214,6 +214,7 @@ class RecordingSink implements StreamSink {
     record.usage = { ...record.usage };
     if (usage.inputTokens !== undefined) record.usage.inputTokens = usage.inputTokens;
     if (usage.outputTokens !== undefined) record.usage.outputTokens = usage.outputTokens;
+    if (usage.cachedInputTokens !== undefined) record.usage.cachedInputTokens = usage.cachedInputTokens;
   }
 
   end(): void {

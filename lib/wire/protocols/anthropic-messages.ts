@@ -6,7 +6,7 @@
  * usage.output_tokens), `message_stop` (the end marker), `ping` (a keep-alive,
  * never a token) and `error` (e.g. overloaded_error mid-stream).
  */
-import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink, type TextKind } from './protocol.ts';
+import { failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink, type TextKind } from './protocol.ts';
 
 interface AnthropicUsage {
   input_tokens?: number | null;
@@ -60,6 +60,14 @@ export const anthropicMessages: Protocol = {
         return failWithProviderError(message.error ?? message, sink);
     }
   },
+  setOutputLimit: (body, tokens) => ({ ...body, max_tokens: tokens }),
+  setPrompt: (body, prompt) => {
+    if (typeof prompt === 'string') return { ...body, messages: [{ role: 'user', content: prompt }] };
+    // Anthropic takes the system prompt as a field of its own, not as a message.
+    const system = messagesText(prompt.filter((m) => m.role === 'system'));
+    const messages = prompt.filter((m) => m.role !== 'system');
+    return system ? { ...body, system, messages } : { ...body, messages };
+  },
   defaultBody: () => ({
     messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
     stream: true,
@@ -80,5 +88,9 @@ function reportUsage(usage: AnthropicUsage | null | undefined, withOutput: boole
     typeof usage.input_tokens === 'number'
       ? usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
       : undefined;
-  sink.usage({ inputTokens: input, outputTokens: withOutput ? (usage.output_tokens ?? undefined) : undefined });
+  sink.usage({
+    inputTokens: input,
+    outputTokens: withOutput ? (usage.output_tokens ?? undefined) : undefined,
+    cachedInputTokens: usage.cache_read_input_tokens ?? undefined,
+  });
 }

@@ -3,7 +3,7 @@
  * `data: {choices:[{delta:{content|reasoning_content|reasoning|tool_calls}}]}`,
  * an optional trailing usage chunk (`choices: []`), then `data: [DONE]`.
  */
-import { askForUsage, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
+import { askForUsage, reportOpenAiUsage, vllmExactOutput, type OpenAiUsage } from './openai-shared.ts';
 import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface ChatChunk {
@@ -61,6 +61,10 @@ export const openaiChat: Protocol = {
     if (chunk.usage) reportOpenAiUsage(chunk.usage, sink);
   },
   prepareBody: askForUsage,
+  // A body that already uses max_completion_tokens (OpenAI's newer name) keeps it; vLLM and SGLang read both.
+  setOutputLimit: (body, tokens) => ('max_completion_tokens' in body ? { ...body, max_completion_tokens: tokens } : { ...body, max_tokens: tokens }),
+  setExactOutput: vllmExactOutput,
+  setPrompt: (body, prompt) => ({ ...body, messages: typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt }),
   defaultBody: () => ({
     messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
     stream: true,

@@ -12,7 +12,11 @@ interface ResponsesEvent {
   type?: string;
   delta?: unknown;
   response?: {
-    usage?: { input_tokens?: number | null; output_tokens?: number | null } | null;
+    usage?: {
+      input_tokens?: number | null;
+      output_tokens?: number | null;
+      input_tokens_details?: { cached_tokens?: number | null } | null;
+    } | null;
     error?: unknown;
   } | null;
   message?: unknown;
@@ -61,7 +65,13 @@ export const openaiResponses: Protocol = {
       }
     } else if (TERMINAL.has(type)) {
       const usage = message.response?.usage;
-      if (usage) sink.usage({ inputTokens: usage.input_tokens ?? undefined, outputTokens: usage.output_tokens ?? undefined });
+      if (usage) {
+        sink.usage({
+          inputTokens: usage.input_tokens ?? undefined,
+          outputTokens: usage.output_tokens ?? undefined,
+          cachedInputTokens: usage.input_tokens_details?.cached_tokens ?? undefined,
+        });
+      }
       sink.end();
     } else if (type === 'response.failed') {
       failWithProviderError(message.response?.error ?? 'response.failed', sink);
@@ -69,5 +79,7 @@ export const openaiResponses: Protocol = {
       failWithProviderError(message.error ?? { message: message.message, code: message.code }, sink);
     }
   },
+  setOutputLimit: (body, tokens) => ({ ...body, max_output_tokens: tokens }),
+  setPrompt: (body, prompt) => ({ ...body, input: prompt }),
   defaultBody: () => ({ input: 'Write a short essay about artificial intelligence.', stream: true, max_output_tokens: 256 }),
 };

@@ -48,6 +48,36 @@ export interface Protocol {
   prepareBody?(body: unknown, options: PrepareOptions): unknown;
   /** A minimal streaming request body for this API, used when the config gives none. */
   defaultBody?(url: URL): unknown;
+  /** Sets the API's own output limit field (max_tokens, max_output_tokens, ...) on a JSON object body. */
+  setOutputLimit?(body: JsonObject, tokens: number): JsonObject;
+  /** Also asks the server to produce exactly `tokens` (ignore end-of-sequence); undefined when the API has no such field. */
+  setExactOutput?(body: JsonObject, tokens: number): JsonObject;
+  /** Puts a prompt (text, or chat messages where the API takes them) into a JSON object body. */
+  setPrompt?(body: JsonObject, prompt: string | ChatMessage[]): JsonObject;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** An OpenAI-style chat message, as datasets hold them. */
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+}
+
+/** The messages as one text, for APIs that take a prompt string: each message's text on its own paragraph. */
+export function messagesText(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => contentText(m.content)).filter((text) => text.length > 0).join('\n\n');
+}
+
+/** The text of a message content: a string, or OpenAI content parts ({type: "text", text}). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (typeof part === 'string' ? part : part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .join('');
+  }
+  return '';
 }
 
 /** Parses a JSON message; malformed JSON is a protocol error, not a crash. */
