@@ -259,11 +259,11 @@ function userMessages(entry: TraceEntry, text: (entry: TraceEntry) => string): C
  */
 export function traceText(blockSize: number, seed: number, generator: PromptGenerator): (entry: TraceEntry) => string {
   const blocks = new Map<string, string>();
-  const block = (id: number, tokens: number): string => {
-    const name = `${id}:${tokens}`;
+  const block = (id: number, tokens: number, leading: boolean): string => {
+    const name = `${id}:${tokens}:${leading ? 1 : 0}`;
     let found = blocks.get(name);
     if (found === undefined) {
-      found = generator.generate({ tokens, uniqueSeed: key(seed, TRACE_TEXT.block, id) });
+      found = generator.generate({ tokens, uniqueSeed: key(seed, TRACE_TEXT.block, id), leading });
       if (blocks.size >= BLOCK_CACHE) blocks.delete(blocks.keys().next().value as string);
       blocks.set(name, found);
     }
@@ -274,8 +274,8 @@ export function traceText(blockSize: number, seed: number, generator: PromptGene
     const length = entry.inputLength as number;
     const ids = entry.hashIds;
     if (!ids) return generator.generate({ tokens: length, uniqueSeed: key(seed, TRACE_TEXT.entry, entry.index) });
-    // Each block after the first follows text: the generator's pieces start with a space there.
-    return ids.map((id, i) => (i > 0 ? ' ' : '') + block(id, i < ids.length - 1 ? blockSize : length - blockSize * (ids.length - 1))).join('');
+    // Each block after the first follows text: it starts with a space, so the blocks' counts add up.
+    return ids.map((id, i) => block(id, i < ids.length - 1 ? blockSize : length - blockSize * (ids.length - 1), i > 0)).join('');
   };
 }
 

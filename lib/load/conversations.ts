@@ -131,7 +131,8 @@ async function converse(run: RunState, conversation: Conversation, warmup: boole
     const intended = k === 1 ? startMs : laterTurnTime(turn, readyAt);
     if (intended !== undefined) {
       for (let wait = intended - run.elapsed(); wait > 0; wait = intended - run.elapsed()) {
-        await sleep(wait);
+        // Whole ms, as the arrival driver: timers drop a fraction.
+        await sleep(Math.ceil(wait));
         if (run.stopped()) return;
       }
     }
