@@ -129,7 +129,15 @@ export function createPromptGenerator(tokenizer: Tokenizer, options: PromptGener
           return parts.join('');
         }
       }
-      throw new Error(`prompt generator: no sentence of the corpus starts with exactly ${left} tokens in ${tokenizer.name}`);
+      // No sentence starts with exactly that many (a long tail, words of several tokens): take the most of
+      // this sentence's first words that stays under it, and fill the few tokens left from the next ones.
+      const { words, counts } = wordCountsOf(sentence);
+      let k = counts.length - 1;
+      while (k >= 0 && counts[k]! >= left) k--;
+      if (k < 0) throw new Error(`prompt generator: no sentence of the corpus starts with exactly ${left} tokens in ${tokenizer.name}`);
+      parts.push(words.slice(0, k + 1).join(''));
+      count += counts[k]!;
+      i++;
     }
     return parts.join('');
   };
