@@ -107,7 +107,7 @@ describe('runConversations on a synthetic clock', () => {
     for (const [previous, next] of [
       [records[0]!, records[1]!],
       [records[1]!, records[2]!],
-    ]) {
+    ] as const) {
       expect(next.intendedAt).toBe(previous.endedAt + 500);
       expect(next.startedAt).toBe(next.intendedAt);
     }

@@ -275,7 +275,13 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   }
   // Read and checked whole before anything starts: a bad trace line fails with no request sent.
   const conversations = await prepareConversations({ config, protocol: choice.protocol, body, tokenizer, baseDir: loaded.baseDir, cwd: io.cwd, shard });
-  if (conversations) io.stderr.write(conversations.describe + '\n');
+  if (conversations) {
+    io.stderr.write(conversations.describe + '\n');
+    // Before the clock: the text of every conversation the run will start (a trace: the first entries, to warm up).
+    const began = performance.now();
+    const made = conversations.prepare(shape.trace ? Infinity : shape.total + (shape.warmup?.requests ?? 0));
+    if (made > 0) io.stderr.write(`conversations: ${made} ${shape.trace ? 'trace prompts' : 'user turns'} generated in ${Math.round(performance.now() - began)} ms before the clock\n`);
+  }
   for (const note of notes) io.stderr.write(note + '\n');
 
   const peak = peakInFlight(shape, config.sweep);

@@ -70,18 +70,34 @@ export interface UserTurns {
   instructions(c: number): ChatMessage[];
   /** Turn k's user content, and its tokens when known. */
   turn(c: number, k: number): { content: unknown; tokens?: number };
+  /** Makes turn k of conversation c now (before the clock), kept until it is sent. */
+  prepare?(c: number, k: number): void;
 }
 
-/** Generated user turns: `lengths` tokens each; turn 1 after one of the shared prefixes when the generator has them. */
+/**
+ * Generated user turns: `lengths` tokens each; turn 1 after one of the shared
+ * prefixes when the generator has them. A turn made ahead (prepare, before the
+ * clock) is kept until it is sent, so generating never delays a send.
+ */
 export function generatedUserTurns(generator: PromptGenerator, lengths: DistributionSpec, seed: number, prefixes?: { count: number; tokens: number }): UserTurns {
+  const made = new Map<string, { content: string; tokens: number }>();
+  const make = (c: number, k: number) => {
+    const tokens = Math.max(1, sampleDistribution(lengths, createRng(key(seed, DRAW.userTokens, c, k)), true));
+    const prefixId = k === 1 && prefixes ? Math.floor(createRng(key(seed, DRAW.prefix, c))() * prefixes.count) : undefined;
+    const content = generator.generate({ tokens, prefixId, uniqueSeed: key(seed, DRAW.text, c, k) });
+    return { content, tokens: tokens + (prefixId === undefined ? 0 : (prefixes?.tokens ?? 0)) };
+  };
   return {
     available: () => Infinity,
     instructions: () => [],
     turn(c, k) {
-      const tokens = Math.max(1, sampleDistribution(lengths, createRng(key(seed, DRAW.userTokens, c, k)), true));
-      const prefixId = k === 1 && prefixes ? Math.floor(createRng(key(seed, DRAW.prefix, c))() * prefixes.count) : undefined;
-      const content = generator.generate({ tokens, prefixId, uniqueSeed: key(seed, DRAW.text, c, k) });
-      return { content, tokens: tokens + (prefixId === undefined ? 0 : (prefixes?.tokens ?? 0)) };
+      const name = `${c}.${k}`;
+      const ready = made.get(name);
+      if (ready) made.delete(name);
+      return ready ?? make(c, k);
+    },
+    prepare(c, k) {
+      made.set(`${c}.${k}`, make(c, k));
     },
   };
 }
@@ -129,6 +145,16 @@ export function syntheticConversations(settings: SyntheticSettings, rendering: T
       let sum = 0;
       for (let n = 0; n < count; n++) sum += turnsOf(next + indexOf(n));
       return sum;
+    },
+    /** Makes the user turns of the next load's first `count` conversations now, before the clock; returns how many. */
+    prepare(count: number): number {
+      if (!user.prepare) return 0;
+      let made = 0;
+      for (let n = 0; n < count; n++) {
+        const c = next + indexOf(n);
+        for (let k = 1; k <= turnsOf(c); k++, made++) user.prepare(c, k);
+      }
+      return made;
     },
     conversation(n: number): PlannedConversation {
       const c = base + indexOf(n);
@@ -223,6 +249,21 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
   };
   return {
     count,
+    /**
+     * Builds the text of the first `count` units' entries now, before the clock: the generator's
+     * caches fill and its whole-prompt length checks are spent here, not between sends. Returns how many.
+     */
+    prepare(limit: number): number {
+      let made = 0;
+      for (let n = 0; n < Math.min(limit, count); n++) {
+        const unit = indexOf(n);
+        for (const entry of sessions ? (sessions[unit] as TraceSession).turns : [trace.entries[unit] as TraceEntry]) {
+          text(entry);
+          made++;
+        }
+      }
+      return made;
+    },
     startAtMs(n: number): number {
       if (n >= count) return Infinity;
       const unit = indexOf(n);

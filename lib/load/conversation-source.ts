@@ -36,9 +36,17 @@ export interface PreparedConversations {
   dataset?: DatasetFingerprint;
   /** Whether a turn needs the previous reply's text (not for a plain trace's lone requests). */
   replies: boolean;
+  /**
+   * Makes the first `count` conversations' (or trace units') text now, before the clock, so generating
+   * never delays a send; returns how many texts. A trace warms its generator on at most `TRACE_WARM_UP` units.
+   */
+  prepare(count: number): number;
   /** The source for the endpoint actually called (the simulator's, for sim://); `render` builds a request from a body. */
   source(render: (body: unknown) => TransportRequest): ConversationSource & { plannedRequests(count: number): number | undefined };
 }
+
+/** A trace's entries are made as they are sent (a long trace would not fit in memory): this many are made first, to warm the generator. */
+export const TRACE_WARM_UP = 2000;
 
 export interface ConversationInputs {
   config: Config;
@@ -68,13 +76,17 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
   const seed = config.seed as number;
   const workload = config.workload;
   const generator = createPromptGenerator(tokenizer, { seed, prefixTokens: workload?.prefix_tokens });
-  const renderingFor = (render: TurnRendering['render']): TurnRendering => ({
+  // Requests are for the endpoint actually called, known once it is up: the sources are made now, their target set then.
+  let target: TurnRendering['render'] = () => {
+    throw new Error('conversations: no endpoint yet');
+  };
+  const rendering: TurnRendering = {
     template: inputs.body,
     protocol,
-    render,
+    render: (body) => target(body),
     exactOutput: workload?.exact_output,
     count: (text) => tokenizer.count(text),
-  });
+  };
 
   if (config.trace) {
     const path = resolve(inputs.baseDir, config.trace.file);
@@ -91,14 +103,16 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
       for (let n = 0; n < count; n++) sum += trace.sessions[unitIndex?.(n) ?? n]!.turns.length;
       return sum;
     };
+    const source = traceConversations(trace, { speedup: config.trace.speedup, seed, generator, unitIndex, units: mine }, rendering);
     return {
       describe: describeTrace(trace, config.trace.speedup, tokenizer),
       dataset: { file: trace.label, sha256: trace.sha256, rows: trace.entries.length, columns: trace.fields },
       replies: trace.sessions !== undefined,
-      source: (render) => ({
-        ...traceConversations(trace, { speedup: config.trace!.speedup, seed, generator, unitIndex, units: mine }, renderingFor(render)),
-        plannedRequests: (count) => requests(Math.min(count, mine)),
-      }),
+      prepare: (count) => source.prepare(Math.min(count, TRACE_WARM_UP)),
+      source: (render) => {
+        target = render;
+        return { ...source, plannedRequests: (count) => requests(Math.min(count, mine)) };
+      },
     };
   }
 
@@ -116,15 +130,18 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
     `conversations: ${describeDistribution(turns)} turns each, ${userSide}` +
     (thinkTime ? `, think time ${describeDistribution(thinkTime, (s) => formatDuration(s))}` : '') +
     ` | tokenizer ${tokenizer.name} | each turn carries the history with the replies streamed`;
+  const conversationIndex = shard ? (n: number) => globalIndex(n, shard) : undefined;
+  const user = dataset ? datasetUserTurns(dataset, order) : generatedUserTurns(generator, lengths, seed, prefixes);
+  const outputTokens = outputs ? (key: number) => sampleLength(outputs, seed, key, 2) : undefined;
+  const synthetic = syntheticConversations({ turns, thinkTime, user, outputTokens, seed, conversationIndex }, rendering);
   return {
     describe,
     dataset: dataset?.fingerprint(),
     replies: true,
+    // A run with a duration has no count: its turns are made as they are sent.
+    prepare: (count) => (Number.isFinite(count) ? synthetic.prepare(count) : 0),
     source: (render) => {
-      const conversationIndex = shard ? (n: number) => globalIndex(n, shard) : undefined;
-      const user = dataset ? datasetUserTurns(dataset, order) : generatedUserTurns(generator, lengths, seed, prefixes);
-      const outputTokens = outputs ? (key: number) => sampleLength(outputs, seed, key, 2) : undefined;
-      const synthetic = syntheticConversations({ turns, thinkTime, user, outputTokens, seed, conversationIndex }, renderingFor(render));
+      target = render;
       return { ...synthetic, plannedRequests: (count) => (Number.isFinite(count) ? synthetic.plannedRequests(count) : undefined) };
     },
   };
