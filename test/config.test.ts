@@ -3,7 +3,7 @@ import { expandEnv, mergeOverrides, parseJsonWithPosition, validateConfig } from
 import { UsageError } from '../lib/record/errors.ts';
 
 describe('validateConfig', () => {
-  it('fills the seed defaults', () => {
+  it("fills the original tool's defaults", () => {
     const config = validateConfig({ url: 'http://127.0.0.1:8000/v1/chat/completions' }, 'test');
     expect(config).toMatchObject({ method: 'POST', timeout: 300, concurrency: 10, total_requests: 100, headers: {} });
   });

@@ -129,9 +129,9 @@ describe('deploy/k8s', () => {
     const { values, positionals } = parseStrict(args, runArgs, ['header']);
     expect(positionals).toEqual([]);
     expect(values).toMatchObject({ quiet: true, output: '-', 'start-at': '__START_AT__' });
-    // The README's sed line puts an instant there; left as is, run refuses it with a clear message.
+    // The sed line in docs/sharding.md puts an instant there; left as is, run refuses it with a clear message.
     expect(() => parseStartAt('__START_AT__')).toThrow(/not an ISO 8601 time/);
-    expect(read('README.md')).toContain(`sed "s/__START_AT__/$START_AT/" deploy/k8s/job.yaml | kubectl apply -f -`);
+    expect(read('docs/sharding.md')).toContain(`sed "s/__START_AT__/$START_AT/" deploy/k8s/job.yaml | kubectl apply -f -`);
   });
 
   it('mounts the ConfigMap where --config points, and its config.json is a valid config', () => {
@@ -164,7 +164,7 @@ describe('deploy/k8s', () => {
       const { io, stdout, stderr } = captureRunIO(mount, { env: { OPENAI_API_KEY: 'sk-pod-secret' } });
       const code = await runRun([...podArgs, '-u', `${sim.url}/v1/chat/completions`, '-n', '9', '-p', '3'], io);
       expect(code, stderr()).toBe(0);
-      // stdout is exactly the one JSON line that the README's collection loop keeps.
+      // stdout is exactly the one JSON line that the collection loop in docs/sharding.md keeps.
       expect(stdout().split('\n').filter((line) => line.startsWith('{"schema_version"'))).toHaveLength(1);
       const results = ResultsSchema.parse(JSON.parse(stdout()));
       expect(results.shard).toMatchObject({ index: 1, count: job.spec.completions });

@@ -17,7 +17,7 @@ const ROOT = join(import.meta.dirname, '..');
 const SIM_URL = 'http://sim.test/v1/chat/completions';
 const SEED_CONTENT = ['写一个关于人工智能的短文', '介绍Python编程语言的特点和应用', '分析机器学习算法的优缺点', '解释深度学习的原理', '讨论自然语言处理的发展趋势'];
 
-/** The seed README's data-source example, verbatim. */
+/** The original tool README's data-source example, verbatim. */
 const SEED_EXAMPLE_CONFIG = `{
   "url": "https://api.example.com/v1/chat/completions",
   "method": "POST",
@@ -100,7 +100,7 @@ let outputs = 0;
 const outputPath = () => join(dir, `results-${++outputs}.json`);
 
 describe('run with a data source', () => {
-  it("accepts the seed's example config exactly: row i feeds request i, rows cycle, results carry rows and a fingerprint", async () => {
+  it("accepts the original tool's example config exactly: row i feeds request i, rows cycle, results carry rows and a fingerprint", async () => {
     const configDir = await mkdtemp(join(dir, 'seed-'));
     await writeFile(join(configDir, 'config.json'), SEED_EXAMPLE_CONFIG);
     await copyFile(join(ROOT, 'fixtures', 'test_data.csv'), join(configDir, 'test_data.csv'));

@@ -115,11 +115,11 @@ describe('summarize', () => {
     expect(stdout).toContain('<code>500</code>');
   });
 
-  it("reads the seed's JSON and a journal, with notes on stderr", async () => {
+  it("reads the original tool's JSON and a journal, with notes on stderr", async () => {
     const seed = await run('seed-format.json');
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/Total requests: +20/);
-    expect(seed.stderr).toMatch(/^note: seed-format\.json: converted from the seed's JSON/);
+    expect(seed.stderr).toMatch(/^note: seed-format\.json: converted from the original tool's JSON/);
     const journal = await run('journal.jsonl');
     expect(journal.code).toBe(0);
     expect(journal.stdout).toMatch(/Total requests: +49/);

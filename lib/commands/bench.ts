@@ -3,7 +3,7 @@
  * each scenario it starts the simulated endpoint in its own process (pinned
  * with taskset where it exists, recording true TTFT per request), then runs
  * each client in its own process pinned to other cores, one after another:
- * streambench on each transport, the Python aiohttp peer (the seed's method)
+ * streambench on each transport, the Python aiohttp peer (the original tool's method)
  * and a minimal node:http peer. Prints a table and the goals, writes
  * results/bench-<timestamp>.json.
  */

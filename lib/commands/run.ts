@@ -265,6 +265,12 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
     const ms = workload.plan.prepare(count);
     const prepared = workload.plan.describe().prepared;
     if (prepared > 0) io.stderr.write(`workload: ${prepared} prompts ${promptDataset ? 'counted' : 'generated'} in ${Math.round(ms)} ms before the clock\n`);
+    if (!Number.isFinite(count) && config.workload?.input_tokens !== undefined) {
+      io.stderr.write('note: a run with a duration generates its prompts as it sends them (~25 µs per 1,024-token prompt in o200k; docs/workloads.md)\n');
+    }
+    if (config.sweep && config.workload?.input_tokens !== undefined) {
+      io.stderr.write("note: every sweep level sends the same prompts, as it does data rows: a server's prefix cache may serve the later levels' repeats\n");
+    }
   }
   if (data) {
     body = data.body;

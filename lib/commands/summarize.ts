@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
 
 export const summarizeArgs = {
-  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
+  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the original tool\'s JSON); several are merged' },
   format: { type: 'string', alias: 'f', description: 'text (default), markdown, json (the merged results file), csv (one row per request) or html' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   output: { type: 'string', alias: 'o', description: 'write to this file instead of stdout' },

@@ -322,7 +322,9 @@ export async function loadConfigFile(path: string): Promise<Record<string, unkno
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new UsageError(`config file ${path} must hold a JSON object`);
   }
-  return parsed as Record<string, unknown>;
+  // "$schema" points editors at config.schema.json; it is not a setting, so it never reaches the results.
+  const { $schema: _editorSchema, ...config } = parsed as Record<string, unknown>;
+  return config;
 }
 
 /** JSON.parse with a "file:line:column: invalid JSON: reason" error message; `firstLine` is the line `text` starts on. */

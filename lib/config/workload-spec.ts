@@ -56,7 +56,7 @@ export const WorkloadSchema = z
     const limit = w.max_model_len ?? LARGEST_CONTEXT;
     const limitName = w.max_model_len !== undefined ? `--max-model-len ${limit}` : `the largest context of any model (${limit})`;
     const longestInput = w.input_tokens_max ?? w.input_tokens;
-    if (w.prefix_tokens !== undefined && w.prefix_tokens + (longestInput ?? 0) > limit) {
+    if (w.prefix_tokens !== undefined && w.prefix_tokens <= LARGEST_CONTEXT && w.prefix_tokens + (longestInput ?? 0) > limit) {
       problem('prefix_tokens', `${w.prefix_tokens} + ${longestInput ?? 0} input tokens = ${w.prefix_tokens + (longestInput ?? 0)} is longer than ${limitName}`);
     } else if (w.max_model_len !== undefined && longestInput !== undefined) {
       const total = (w.prefix_tokens ?? 0) + longestInput + (w.output_tokens_max ?? w.output_tokens ?? 0);

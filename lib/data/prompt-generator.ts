@@ -111,33 +111,37 @@ export function createPromptGenerator(tokenizer: Tokenizer, options: PromptGener
     const parts = [head];
     let count = headTokens;
     let i = start;
+    let stuck = 0;
     while (count < target) {
       const sentence = sentences[i % sentences.length]!;
+      i++;
       if (count + sentence.tokens <= target) {
         parts.push(sentence.text);
         count += sentence.tokens;
-        i++;
+        stuck = 0;
         continue;
       }
       // The tail: the first sentence (from here on) some of whose first words are exactly the tokens left.
       const left = target - count;
       for (let j = 0; j < sentences.length; j++) {
-        const { words, counts } = wordCountsOf(sentences[(i + j) % sentences.length]!);
+        const { words, counts } = wordCountsOf(sentences[(i - 1 + j) % sentences.length]!);
         const k = counts.indexOf(left);
         if (k !== -1) {
           parts.push(words.slice(0, k + 1).join(''));
           return parts.join('');
         }
       }
-      // No sentence starts with exactly that many (a long tail, words of several tokens): take the most of
-      // this sentence's first words that stays under it, and fill the few tokens left from the next ones.
+      // None ends exactly there: take the longest start of this sentence that fits, and go on from the next.
       const { words, counts } = wordCountsOf(sentence);
-      let k = counts.length - 1;
-      while (k >= 0 && counts[k]! >= left) k--;
-      if (k < 0) throw new Error(`prompt generator: no sentence of the corpus starts with exactly ${left} tokens in ${tokenizer.name}`);
-      parts.push(words.slice(0, k + 1).join(''));
-      count += counts[k]!;
-      i++;
+      let k = -1;
+      while (k + 1 < counts.length && counts[k + 1]! < left) k++;
+      if (k >= 0) {
+        parts.push(words.slice(0, k + 1).join(''));
+        count += counts[k]!;
+        stuck = 0;
+      } else if (++stuck > sentences.length) {
+        throw new Error(`prompt generator: cannot fill ${left} tokens from the corpus in ${tokenizer.name}`);
+      }
     }
     return parts.join('');
   };

@@ -80,6 +80,9 @@ export function setUpWorkload({ config, body, protocol, tokenizer, dataset }: Se
 }
 
 function checkCombinations(config: Config, dataset: PromptDataset | undefined): void {
+  if (dataset && config.group_by !== undefined) {
+    throw new UsageError(`--group-by: ${dataset.label} is a prompt dataset (sent as the request, no template); group_by works with rows that fill {{placeholders}}`);
+  }
   const w = config.workload;
   if (!w) return;
   if (config.data_source && w.input_tokens !== undefined) {

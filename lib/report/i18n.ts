@@ -1,4 +1,4 @@
-/** Report labels in English and Chinese (the seed's wording), for the text report, the HTML report and the terminal. */
+/** Report labels in English and Chinese (the original tool's wording), for the text report, the HTML report and the terminal. */
 export type Lang = 'en' | 'zh';
 
 const en = {

@@ -1,5 +1,5 @@
 /**
- * Live output on stderr: one line per finished request (the seed's format,
+ * Live output on stderr: one line per finished request (the original tool's format,
  * unless quiet) and a status: done/total, ETA, live req/s, in flight, TTFT
  * P50/P99 so far and errors so far. On a TTY it is a progress bar redrawn in
  * place (at most every 100 ms); elsewhere (CI logs) a plain line every few

@@ -1,6 +1,6 @@
 /**
  * The text report: a pure renderer from a RunSummary to a string, with the
- * seed's sections. run and summarize both print through it.
+ * original tool's sections. run and summarize both print through it.
  */
 import type { GroupSummary } from '../stats/groups.ts';
 import { labels, type Labels, type Lang } from './i18n.ts';

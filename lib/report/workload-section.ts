@@ -19,7 +19,7 @@ const LABELS = {
     short: 'Short requests',
     shortValue: '{n} of {of} ({pct}), {missing} tokens missing',
     shortHint: 'the server stopped early (end-of-sequence): --exact-output asks vLLM/SGLang to ignore it',
-    templateHint: 'the server counts the chat template too',
+    templateHint: "the server's own tokenizer, chat template included",
   },
   zh: {
     title: '负载：请求与实际',
@@ -31,7 +31,7 @@ const LABELS = {
     short: '输出不足的请求',
     shortValue: '{n} / {of} ({pct})，共少 {missing} 个Token',
     shortHint: '服务端提前结束 (EOS)：--exact-output 让 vLLM/SGLang 忽略 EOS',
-    templateHint: '服务端计数包含对话模板',
+    templateHint: '服务端自己的分词器，含对话模板',
   },
 } as const;
 

@@ -1,7 +1,7 @@
 /**
  * Reading results in any format summarize and compare accept: streambench's
  * JSON (results.ts, versioned), the run's `.jsonl` journal (journal.ts), and
- * the seed's JSON (seed-results.ts). Formats that do not record everything are
+ * the original tool's JSON (original-results.ts). Formats that do not record everything are
  * converted, and what had to be guessed comes back as notes for the user.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import {
   type MetricRow,
   type Results,
 } from './results.ts';
-import { convertSeedResults, isSeedResults } from './seed-results.ts';
+import { convertOriginalResults, isOriginalResults } from './original-results.ts';
 import { summarize, type RunSummary } from '../stats/summary.ts';
 
 /** A results file as read, whatever its format, with what the reader had to guess. */
@@ -32,7 +32,7 @@ export interface LoadedResults {
 
 /**
  * Reads a results file: streambench's JSON, a `.jsonl` / `.ndjson` journal, or
- * the seed's JSON. Anything else is a UsageError with one line naming the
+ * the original tool's JSON. Anything else is a UsageError with one line naming the
  * problem. `name` is how messages call the file (the path as the user typed it).
  */
 export async function loadResults(path: string, name: string = path): Promise<LoadedResults> {
@@ -48,7 +48,7 @@ export async function loadResults(path: string, name: string = path): Promise<Lo
   text = text.replace(/^\uFEFF/, '');
   if (/\.(jsonl|ndjson)$/i.test(path)) return parseResultsJsonl(text, name, modified);
   const json = parseJsonWithPosition(text, name);
-  const results = isSeedResults(json) ? fromSeedResults(json, name) : parseResults(json, name);
+  const results = isOriginalResults(json) ? fromOriginalResults(json, name) : parseResults(json, name);
   return { path: name, results, notes: importNotes(results) };
 }
 
@@ -93,8 +93,8 @@ export function parseResultsJsonl(text: string, source: string, lastWrite: Date)
   return { path: source, results: parsed, notes: [...notes, ...importNotes(parsed)] };
 }
 
-function fromSeedResults(json: unknown, source: string): Results {
-  const seed = convertSeedResults(json, source);
+function fromOriginalResults(json: unknown, source: string): Results {
+  const seed = convertOriginalResults(json, source);
   const startedAt = seed.startedAt.toISOString();
   const config = { ...seed.config, timestamp: seed.config.timestamp ?? startedAt };
   return parseResults(
@@ -127,8 +127,8 @@ export function importNotes(results: Results): string[] {
   switch (results.run.imported_from) {
     case 'seed-json':
       return [
-        "converted from the seed's JSON: request start times are synthesized by replaying a closed loop at the " +
-          "recorded concurrency, so wall time and throughput are estimates; the seed's TTFT is its first chunk " +
+        "converted from the original tool's JSON: request start times are synthesized by replaying a closed loop at the " +
+          "recorded concurrency, so wall time and throughput are estimates; the original tool's TTFT is its first chunk " +
           '(which may be an empty role chunk); TTFB, TPOT, ITL, bytes and end markers are unknown',
       ];
     case 'jsonl':

@@ -1,6 +1,6 @@
 /**
  * The results file: a versioned zod schema, the contract that run writes and
- * summarize / compare read. A superset of the seed's JSON (config / summary /
+ * summarize / compare read. A superset of the original tool's JSON (config / summary /
  * metrics with ttft, total_time, total_tokens, tokens_per_second, error), plus
  * each request's raw timestamps so every metric can be derived again.
  */
@@ -43,7 +43,7 @@ export const MetricRowSchema = z.looseObject({
   total_time: z.number().nullable(),
   total_tokens: z.int(),
   tokens_per_second: z.number().nullable(),
-  /** The error message, or null: the seed's field. */
+  /** The error message, or null: the original tool's field. */
   error: z.string().nullable(),
   error_kind: z.enum(ERROR_KINDS).nullable(),
   status: z.int().nullable(),
@@ -507,7 +507,7 @@ export async function readResults(path: string): Promise<Results> {
 export function parseResults(json: unknown, source: string): Results {
   if (!isObject(json) || !('schema_version' in json)) {
     throw new UsageError(
-      `${source} is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)`,
+      `${source} is not a streambench results file (no schema_version, and not the original tool's config/summary/metrics shape)`,
     );
   }
   let current: Record<string, unknown> = json;

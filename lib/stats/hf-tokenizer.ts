@@ -8,9 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../record/errors.ts';
-import type { Tokenizer } from './tokenizer.ts';
 
-export async function loadHfTokenizer(path: string, label: string): Promise<Tokenizer> {
+/** A Tokenizer (tokenizer.ts), which imports this file: the shape is spelled out here to keep imports one-way. */
+export async function loadHfTokenizer(path: string, label: string): Promise<{ name: string; count(text: string): number; encode(text: string): number[] }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -77,7 +77,7 @@ export function truncated(r: RequestRecord): boolean {
   return succeeded(r) && !r.sawEndMarker;
 }
 
-/** Output tokens divided by the end-to-end time (the seed's tokens/s). */
+/** Output tokens divided by the end-to-end time (the original tool's tokens/s). */
 export function tokensPerSecond(r: RequestRecord): number | undefined {
   const total = totalTime(r);
   if (total === undefined || total <= 0) return undefined;

@@ -1,5 +1,5 @@
 /**
- * Any byte stream: each non-empty chunk counts as one token, as the seed does.
+ * Any byte stream: each non-empty chunk counts as one token, as the original tool does.
  * It has no end marker but the end of the body, which the framer reports.
  */
 import type { Protocol } from './protocol.ts';

@@ -1,9 +1,9 @@
 /**
- * Reading the seed's results JSON (`config` / `summary` / `metrics` with
+ * Reading the original tool's results JSON (`config` / `summary` / `metrics` with
  * request_id, ttft, total_time, total_tokens, tokens_per_second, error) into
- * request records. The seed kept durations, not timestamps, so start times are
+ * request records. The original tool kept durations, not timestamps, so start times are
  * synthesized by replaying its own closed loop: requests in id order, each
- * starting when the earliest of `concurrency` slots frees. What the seed never
+ * starting when the earliest of `concurrency` slots frees. What the original tool never
  * measured (TTFB, token arrival times, bytes) stays unknown.
  */
 import { z } from 'zod';
@@ -19,7 +19,7 @@ const SeedRowSchema = z.looseObject({
   error: z.string().nullable().optional(),
 });
 
-const SeedResultsSchema = z.looseObject({
+const OriginalResultsSchema = z.looseObject({
   config: z.looseObject({
     url: z.string(),
     concurrency: z.int().min(1),
@@ -29,27 +29,27 @@ const SeedResultsSchema = z.looseObject({
   summary: z.looseObject({}).optional(),
   metrics: z.array(SeedRowSchema),
 });
-type SeedResults = z.infer<typeof SeedResultsSchema>;
+type OriginalResults = z.infer<typeof OriginalResultsSchema>;
 
-export interface SeedRun {
-  config: SeedResults['config'];
-  /** The seed's timestamp when it parses, else the Unix epoch. */
+export interface OriginalRun {
+  config: OriginalResults['config'];
+  /** The original tool's timestamp when it parses, else the Unix epoch. */
   startedAt: Date;
   records: RequestRecord[];
 }
 
-/** The seed's shape: config and metrics, and none of streambench's own top-level fields. */
-export function isSeedResults(json: unknown): boolean {
+/** The original tool's shape: config and metrics, and none of streambench's own top-level fields. */
+export function isOriginalResults(json: unknown): boolean {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
   return 'config' in json && 'metrics' in json && !('schema_version' in json) && !('tool' in json);
 }
 
-export function convertSeedResults(json: unknown, source: string): SeedRun {
-  const parsed = SeedResultsSchema.safeParse(json);
+export function convertOriginalResults(json: unknown, source: string): OriginalRun {
+  const parsed = OriginalResultsSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
-    throw new UsageError(`${source} looks like the seed's results JSON but is not valid (${where})`);
+    throw new UsageError(`${source} looks like the original tool's results JSON but is not valid (${where})`);
   }
   const seed = parsed.data;
   const stamp = seed.config.timestamp === undefined ? NaN : Date.parse(seed.config.timestamp);
@@ -86,7 +86,7 @@ function seedRowToRecord(row: z.infer<typeof SeedRowSchema>, startedAt: number):
   return record;
 }
 
-/** The seed stored only a message; its kind is guessed from the words in it. */
+/** The original tool stored only a message; its kind is guessed from the words in it. */
 function classifySeedError(message: string): NonNullable<RequestRecord['error']> {
   const status = /\b(?:HTTP|status)\D{0,3}([1-5]\d\d)\b/i.exec(message)?.[1];
   let kind: ErrorKind = 'protocol';
