@@ -104,9 +104,9 @@ export const DEFAULT_TRACE_BLOCK_SIZE = 512;
  * A number drawn per item: fixed, or `{mean, stddev, min, max}` (normal, kept
  * within the bounds; util/distribution.ts). `value` checks each number.
  */
-function distribution(value: z.ZodType<number, number | string>, what: string) {
+function distribution(value: z.ZodType<number, number | string>, stddev: z.ZodType<number, number | string>, what: string) {
   const spread = z
-    .strictObject({ mean: value, stddev: value.optional(), min: value.optional(), max: value.optional() })
+    .strictObject({ mean: value, stddev: stddev.optional(), min: value.optional(), max: value.optional() })
     .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
     .refine((d) => (d.min === undefined || d.mean >= d.min) && (d.max === undefined || d.mean <= d.max), {
       message: 'mean must lie within min..max',
@@ -233,9 +233,9 @@ export const ConfigSchema = z.strictObject({
    * history with the replies actually streamed. total_requests then counts
    * conversations, concurrency (or rate) conversations in flight (or started).
    */
-  turns: distribution(turnCount, 'a number of turns >= 1').optional(),
+  turns: distribution(turnCount, z.number().min(0) as z.ZodType<number, number | string>, 'a number of turns >= 1').optional(),
   /** Seconds between a reply and the next turn of its conversation, outside every latency. */
-  think_time: distribution(durationSeconds(true), 'a duration such as "2s"').optional(),
+  think_time: distribution(durationSeconds(true), durationSeconds(true), 'a duration such as "2s"').optional(),
   /** Replay a timestamped trace (mooncake format) instead of a load shape. */
   trace: TraceSchema.optional(),
 });

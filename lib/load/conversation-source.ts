@@ -116,8 +116,9 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
     };
   }
 
-  const turns = distributionOf(config.turns!);
-  const thinkTime = config.think_time === undefined ? undefined : distributionOf(config.think_time);
+  // At least one turn, and no negative wait, whatever a wide stddev draws.
+  const turns = distributionOf(config.turns!, 1);
+  const thinkTime = config.think_time === undefined ? undefined : distributionOf(config.think_time, 0);
   const dataset = config.data_source ? await conversationDataset(config, inputs) : undefined;
   const lengths = lengthsOf(workload && inputLengths(workload)) ?? { mean: DEFAULT_USER_TURN_TOKENS };
   const outputs = workload && outputLengths(workload);
@@ -126,9 +127,11 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
   const userSide = dataset
     ? `user turns from ${dataset.label} (${dataset.format}, ${dataset.conversations.length} multi-turn conversations${dataset.skipped ? `, ${dataset.skipped} rows with fewer than 2 user turns left out` : ''})`
     : `user turns of ${describeDistribution(lengths)} generated tokens${prefixes ? ` (turn 1 after 1 of ${prefixes.count} shared prefixes of ${prefixes.tokens})` : ''}`;
+  // As given: the floors are not the user's.
+  const asGiven = (value: number | DistributionSpec) => (typeof value === 'number' ? { mean: value } : value);
   const describe =
-    `conversations: ${describeDistribution(turns)} turns each, ${userSide}` +
-    (thinkTime ? `, think time ${describeDistribution(thinkTime, (s) => formatDuration(s))}` : '') +
+    `conversations: ${describeDistribution(asGiven(config.turns!))} turns each, ${userSide}` +
+    (config.think_time !== undefined ? `, think time ${describeDistribution(asGiven(config.think_time), (s) => formatDuration(s))}` : '') +
     ` | tokenizer ${tokenizer.name} | each turn carries the history with the replies streamed`;
   const conversationIndex = shard ? (n: number) => globalIndex(n, shard) : undefined;
   const user = dataset ? datasetUserTurns(dataset, order) : generatedUserTurns(generator, lengths, seed, prefixes);
@@ -174,8 +177,9 @@ function lengthsOf(d: { mean: number; stddev: number; min: number; max: number }
   return { mean: d.mean, stddev: d.stddev, ...(d.min > 1 ? { min: d.min } : { min: 1 }), ...(d.max < LARGEST_CONTEXT ? { max: d.max } : {}) };
 }
 
-function distributionOf(value: number | { mean: number; stddev?: number; min?: number; max?: number }): DistributionSpec {
-  return typeof value === 'number' ? { mean: value } : value;
+/** A config distribution field; a spread is kept at or above `floor`. */
+function distributionOf(value: number | { mean: number; stddev?: number; min?: number; max?: number }, floor: number): DistributionSpec {
+  return typeof value === 'number' ? { mean: value } : { ...value, min: Math.max(floor, value.min ?? floor) };
 }
 
 function describeTrace(trace: Trace, speedup: number, tokenizer: Tokenizer): string {

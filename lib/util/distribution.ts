@@ -1,8 +1,8 @@
 /**
  * A number drawn per item (a conversation's turn count, a think time): fixed,
- * or normal around a mean with a standard deviation, kept within [min, max].
- * A draw outside the bounds is drawn again (up to 64 times, then clamped), so
- * the bounds truncate the distribution instead of piling draws on them.
+ * or `mean + stddev × z` (z standard normal, Box-Muller), clamped to
+ * [min, max], rounded for whole numbers: the rule the workload's lengths
+ * follow (docs/workloads.md), so every distribution flag means the same.
  */
 import type { Rng } from './random.ts';
 
@@ -13,23 +13,12 @@ export interface DistributionSpec {
   max?: number;
 }
 
-const REDRAWS = 64;
-
-/** One draw; `integer` rounds it (to the nearest whole number within the bounds). */
+/** One draw; `integer` rounds it before the clamp. */
 export function sampleDistribution(spec: DistributionSpec, rng: Rng, integer = false): number {
-  const min = spec.min ?? -Infinity;
-  const max = spec.max ?? Infinity;
-  const fit = (value: number) => {
-    const rounded = integer ? Math.round(value) : value;
-    return Math.min(max, Math.max(min, rounded));
-  };
   const stddev = spec.stddev ?? 0;
-  if (stddev <= 0) return fit(spec.mean);
-  for (let i = 0; i < REDRAWS; i++) {
-    const value = integer ? Math.round(spec.mean + stddev * standardNormal(rng)) : spec.mean + stddev * standardNormal(rng);
-    if (value >= min && value <= max) return value;
-  }
-  return fit(spec.mean);
+  let value = stddev > 0 ? spec.mean + stddev * standardNormal(rng) : spec.mean;
+  if (integer) value = Math.round(value);
+  return Math.min(spec.max ?? Infinity, Math.max(spec.min ?? -Infinity, value));
 }
 
 /** "3", "mean 3, stddev 1, 1..6": for the run's header. */
