@@ -250,15 +250,18 @@ export function traceConversations(trace: Trace, settings: TraceSettings, render
   return {
     count,
     /**
-     * Builds the text of the first `count` units' entries now, before the clock: the generator's
-     * caches fill and its whole-prompt length checks are spent here, not between sends. Returns how many.
+     * Makes the text of the first units' entries now, before the clock, and keeps it until sent, up to
+     * `tokens` tokens in all (a long trace would not fit in memory: the rest is made as it is sent, the
+     * generator already warm). Returns how many entries.
      */
-    prepare(limit: number): number {
+    prepare(tokens: number): number {
       let made = 0;
-      for (let n = 0; n < Math.min(limit, count); n++) {
+      let budget = tokens;
+      for (let n = 0; n < count && budget > 0; n++) {
         const unit = indexOf(n);
         for (const entry of sessions ? (sessions[unit] as TraceSession).turns : [trace.entries[unit] as TraceEntry]) {
-          text(entry);
+          text.keep(entry);
+          budget -= entry.inputLength ?? 0;
           made++;
         }
       }
@@ -297,9 +300,11 @@ function userMessages(entry: TraceEntry, text: (entry: TraceEntry) => string): C
  * tokens back to back (the last one as long as input_length leaves, made from
  * the same start as the whole block, so it reads as its beginning), or, without
  * hash ids, text unique to the entry. A prompt given in the trace is itself.
+ * `keep` makes an entry's text ahead of time; it is handed out once, then dropped.
  */
-export function traceText(blockSize: number, seed: number, generator: PromptGenerator): (entry: TraceEntry) => string {
+export function traceText(blockSize: number, seed: number, generator: PromptGenerator): ((entry: TraceEntry) => string) & { keep(entry: TraceEntry): void } {
   const blocks = new Map<string, string>();
+  const kept = new Map<number, string>();
   const block = (id: number, tokens: number, leading: boolean): string => {
     const name = `${id}:${tokens}:${leading ? 1 : 0}`;
     let found = blocks.get(name);
@@ -310,7 +315,7 @@ export function traceText(blockSize: number, seed: number, generator: PromptGene
     }
     return found;
   };
-  return (entry) => {
+  const make = (entry: TraceEntry): string => {
     if (entry.prompt !== undefined) return entry.prompt;
     const length = entry.inputLength as number;
     const ids = entry.hashIds;
@@ -318,6 +323,17 @@ export function traceText(blockSize: number, seed: number, generator: PromptGene
     // Each block after the first follows text: it starts with a space, so the blocks' counts add up.
     return ids.map((id, i) => block(id, i < ids.length - 1 ? blockSize : length - blockSize * (ids.length - 1), i > 0)).join('');
   };
+  const text = (entry: TraceEntry): string => {
+    const ready = kept.get(entry.index);
+    if (ready === undefined) return make(entry);
+    kept.delete(entry.index);
+    return ready;
+  };
+  return Object.assign(text, {
+    keep(entry: TraceEntry) {
+      if (entry.prompt === undefined && entry.messages === undefined) kept.set(entry.index, make(entry));
+    },
+  });
 }
 
 /** Streams of a trace's text, keyed apart. */

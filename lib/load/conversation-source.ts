@@ -37,16 +37,19 @@ export interface PreparedConversations {
   /** Whether a turn needs the previous reply's text (not for a plain trace's lone requests). */
   replies: boolean;
   /**
-   * Makes the first `count` conversations' (or trace units') text now, before the clock, so generating
-   * never delays a send; returns how many texts. A trace warms its generator on at most `TRACE_WARM_UP` units.
+   * Makes the first `count` conversations' text now, before the clock, so generating never delays a send;
+   * a trace's, up to TRACE_PREPARED_TOKENS. Returns how many texts.
    */
   prepare(count: number): number;
   /** The source for the endpoint actually called (the simulator's, for sim://); `render` builds a request from a body. */
   source(render: (body: unknown) => TransportRequest): ConversationSource & { plannedRequests(count: number): number | undefined };
 }
 
-/** A trace's entries are made as they are sent (a long trace would not fit in memory): this many are made first, to warm the generator. */
-export const TRACE_WARM_UP = 2000;
+/**
+ * A trace's text made before the clock, in tokens (about 5 bytes each): all of most traces; a longer one's
+ * later entries are made as they are sent, the generator warm by then.
+ */
+export const TRACE_PREPARED_TOKENS = 20_000_000;
 
 export interface ConversationInputs {
   config: Config;
@@ -108,7 +111,7 @@ export async function prepareConversations(inputs: ConversationInputs): Promise<
       describe: describeTrace(trace, config.trace.speedup, tokenizer),
       dataset: { file: trace.label, sha256: trace.sha256, rows: trace.entries.length, columns: trace.fields },
       replies: trace.sessions !== undefined,
-      prepare: (count) => source.prepare(Math.min(count, TRACE_WARM_UP)),
+      prepare: () => source.prepare(TRACE_PREPARED_TOKENS),
       source: (render) => {
         target = render;
         return { ...source, plannedRequests: (count) => requests(Math.min(count, mine)) };
