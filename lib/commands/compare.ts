@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
 import { directionWarning, parseRule } from '../stats/rule.ts';
 import { summarizeTurns, turnSources } from '../stats/turns.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 
 export const compareArgs = {
   base: { type: 'positional', required: false, description: 'the base results file (yesterday, main)' },
@@ -106,5 +107,6 @@ async function loadRun(file: string, io: CommandIO): Promise<ComparedRun> {
   const loaded = await loadResults(resolve(io.cwd, file), file);
   for (const note of loaded.notes) io.stderr.write(`note: ${file}: ${note}\n`);
   const run = mergeResults([{ name: file, results: loaded.results }]);
-  return { name: file, results: run.results, summary: run.summary, samples: run.samples, turns: turnSources(summarizeTurns(run.records)) };
+  const server = run.results.server_metrics as ServerMetricsBlock | undefined;
+  return { name: file, results: run.results, summary: run.summary, samples: run.samples, server, turns: turnSources(summarizeTurns(run.records)) };
 }

@@ -27,7 +27,7 @@ import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/pr
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
 import { renderReport } from '../report/report.ts';
 import { createRequestPlan, requestFor, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
-import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type ShardResult } from '../results/results.ts';
+import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type Results, type ShardResult } from '../results/results.ts';
 import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
 import { parseShard, type ShardSpec } from '../config/shard-spec.ts';
 import { globalIndex, shardLoadShape } from '../load/shard.ts';
@@ -50,6 +50,8 @@ import type { Transport } from '../wire/transport.ts';
 import { runInWorkers } from '../load/workers.ts';
 import type { Records } from '../record/record.ts';
 import { VERSION } from '../util/version.ts';
+import { startRunScrapes, type RunScrapes } from '../server-metrics/during-run.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 
 export const runArgs = {
   config: { type: 'string', alias: 'c', description: 'config file (default: ./config.json when present and no --url)' },
@@ -101,6 +103,12 @@ export const runArgs = {
   'sweep-max-error-rate': { type: 'string', description: 'stop a sweep after a level above this error rate, 0..1 (default 0.1)' },
   'sweep-max-ttft-p99': { type: 'string', description: 'stop a sweep after a level above this TTFT p99 (seconds)' },
   slo: { type: 'string', description: 'goodput SLOs, seconds: ttft=0.5,tpot=0.05,e2e=10' },
+  // The server's own view (docs/server-metrics.md).
+  'server-metrics': {
+    type: 'string',
+    description: "scrape the server's Prometheus metrics during the run: bare for the target's /metrics, or a URL (repeatable)",
+  },
+  'server-metrics-interval': { type: 'string', description: 'time between metric scrapes (default 1s)' },
   // Workloads (docs/workloads.md).
   'input-tokens': { type: 'string', description: 'generate prompts of exactly N tokens (the mean with --input-tokens-stddev)' },
   'input-tokens-stddev': { type: 'string', description: 'prompt lengths: normal around --input-tokens with this stddev' },
@@ -128,9 +136,9 @@ export const runArgs = {
   'trace-speedup': { type: 'string', description: 'replay the trace this many times faster (default 1)' },
 } as const satisfies ArgsDef;
 
-const REPEATABLE = ['header', 'data-column', 'threshold'] as const;
+const REPEATABLE = ['header', 'data-column', 'threshold', 'server-metrics'] as const;
 /** Flags that may be given without a value. */
-const OPTIONAL_VALUE = ['html'] as const;
+const OPTIONAL_VALUE = ['html', 'server-metrics'] as const;
 
 export interface RunIO extends CommandIO {
   stderr: CommandIO['stderr'] & { columns?: number };
@@ -167,6 +175,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     return reportCommandError(error, io, debug, held.redactor.text);
   } finally {
     held.journal?.close();
+    held.scrapes?.stop();
     held.transport?.close?.();
     await held.sim?.stop();
   }
@@ -178,6 +187,7 @@ interface Held {
   sim?: SimProcess;
   journal?: Journal;
   transport?: Transport;
+  scrapes?: RunScrapes;
 }
 
 /** The run as configured and checked: nothing is sent, nothing started yet. */
@@ -224,6 +234,7 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   }
   held.redactor = createRedactor(loaded.expandedValues);
   collectSecrets(held.redactor, config.headers, config.url, config.body);
+  for (const url of config.server_metrics?.urls ?? []) collectSecrets(held.redactor, config.server_metrics!.headers, url);
 
   const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
   const toStdout = config.output === STDOUT_OUTPUT;
@@ -390,12 +401,18 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
 interface RunOutcome {
   load: LoadOutcome;
   selfcheck: SelfCheck;
+  /** The server's own metrics, scraped during the run (--server-metrics). */
+  server?: ServerMetricsBlock;
 }
 
 /** Phase 3: the load itself, each request journaled as it completes, the client's own health watched throughout. */
 async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held: Held): Promise<RunOutcome> {
   const { config, shard } = run;
   const { redactor, journal } = held;
+  // The scrape right before the first request, outside the self-check's window (the first fetch loads its code).
+  const scrapes = serverMetricsFor(run, endpoint, io, redactor.text);
+  held.scrapes = scrapes;
+  await scrapes?.begin();
   const selfCheck = startSelfCheck(endpoint.workers);
   let workerDelays: number[] | undefined;
   const requestContext = {
@@ -455,11 +472,29 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
   });
   const selfcheck = selfCheck.stop(workerDelays);
   journal?.close();
-  return { load, selfcheck };
+  if (!scrapes) return { load, selfcheck };
+  const { block, cost } = await scrapes.end(load.origin);
+  return { load, selfcheck: { ...selfcheck, server_metrics: cost }, server: block };
+}
+
+/** --server-metrics: the scrapes of the run, or undefined when not asked for. */
+function serverMetricsFor(run: PreparedRun, endpoint: Endpoint, io: RunIO, redact: (text: string) => string): RunScrapes | undefined {
+  const settings = run.config.server_metrics;
+  if (!settings) return undefined;
+  const scrapes = startRunScrapes({
+    urls: settings.urls,
+    targetUrl: endpoint.targetUrl,
+    headers: settings.headers,
+    intervalSeconds: settings.interval,
+    timeoutSeconds: settings.timeout,
+    warn: (message) => io.stderr.write(`warning: ${redact(message)}\n`),
+  });
+  io.stderr.write(`server metrics: ${redact(scrapes.urls.join(', '))} every ${settings.interval}s\n`);
+  return scrapes;
 }
 
 /** Phase 4: the report on the terminal, and the thresholds checked (over every level's requests together in a sweep). */
-function reportRun(run: PreparedRun, { load, selfcheck }: RunOutcome, io: RunIO): ThresholdOutcome[] {
+function reportRun(run: PreparedRun, { load, selfcheck, server }: RunOutcome, io: RunIO): ThresholdOutcome[] {
   const { config } = run;
   const lang = config.lang as Lang;
   const { summary, samples } = load;
@@ -468,17 +503,17 @@ function reportRun(run: PreparedRun, { load, selfcheck }: RunOutcome, io: RunIO)
     run.reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
   } else {
     const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck, turns }));
+    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck, server, turns }));
     const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
     if (chart) run.reportStream.write('\n' + chart);
   }
-  const thresholds = checkThresholds(run.thresholdRules, { summary, samples, turns: turnSources(turns) });
+  const thresholds = checkThresholds(run.thresholdRules, { summary, samples, server, turns: turnSources(turns) });
   if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
   return thresholds;
 }
 
 /** Phase 5: the results file (or stdout) and the HTML report, secrets redacted. */
-async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresholds: ThresholdOutcome[], io: RunIO, held: Held): Promise<void> {
+async function persist(run: PreparedRun, { load, selfcheck, server }: RunOutcome, thresholds: ThresholdOutcome[], io: RunIO, held: Held): Promise<void> {
   const { config, shard, startAt, outputPath, htmlPath } = run;
   const { redactor } = held;
   // The head only: the per-request rows are streamed into the output one by one below.
@@ -499,6 +534,7 @@ async function persist(run: PreparedRun, { load, selfcheck }: RunOutcome, thresh
     shard: shard && shardResult(shard, load.startedAt, startAt),
     selfcheck,
   });
+  if (server) results.server_metrics = server as unknown as Results['server_metrics'];
   if (thresholds.length > 0) {
     results.thresholds = thresholds.map((t) => ({ rule: t.rule.text, observed: t.observed ?? null, pass: t.pass }));
   }
@@ -568,6 +604,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     group_by: optionalString(values['group-by']),
     shuffle: values.shuffle === true ? true : undefined,
     shard: optionalString(values.shard),
+    server_metrics: serverMetricsFlags(values['server-metrics'], values['server-metrics-interval']),
     workload: workloadOverrides(values),
     turns: distributionFlags(values, 'turns', optionalNumber) as ConfigOverrides['turns'],
     think_time: distributionFlags(values, 'think-time', (value) => optionalString(value)) as ConfigOverrides['think_time'],
@@ -601,6 +638,14 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
   if (Array.isArray(values.header)) overrides.headers = parseHeaderFlags(values.header as string[]);
   if (typeof values.body === 'string') overrides.body = parseBodyFlag(values.body, cwd);
   return overrides;
+}
+
+/** --server-metrics (bare: the target's /metrics; or URLs, repeatable) and --server-metrics-interval. */
+function serverMetricsFlags(urls: unknown, interval: unknown): ConfigOverrides['server_metrics'] {
+  const flags: NonNullable<ConfigOverrides['server_metrics']> = {};
+  if (Array.isArray(urls)) flags.urls = urls.map((url: string | true) => (url === true ? '/metrics' : url));
+  if (typeof interval === 'string') flags.interval = interval;
+  return Object.keys(flags).length > 0 ? flags : undefined;
 }
 
 /** The workload flags as `workload` fields (`--input-tokens-max` → input_tokens_max); undefined when none is given. */

@@ -18,6 +18,8 @@ import { renderRequestsCsv } from '../report/report-csv.ts';
 import { renderReportMarkdown } from '../report/report-markdown.ts';
 import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import type { SelfCheck } from '../stats/selfcheck.ts';
 
 export const summarizeArgs = {
   files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the original tool\'s JSON); several are merged' },
@@ -44,6 +46,7 @@ export const SUMMARY_FORMATS = {
       sources: files,
       shards: merged.results.merged_from,
       turns: summarizeTurns(merged.records),
+      server: merged.results.server_metrics as ServerMetricsBlock | undefined,
     }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
@@ -59,7 +62,8 @@ function renderText(merged: MergedRun, lang: Lang): string {
     lang,
     interrupted: results.run.interrupted,
     shards: results.merged_from,
-    selfcheck: results.selfcheck,
+    selfcheck: results.selfcheck as SelfCheck | undefined,
+    server: results.server_metrics as ServerMetricsBlock | undefined,
     groups: groupBy !== undefined ? { by: groupBy, rows: summarizeGroups(merged.records) } : undefined,
     turns: summarizeTurns(merged.records),
   });

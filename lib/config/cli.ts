@@ -18,7 +18,8 @@ export interface CommandIO {
 }
 
 export interface StrictArgs {
-  values: Record<string, string | boolean | string[] | undefined>;
+  /** A repeatable flag that may go bare holds `true` for each bare use. */
+  values: Record<string, string | boolean | Array<string | true> | undefined>;
   positionals: string[];
 }
 
@@ -58,6 +59,7 @@ export function parseStrict(
         throw new UsageError(`option --${name} needs a value`);
       }
       if (value === BARE) (values as Record<string, unknown>)[name] = true;
+      if (Array.isArray(value)) (values as Record<string, unknown>)[name] = value.map((item) => (item === BARE ? true : item));
     }
     return { values: values as StrictArgs['values'], positionals };
   } catch (error) {

@@ -81,6 +81,75 @@ export const SweepSchema = z
     path: ['values'],
   });
 
+/** A metrics URL: absolute http(s), or a path ("/metrics") on the target's origin. */
+const metricsUrl = z.string().refine(
+  (value) => {
+    if (value.startsWith('/')) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s):// URL or a path such as /metrics (on the target\'s origin)' },
+);
+
+/** Seconds between scrapes and the longest one scrape may take, by default. */
+export const SERVER_METRICS_DEFAULTS = { urls: ['/metrics'], interval: 1, timeout: 3 } as const;
+
+/**
+ * Scraping the server's own Prometheus metrics during the run (docs/server-metrics.md):
+ * true (the target's /metrics), a URL, a list of URLs, or the full object.
+ */
+export const ServerMetricsSchema = z
+  .preprocess(
+    // The short forms become the object, so a bad value is named by its field (server_metrics.interval).
+    (value) => (value === false ? null : value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value),
+    z
+      .strictObject({
+        urls: z.array(metricsUrl).min(1).optional(),
+        interval: durationSeconds(false).optional(),
+        timeout: durationSeconds(false).optional(),
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+            z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+          )
+          .optional(),
+      })
+      .nullable(),
+  )
+  .transform((object) =>
+    object === null
+      ? undefined
+      : {
+          urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
+          interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
+          timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
+          headers: object.headers ?? {},
+        },
+  )
+  // For editors (config.schema.json): the short forms the preprocess accepts.
+  .meta({
+    description: 'true (the target\'s /metrics), a URL, a list of URLs, or {urls, interval, timeout, headers}: docs/server-metrics.md',
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' }, minItems: 1 },
+      {
+        type: 'object',
+        properties: {
+          urls: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          interval: { type: ['number', 'string'] },
+          timeout: { type: ['number', 'string'] },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
+  });
+export type ServerMetricsConfig = NonNullable<z.output<typeof ServerMetricsSchema>>;
+
 export const SloSchema = z.strictObject({
   ttft: durationSeconds(false).optional(),
   tpot: durationSeconds(false).optional(),
@@ -228,6 +297,8 @@ export const ConfigSchema = z.strictObject({
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
+  /** Scrape the server's Prometheus metrics during the run (docs/server-metrics.md). */
+  server_metrics: ServerMetricsSchema.optional(),
   /**
    * Conversations: each sends this many turns, each request carrying the whole
    * history with the replies actually streamed. total_requests then counts
@@ -283,6 +354,8 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** --server-metrics [URL] and --server-metrics-interval, merged into the file's server_metrics. */
+  server_metrics?: { urls?: string[]; interval?: string | number };
   /** Merged into the file's workload field by field. */
   workload?: Record<string, unknown>;
   /** A number replaces the file's value; an object (from --turns-stddev and friends) is merged into it. */
@@ -348,7 +421,8 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
-    if (MERGED_OBJECTS.has(key) && base && typeof base === 'object') merged[key] = { ...base, ...(value as object) };
+    if (key === 'server_metrics') merged[key] = { ...serverMetricsObject(base), ...(value as object) };
+    else if (MERGED_OBJECTS.has(key) && base && typeof base === 'object') merged[key] = { ...base, ...(value as object) };
     else if (key in DISTRIBUTIONS && typeof value === 'object') merged[key] = mergeDistribution(key, base, value as DistributionOverride);
     else merged[key] = value;
   }
@@ -382,6 +456,13 @@ function mergeDistribution(key: string, base: unknown, flags: DistributionOverri
     throw new UsageError(`${given.join(', ')} needs a mean: give ${DISTRIBUTIONS[key]} (or ${key} in the config)`);
   }
   return merged;
+}
+
+/** A file's server_metrics in its object form, so flags can change one setting of it. */
+function serverMetricsObject(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { urls: [value] };
+  if (Array.isArray(value)) return { urls: value };
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** Replaces ${NAME} in every string, deeply. A missing variable is a usage error naming the field. */
@@ -434,6 +515,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   group_by: '--group-by',
   shard: '--shard',
   tokenizer: '--tokenizer',
+  server_metrics: '--server-metrics',
   turns: '--turns',
   think_time: '--think-time',
   trace: '--trace',

@@ -44,6 +44,8 @@ export interface LoadOutcome {
   samples: MetricSamples;
   sweep?: SweepResults;
   startedAt: Date;
+  /** performance.now() at the origin: record timestamps are ms since it. */
+  origin: number;
   interrupted: boolean;
   unsent: number;
 }

@@ -19,6 +19,8 @@ import { rowToRecord, type MetricRow, type Results, type Sweep } from '../result
 import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import { barChart, colorAt, histogramChart, xyChart, type XYSeries } from './svg-chart.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverFigures, serverSectionHtml } from './server-section.ts';
 
 export interface HtmlReportOptions {
   lang: Lang;
@@ -78,11 +80,15 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   if (results.run.interrupted) body.push(`<p class="banner">${esc(L.interrupted)}</p>`);
   body.push(kpis(s, L));
 
+  const server = results.server_metrics as ServerMetricsBlock | undefined;
+  // With server series, the load charts and the server's share one time axis.
+  const xMax = server ? sharedTimeEnd(run.load, server) : undefined;
   const figures: Figure[] = [
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
     cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
     latencyByStartFigure(run, L),
-    ...loadFigures([run.load], [''], L),
+    ...loadFigures([run.load], [''], L, xMax),
+    ...(server ? serverFigures(server, clientSeries(run.load), xMax!, options.lang) : []),
     histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
   const groups = summarizeGroups(run.counted.map(rowToRecord));
@@ -99,6 +105,10 @@ export function renderHtmlReport(results: Results, options: HtmlReportOptions): 
   if (groups.length > 0) body.push(`<h2>${esc(L.groups)}</h2>${groupTable(groups, L)}`);
   if (turns) body.push(turnsHtml(turns, L));
   if (results.sweep) body.push(`<h2>${esc(L.sweepLevels)}</h2>${sweepTable(results.sweep, L)}`);
+  if (server) {
+    const client = { ttft: s.ttft, outputTokens: s.output_tokens };
+    body.push(`<h2 id="server">${esc(options.lang === 'zh' ? '服务端' : 'Server')}</h2>${serverSectionHtml(server, client, options.lang)}`);
+  }
   body.push(`<h2>${esc(L.errorsByKind)}</h2>${errorTable(run.counted, L)}`);
   if (results.selfcheck) body.push(`<h2>${esc(L.selfcheck)}</h2>${selfcheckTable(results.selfcheck, L)}`);
   body.push(`<h2>${esc(L.config)}</h2>${configBlock(results)}`);
@@ -225,7 +235,20 @@ function ttftByStartCompareFigure(runs: readonly RunView[], names: readonly stri
   };
 }
 
-function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels): Figure[] {
+/** The end of the time axis that both the client's load charts and the server's series fit on. */
+function sharedTimeEnd(load: LoadOverTime, server: ServerMetricsBlock): number {
+  const ends = [...load.points.map((p) => p.t), ...server.endpoints.flatMap((e) => e.timeseries.t)];
+  return Math.max(1, ...ends);
+}
+
+function clientSeries(load: LoadOverTime) {
+  return {
+    inFlight: load.points.map((p) => [p.t, p.inFlight] as const),
+    outputTokensPerSecond: load.points.map((p) => [p.t, p.outputTokensPerSecond] as const),
+  };
+}
+
+function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, xMax?: number): Figure[] {
   const overlay = loads.length > 1;
   const note = loads.some((l) => l.derived) ? L.derivedNote : undefined;
   const line = (pick: (p: LoadOverTime['points'][number]) => number) =>
@@ -234,7 +257,7 @@ function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L
   const figure = (id: string, title: string, yLabel: string, series: XYSeries[]): Figure =>
     empty
       ? { id, title, note: L.noTimeData }
-      : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true }, y: { label: yLabel }, series }) };
+      : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true, ...(xMax !== undefined ? { min: 0, max: xMax } : {}) }, y: { label: yLabel }, series }) };
 
   let throughput = line((p) => p.completedPerSecond);
   if (!overlay) {
@@ -438,6 +461,19 @@ function selfcheckTable(check: NonNullable<Results['selfcheck']>, L: Labels): st
       [L.eventLoopDelay, `${check.event_loop_delay_p99_ms.toFixed(1)} ms`],
       [L.clientCpu, `${check.cpu_percent.toFixed(0)}%`],
       [L.clientBound, check.client_bound ? L.clientBoundYes : L.clientBoundNo],
+      ...(check.server_metrics
+        ? [
+            [
+              L.metricsScraping,
+              fill(L.scrapeCost, {
+                n: check.server_metrics.scrapes,
+                busy: `${check.server_metrics.busy_ms.toFixed(1)} ms`,
+                longest: `${check.server_metrics.max_block_ms.toFixed(2)} ms`,
+                kb: (check.server_metrics.bytes / 1024).toFixed(0),
+              }),
+            ],
+          ]
+        : []),
     ],
     [1],
   );

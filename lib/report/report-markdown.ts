@@ -11,6 +11,8 @@ import type { Distribution } from '../stats/stats.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import type { TurnSummary } from '../stats/turns.ts';
 import { turnsMarkdown } from './turns-report.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverSectionMarkdown } from './server-section.ts';
 
 export interface MarkdownReportOptions {
   lang: Lang;
@@ -21,6 +23,8 @@ export interface MarkdownReportOptions {
   shards?: readonly MergedFrom[];
   /** Per-turn results of a run with conversations: adds the per-turn tables. */
   turns?: TurnSummary;
+  /** The server's own metrics (results.server_metrics): adds the Server section. */
+  server?: ServerMetricsBlock;
 }
 
 export function renderReportMarkdown(summary: RunSummary, options: MarkdownReportOptions): string {
@@ -78,6 +82,7 @@ export function renderReportMarkdown(summary: RunSummary, options: MarkdownRepor
   }
 
   if (options.turns) lines.push(...turnsMarkdown(options.turns, L));
+  if (options.server) lines.push(serverSectionMarkdown(options.server, { ttft: summary.ttft, outputTokens: summary.output_tokens }, options.lang));
 
   const kinds = Object.entries(summary.errors).filter(([, count]) => (count ?? 0) > 0);
   lines.push(`**${L.errors}**: ${kinds.length === 0 ? L.noErrors : ''}`.trimEnd());

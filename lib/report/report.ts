@@ -11,6 +11,8 @@ import type { RunSummary } from '../stats/summary.ts';
 import type { TurnSummary } from '../stats/turns.ts';
 import { turnTables } from './turns-report.ts';
 import { displayWidth, millis, seconds } from '../util/format.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { serverSectionText } from './server-section.ts';
 import { workloadRows } from './workload-section.ts';
 
 export interface ReportOptions {
@@ -23,6 +25,8 @@ export interface ReportOptions {
   shards?: readonly MergedFrom[];
   /** Per-turn results of a run with conversations (stats/turns.ts): adds the per-turn and per-conversation tables. */
   turns?: TurnSummary;
+  /** The server's own metrics (results.server_metrics): adds the Server section. */
+  server?: ServerMetricsBlock;
 }
 
 const RULE = '='.repeat(60);
@@ -89,6 +93,7 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
   }
   if (options.shards && options.shards.length > 1) table(lines, L.shardTable, ...shardTable(L, options.shards));
   section(lines, L.health, healthRows(summary, L));
+  if (options.server) lines.push(...serverSectionText(options.server, { ttft: summary.ttft, outputTokens: summary.output_tokens }, options.lang));
 
   scheduleSection(lines, L, summary);
   goodputSection(lines, L, summary);
@@ -111,10 +116,19 @@ export function renderReport(summary: RunSummary, options: ReportOptions): strin
       [L.eventLoopDelay, `${check.event_loop_delay_p99_ms.toFixed(2)}ms (${L.limit} ${ELD_LIMIT_MS}ms)`],
       [L.clientCpu, `${check.cpu_percent.toFixed(1)}% (${L.limit} ${CPU_LIMIT_PERCENT}% ${L.perCore})`],
       [L.verdict, check.client_bound ? L.clientBoundWarning : L.clientOk],
+      ...scrapeCostRow(check, L),
     ]);
   }
   lines.push(RULE);
   return lines.join('\n') + '\n';
+}
+
+/** What scraping the server's metrics held the event loop for (absent without --server-metrics). */
+function scrapeCostRow(check: SelfCheck, L: Labels): Array<[string, string]> {
+  const cost = check.server_metrics;
+  if (!cost) return [];
+  const values = { n: String(cost.scrapes), busy: `${cost.busy_ms.toFixed(1)}ms`, longest: `${cost.max_block_ms.toFixed(2)}ms`, kb: (cost.bytes / 1024).toFixed(0) };
+  return [[L.metricsScraping, L.scrapeCost.replace(/\{(\w+)\}/g, (_, key: keyof typeof values) => values[key])]];
 }
 
 function healthRows(summary: RunSummary, L: Labels): Array<[string, string]> {

@@ -173,6 +173,31 @@ export const SelfcheckSchema = z.object({
   event_loop_delay_p99_ms: z.number(),
   cpu_percent: z.number(),
   client_bound: z.boolean(),
+  /** What scraping the server's metrics cost the client (--server-metrics). */
+  server_metrics: z.object({ scrapes: z.int(), busy_ms: z.number(), max_block_ms: z.number(), bytes: z.number() }).optional(),
+});
+
+const LabelsSchema = z.record(z.string(), z.string());
+/** The server's own metrics (lib/server-metrics/block.ts, docs/server-metrics.md); versioned on its own. */
+export const ServerMetricsResultSchema = z.looseObject({
+  version: z.int(),
+  interval_seconds: z.number(),
+  endpoints: z.array(
+    z.looseObject({
+      url: z.string(),
+      server: z.string().nullable(),
+      scrapes: z.looseObject({ ok: z.int(), failed: z.int(), first_t: z.number().nullable(), last_t: z.number().nullable(), covers_run: z.boolean() }),
+      failures: z.array(z.object({ t: z.number(), error: z.string() })),
+      metrics: z.record(
+        z.string(),
+        z.looseObject({ type: z.enum(['gauge', 'counter', 'histogram', 'summary']), series: z.array(z.looseObject({ labels: LabelsSchema })) }),
+      ),
+      timeseries: z.looseObject({
+        t: z.array(z.number()),
+        series: z.array(z.looseObject({ metric: z.string(), labels: LabelsSchema, stat: z.string(), values: z.array(z.number().nullable()) })),
+      }),
+    }),
+  ),
 });
 
 /** Which part of a sharded run this file holds (see lib/shard.ts). */
@@ -246,6 +271,8 @@ export const ResultsSchema = z.looseObject({
   shard: ShardResultSchema.optional(),
   /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  /** The server's own Prometheus metrics, scraped during the run (--server-metrics). */
+  server_metrics: ServerMetricsResultSchema.optional(),
   merged_from: z.array(MergedFromSchema).optional(),
   /** The workload (docs/workloads.md): the tokenizer that sized or counted the prompts, lengths asked for, prefixes, a prompt dataset. */
   workload: z.looseObject({ tokenizer: z.string() }).optional(),

@@ -123,6 +123,9 @@ export interface SimResponse {
   frames: SimFrame[];
   /** When the first token (reasoning or answer) is generated: the frame due then carries it. */
   firstTokenAtMs: number;
+  /** When each token is generated (the frame due then carries it), and the prompt's tokens: for /metrics. */
+  tokenTimesMs: number[];
+  inputTokens: number;
 }
 
 /** The response for a request path, or undefined when the path names no simulated API. */
@@ -134,6 +137,8 @@ export function planResponse(pathname: string, body: unknown, options: Simulator
     contentType: dialect.contentType,
     frames: mergeSimultaneous(dialect.frames(timeline)),
     firstTokenAtMs: timeline.tokens[0]?.atMs ?? 0,
+    tokenTimesMs: timeline.tokens.map((token) => token.atMs),
+    inputTokens: timeline.inputTokens,
   };
 }
 

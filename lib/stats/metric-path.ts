@@ -11,6 +11,15 @@ import { ERROR_KINDS, type ErrorKind } from '../record/record.ts';
 import { millis, seconds } from '../util/format.ts';
 import { mean, percentileOfSorted, sampleStd } from './stats.ts';
 import { SAMPLE_METRICS, type MetricSamples, type RunSummary, type SampleMetric } from './summary.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import {
+  parseServerPath,
+  serverMetricValue,
+  serverPathBetter,
+  serverPathName,
+  serverPathUnit,
+  type ServerSelector,
+} from '../server-metrics/server-path.ts';
 
 export type Better = 'lower' | 'higher';
 export type MetricUnit = 'seconds' | 'ratio' | 'per_second' | 'count';
@@ -23,6 +32,7 @@ export type MetricRef = (
   | { kind: 'sample'; path: string; metric: SampleMetric; stat: SampleStat; unit: MetricUnit; better: Better }
   | { kind: 'scalar'; path: string; key: ScalarKey; unit: MetricUnit; better: Better }
   | { kind: 'errors'; path: string; errorKind: ErrorKind; unit: 'count'; better: 'lower' }
+  | { kind: 'server'; path: string; selector: ServerSelector; unit: MetricUnit; better: Better }
 ) & { turn?: number };
 
 /** What a metric is read from: a run's summary and its per-request samples, and each turn index's (conversations). */
@@ -30,6 +40,8 @@ export interface MetricSource {
   summary: RunSummary;
   samples: MetricSamples;
   turns?: ReadonlyMap<number, { summary: RunSummary; samples: MetricSamples }>;
+  /** The server's own metrics, when the run scraped them. */
+  server?: ServerMetricsBlock;
 }
 
 const SCALARS = {
@@ -48,12 +60,19 @@ type ScalarKey = keyof typeof SCALARS;
 const ALIASES: Record<string, string> = { e2e: 'total_time', throughput: 'requests_per_second', rps: 'requests_per_second' };
 const NAMED_STATS = ['mean', 'min', 'max', 'std'] as const;
 
-const EXAMPLES = 'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout, turn2.ttft.p50';
+const EXAMPLES =
+  'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout, turn2.ttft.p50, server.vllm:num_requests_waiting.max';
 
 const TURN_PREFIX = /^turn(\d+)\.(.+)$/;
 
 /** Resolves a path such as `ttft.p99` or `turn2.ttft.p99`; a UsageError names what is wrong and what would work. */
 export function resolveMetricPath(input: string): MetricRef {
+  // Server metric names keep their case (Prometheus names are case-sensitive).
+  if (/^\s*server\./i.test(input)) {
+    const selector = parseServerPath(input.trim().replace(/^server\./i, 'server.'));
+    if (typeof selector === 'string') throw new UsageError(`bad server metric "${input.trim()}": ${selector}`);
+    return { kind: 'server', path: serverPathName(selector), selector, unit: serverPathUnit(selector), better: serverPathBetter(selector) };
+  }
   const turned = TURN_PREFIX.exec(input.trim().toLowerCase());
   if (turned) {
     const turn = Number(turned[1]);
@@ -135,6 +154,8 @@ export function metricValue(ref: MetricRef, run: MetricSource): number | undefin
       return statOfSorted(Float64Array.from(source.samples[ref.metric]).sort(), ref.stat);
     case 'errors':
       return summary.errors[ref.errorKind] ?? 0;
+    case 'server':
+      return serverMetricValue(run.server, ref.selector);
     case 'scalar':
       if (ref.key === 'error_rate') return summary.total_requests > 0 ? summary.failed_count / summary.total_requests : undefined;
       if (ref.key === 'success_rate') return summary.total_requests > 0 ? summary.success_rate : undefined;
