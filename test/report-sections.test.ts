@@ -40,6 +40,9 @@ function everySection(): Results {
     // A workload: prompt lengths and output lengths asked for.
     row.prompt_tokens = 100 + (row.request_id % 3) * 50;
     row.requested_output_tokens = 30;
+    // Conversations of three turns.
+    row.session = Math.ceil(row.request_id / 3);
+    row.turn = ((row.request_id - 1) % 3) + 1;
   }
   results.thresholds = [
     { rule: 'ttft.p99 < 1', observed: 0.61, pass: true },

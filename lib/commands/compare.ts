@@ -17,6 +17,7 @@ import { mergeResults } from '../results/merge.ts';
 import { writeFileAtomic } from '../results/results.ts';
 import { loadResults } from '../results/results-load.ts';
 import { directionWarning, parseRule } from '../stats/rule.ts';
+import { summarizeTurns, turnSources } from '../stats/turns.ts';
 import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 
 export const compareArgs = {
@@ -103,5 +104,5 @@ async function loadRun(file: string, io: CommandIO): Promise<ComparedRun> {
   for (const note of loaded.notes) io.stderr.write(`note: ${file}: ${note}\n`);
   const run = mergeResults([{ name: file, results: loaded.results }]);
   const server = run.results.server_metrics as ServerMetricsBlock | undefined;
-  return { name: file, results: run.results, summary: run.summary, samples: run.samples, server };
+  return { name: file, results: run.results, summary: run.summary, samples: run.samples, server, turns: turnSources(summarizeTurns(run.records)) };
 }

@@ -13,18 +13,20 @@ import { UsageError } from '../record/errors.ts';
 import { shouldColor } from '../util/color.ts';
 import { parseSloFlag } from '../stats/goodput.ts';
 import { summarizeGroups } from '../stats/groups.ts';
+import { summarizeTurns, turnSources, type TurnSummary } from '../stats/turns.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
 import type { Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
 import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/load.ts';
-import { describeLoadShape, loadShapeFromConfig, peakInFlight, type LoadShape } from '../load/load-shape.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight, plannedLength, type LoadShape } from '../load/load-shape.ts';
+import { needsTokenizer, prepareConversations, type PreparedConversations } from '../load/conversation-source.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
 import { createProgress } from '../report/progress.ts';
 import { PROTOCOL_NAMES, requestStreams, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
 import { REPORT_DETAILS, renderReport, type ReportDetail } from '../report/report.ts';
 import { errorExamples, type ReportData } from '../report/report-data.ts';
-import { createRequestPlan, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
+import { createRequestPlan, requestFor, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
 import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type Results, type ShardResult } from '../results/results.ts';
 import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
 import { parseShard, type ShardSpec } from '../config/shard-spec.ts';
@@ -120,6 +122,18 @@ export const runArgs = {
   'prefix-tokens': { type: 'string', description: 'each prompt starts with one of --prefixes shared prefixes of P tokens' },
   prefixes: { type: 'string', description: 'how many shared prefixes (default 1)' },
   'max-model-len': { type: 'string', description: "the model's context length: prefix + input + output must fit" },
+  // Conversations and traces (docs/conversations.md).
+  turns: { type: 'string', description: 'conversations of N turns, each carrying the history with the replies streamed; -n then counts conversations' },
+  'turns-stddev': { type: 'string', description: 'turns per conversation: standard deviation around --turns (the mean)' },
+  'turns-min': { type: 'string', description: 'turns per conversation: at least this many' },
+  'turns-max': { type: 'string', description: 'turns per conversation: at most this many' },
+  'think-time': { type: 'string', description: 'wait between a reply and the next turn (2s, 500ms), outside every latency' },
+  'think-time-stddev': { type: 'string', description: 'think time: standard deviation around --think-time (the mean)' },
+  'think-time-min': { type: 'string', description: 'think time: at least this long' },
+  'think-time-max': { type: 'string', description: 'think time: at most this long' },
+  trace: { type: 'string', description: 'replay a timestamped trace (mooncake JSONL: timestamp, input_length, output_length, hash_ids)' },
+  'trace-block-size': { type: 'string', description: 'tokens per hash id in the trace (default 512)' },
+  'trace-speedup': { type: 'string', description: 'replay the trace this many times faster (default 1)' },
 } as const satisfies ArgsDef;
 
 const REPEATABLE = ['header', 'data-column', 'threshold', 'server-metrics'] as const;
@@ -190,6 +204,8 @@ interface PreparedRun {
   choice: ProtocolChoice;
   body: unknown;
   data: RequestData | undefined;
+  /** Conversations (--turns) or a trace (--trace), checked; undefined for independent requests. */
+  conversations: PreparedConversations | undefined;
   /** Generated prompts, a prompt dataset, output lengths: undefined when the run has none. */
   workload: WorkloadSetup | undefined;
   /** Sizes prompts and estimates output tokens; undefined when the run needs none. */
@@ -228,6 +244,11 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   if (htmlPath) await assertWritableFolder(dirname(htmlPath));
 
   const { shape: runShape, notes } = loadShapeFromConfig(config);
+  if (config.trace) {
+    // From a file they are ignored (the demo config has them); given as flags, they would be silently ignored.
+    const given = (['requests', 'concurrency'] as const).filter((flag) => values[flag] !== undefined).map((flag) => `--${flag}`);
+    if (given.length > 0) throw new UsageError(`${given.join(' and ')} do not apply to --trace: the trace's entries are the requests, sent at its times (cap them with --max-concurrency)`);
+  }
   const shard = config.shard === undefined ? undefined : parseShard(config.shard);
   if (shard && config.sweep) {
     throw new UsageError(`shard ${config.shard}: a sweep runs its levels one after another in one process; shard one level instead`);
@@ -241,10 +262,12 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   // The body actually sent (before protocol adjustments), recorded in the results as the config's body.
   let body = requestBody(config, config.url, choice.protocol, model);
   // Load and check the data before anything starts: bad data fails with no request sent.
-  const promptDataset = await promptDatasetOf(config, loaded.baseDir, io.cwd);
-  const tokenizer = await loadRunTokenizer(config, loaded.baseDir, io.cwd, promptDataset !== undefined || hasWorkload(config.workload));
-  const workload = setUpWorkload({ config, body, protocol: choice.protocol, tokenizer, dataset: promptDataset });
-  const data = promptDataset ? undefined : await loadRequestData(config, body, loaded.baseDir, io.cwd);
+  // Conversations and traces build every request themselves (lib/load/conversation-source.ts), their data file included.
+  const conversing = needsTokenizer(config);
+  const promptDataset = conversing ? undefined : await promptDatasetOf(config, loaded.baseDir, io.cwd);
+  const tokenizer = await loadRunTokenizer(config, loaded.baseDir, io.cwd, conversing || promptDataset !== undefined || hasWorkload(config.workload));
+  const workload = conversing ? undefined : setUpWorkload({ config, body, protocol: choice.protocol, tokenizer, dataset: promptDataset });
+  const data = conversing || promptDataset ? undefined : await loadRequestData(config, body, loaded.baseDir, io.cwd);
   if (workload) {
     io.stderr.write(describeWorkload(workload, config) + '\n');
     for (const note of workload.notes) io.stderr.write(note + '\n');
@@ -267,6 +290,15 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
       io.stderr.write('note: the request has no {{placeholders}}, so every request is the same despite the data file\n');
     }
   }
+  // Read and checked whole before anything starts: a bad trace line fails with no request sent.
+  const conversations = await prepareConversations({ config, protocol: choice.protocol, body, tokenizer, baseDir: loaded.baseDir, cwd: io.cwd, shard });
+  if (conversations) {
+    io.stderr.write(conversations.describe + '\n');
+    // Before the clock: the text of every conversation the run will start (a trace: the first entries, to warm up).
+    const began = performance.now();
+    const made = conversations.prepare(shape.trace ? Infinity : shape.total + (shape.warmup?.requests ?? 0));
+    if (made > 0) io.stderr.write(`conversations: ${made} ${shape.trace ? 'trace prompts' : 'user turns'} generated in ${Math.round(performance.now() - began)} ms before the clock\n`);
+  }
   for (const note of notes) io.stderr.write(note + '\n');
 
   const peak = peakInFlight(shape, config.sweep);
@@ -279,13 +311,33 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   const warn = (message: string) => io.stderr.write(`warning: ${held.redactor.text(message)}\n`);
   if (outputPath !== undefined) held.journal = openJournal(journalPathFor(outputPath), warn);
   const reportStream = toStdout ? io.stderr : io.stdout;
-  return { config, thresholdRules, startAt, outputPath, htmlPath, reportStream, runShape, shape, shard, choice, body, data, workload, tokenizer, baseDir: loaded.baseDir, peak };
+  return {
+    config,
+    thresholdRules,
+    startAt,
+    outputPath,
+    htmlPath,
+    reportStream,
+    runShape,
+    shape,
+    shard,
+    choice,
+    body,
+    data,
+    workload,
+    tokenizer,
+    baseDir: loaded.baseDir,
+    conversations,
+    peak,
+  };
 }
 
 /** The endpoint as the load will reach it: the simulator started if asked, the transport and its connections ready. */
 interface Endpoint {
   targetUrl: string;
   plan: RequestPlan;
+  /** The run's conversations, building requests for targetUrl. */
+  conversations: ReturnType<PreparedConversations['source']> | undefined;
   workers: number;
   transport: Transport;
   preconnect: boolean;
@@ -306,7 +358,7 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
       prefillMsPerToken: config.simulator.prefill_ms_per_token,
       prefixCacheTokens: config.simulator.prefix_cache_tokens,
       // With a workload, the endpoint counts prompts with the run's tokenizer, so its usage can be checked against ours.
-      tokenizer: run.workload ? tokenizerSource(config, run.baseDir, io.cwd).spec : undefined,
+      tokenizer: run.workload || run.conversations ? tokenizerSource(config, run.baseDir, io.cwd).spec : undefined,
     });
     // Swap the origin textually: the path may hold {{placeholders}}, which URL parsing would escape.
     const { protocol: scheme, host } = new URL(config.url);
@@ -317,9 +369,15 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
   const plan = run.workload
     ? createWorkloadRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.workload.plan)
     : createRequestPlan(config, targetUrl, run.body, run.choice.protocol, run.data);
+  const conversations = run.conversations?.source((body) => requestFor(config, targetUrl, body, run.choice.protocol));
   const workers = await workerCount(config.workers, held.sim !== undefined, shape.concurrency);
   if (workers > 1) {
-    const unsupported = workersUnsupported(shape, config.sweep !== undefined, shard !== undefined, run.data !== undefined || run.workload !== undefined);
+    const unsupported = workersUnsupported(
+      shape,
+      config.sweep !== undefined,
+      shard !== undefined,
+      run.data !== undefined || run.workload !== undefined || conversations !== undefined,
+    );
     if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
   }
   io.stderr.write(
@@ -337,7 +395,7 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
     const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
     io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
   }
-  return { targetUrl, plan, workers, transport, preconnect };
+  return { targetUrl, plan, conversations, workers, transport, preconnect };
 }
 
 interface RunOutcome {
@@ -363,6 +421,8 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
     collectText: config.tokenizer !== undefined,
     nonStreaming: !requestStreams(run.choice.protocol, run.body, endpoint.targetUrl),
+    // A conversation's next turn carries the reply: its text is kept until then.
+    collectReply: run.conversations?.replies === true,
   };
   // --workers: the same closed loop, split across worker threads (a plain closed loop only, checked in startEndpoint).
   const inWorkers: LoadOptions['runLoad'] = async (levelShape, target, hooks) => {
@@ -391,7 +451,9 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
       tagRecord: endpoint.plan.tagRecord,
       requestIndex: shard ? (n) => globalIndex(n, shard) : undefined,
       context: { ...requestContext, transport: endpoint.transport, redact: redactor.text },
+      conversations: endpoint.conversations,
     },
+    planned: endpoint.conversations ? (shape) => plannedConversationRequests(shape, endpoint.conversations!) : undefined,
     runLoad: endpoint.workers > 1 ? inWorkers : undefined,
     signal: io.signal,
     progress: (planned) =>
@@ -437,14 +499,15 @@ function reportRun(run: PreparedRun, outcome: RunOutcome, io: RunIO): ThresholdO
   const { config } = run;
   const lang = config.lang as Lang;
   const { load } = outcome;
-  run.reportStream.write(renderReport(reportDataOf(run, outcome), { lang, detail: config.report }));
-  const thresholds = checkThresholds(run.thresholdRules, { summary: load.summary, samples: load.samples, server: outcome.server });
+  const turns = run.conversations ? summarizeTurns(load.records) : undefined;
+  run.reportStream.write(renderReport(reportDataOf(run, outcome, turns), { lang, detail: config.report }));
+  const thresholds = checkThresholds(run.thresholdRules, { summary: load.summary, samples: load.samples, server: outcome.server, turns: turnSources(turns) });
   if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
   return thresholds;
 }
 
 /** What the terminal report shows (thresholds have their own lines on stderr). */
-function reportDataOf(run: PreparedRun, { load, selfcheck, server }: RunOutcome): ReportData {
+function reportDataOf(run: PreparedRun, { load, selfcheck, server }: RunOutcome, turns: TurnSummary | undefined): ReportData {
   const { config } = run;
   const data: ReportData = {
     summary: load.summary,
@@ -456,6 +519,7 @@ function reportDataOf(run: PreparedRun, { load, selfcheck, server }: RunOutcome)
   };
   if (load.sweep) data.sweep = load.sweep;
   if (server) data.server = server;
+  if (turns) data.turns = turns;
   if (config.group_by !== undefined) data.groups = { by: config.group_by, rows: summarizeGroups(load.records) };
   return data;
 }
@@ -485,7 +549,7 @@ async function persist(run: PreparedRun, { load, selfcheck, server }: RunOutcome
     summary: load.summary,
     records: load.records,
     sweep: load.sweep,
-    dataset: run.data?.dataset.fingerprint() ?? run.workload?.dataset?.fingerprint(),
+    dataset: run.data?.dataset.fingerprint() ?? run.workload?.dataset?.fingerprint() ?? run.conversations?.dataset,
     workload: run.workload?.plan.describe(),
     startAt: startAt === undefined ? undefined : new Date(startAt),
     shard: shard && shardResult(shard, load.startedAt, startAt),
@@ -507,6 +571,25 @@ async function persist(run: PreparedRun, { load, selfcheck, server }: RunOutcome
     await writeFileAtomic(htmlPath, renderHtmlReport(redacted, { lang: config.lang as Lang }));
     io.stderr.write(`HTML report written to ${htmlPath}\n`);
   }
+}
+
+/** Progress's planned total for conversations: every turn of the conversations planned (a duration: its length). */
+function plannedConversationRequests(shape: LoadShape, source: NonNullable<Endpoint['conversations']>): { total: number | undefined; durationMs?: number } {
+  const length = plannedLength(shape);
+  if (length.durationMs !== undefined || (shape.warmup?.ms ?? 0) > 0) return length;
+  return { total: source.plannedRequests(source.count ?? shape.total + (shape.warmup?.requests ?? 0)) };
+}
+
+/** A distribution field from its flags: --NAME alone is a number (or a duration); with -stddev, -min or -max an object. */
+function distributionFlags(values: Record<string, unknown>, name: string, parse: (value: unknown, flag: string) => number | string | undefined) {
+  const mean = parse(values[name], `--${name}`);
+  const spread: Record<string, number | string> = {};
+  for (const part of ['stddev', 'min', 'max'] as const) {
+    const value = parse(values[`${name}-${part}`], `--${name}-${part}`);
+    if (value !== undefined) spread[part] = value;
+  }
+  if (Object.keys(spread).length === 0) return mean;
+  return mean === undefined ? spread : { mean, ...spread };
 }
 
 function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigOverrides {
@@ -545,7 +628,17 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     shard: optionalString(values.shard),
     server_metrics: serverMetricsFlags(values['server-metrics'], values['server-metrics-interval']),
     workload: workloadOverrides(values),
+    turns: distributionFlags(values, 'turns', optionalNumber) as ConfigOverrides['turns'],
+    think_time: distributionFlags(values, 'think-time', (value) => optionalString(value)) as ConfigOverrides['think_time'],
   };
+  const trace: NonNullable<ConfigOverrides['trace']> = {};
+  // Paths from flags are relative to the working folder.
+  if (typeof values.trace === 'string') trace.file = resolve(cwd, values.trace);
+  const blockSize = optionalNumber(values['trace-block-size'], '--trace-block-size');
+  if (blockSize !== undefined) trace.block_size = blockSize;
+  const speedup = optionalNumber(values['trace-speedup'], '--trace-speedup');
+  if (speedup !== undefined) trace.speedup = speedup;
+  if (Object.keys(trace).length > 0) overrides.trace = trace;
   const sweep: Record<string, unknown> = typeof values.sweep === 'string' ? parseSweepFlag(values.sweep) : {};
   const maxErrorRate = optionalNumber(values['sweep-max-error-rate'], '--sweep-max-error-rate');
   if (maxErrorRate !== undefined) sweep.max_error_rate = maxErrorRate;

@@ -8,6 +8,7 @@ import { comparabilityWarnings } from '../results/comparability.ts';
 import {
   metricValue,
   resolveMetricPath,
+  sourceOf,
   statOfSorted,
   type MetricRef,
   type MetricSource,
@@ -15,7 +16,6 @@ import {
 import type { Results } from '../results/results.ts';
 import { holds, parseRule, type Rule, type RuleMode } from '../stats/rule.ts';
 import { bootstrapDifferences, bootstrapResamples, compoundRateTest, rateTest, twoProportionTest } from './significance.ts';
-import type { SampleMetric } from '../stats/summary.ts';
 
 export interface ComparedRun extends MetricSource {
   name: string;
@@ -106,6 +106,7 @@ export function compareRuns(base: ComparedRun, next: ComparedRun, options: Compa
   const rules = options.rules ?? DEFAULT_FAIL_ON.map(parseRule);
   const refs = new Map<string, MetricRef>();
   for (const path of DEFAULT_ROWS) refs.set(path, resolveMetricPath(path));
+  for (const turn of sharedTurns(base, next).slice(0, MAX_TURN_ROWS)) refs.set(`turn${turn}.ttft.p50`, resolveMetricPath(`turn${turn}.ttft.p50`));
   for (const rule of rules) if (!refs.has(rule.metric.path)) refs.set(rule.metric.path, rule.metric);
 
   const rowsByPath = compareMetrics([...refs.values()], base, next, options);
@@ -153,6 +154,14 @@ export function metricsOf(multi: MultiComparison): string[] {
   return [...seen];
 }
 
+/** Conversations in both runs: TTFT P50 of their first turns are default rows (turn 1 against later turns is the prefix cache). */
+const MAX_TURN_ROWS = 5;
+
+function sharedTurns(base: ComparedRun, next: ComparedRun): number[] {
+  if (!base.turns || !next.turns) return [];
+  return [...base.turns.keys()].filter((turn) => next.turns!.has(turn)).sort((a, b) => a - b);
+}
+
 function infoOf(run: ComparedRun): RunInfo {
   return { name: run.name, started_at: run.results.run.started_at, requests: run.summary.total_requests };
 }
@@ -165,15 +174,19 @@ function compareMetrics(
 ): Map<string, ComparisonRow> {
   const rows = new Map<string, ComparisonRow>();
   const alpha = 1 - options.confidence;
-  // Sample metrics: one bootstrap per metric serves all its statistics.
-  const bySample = new Map<SampleMetric, Array<Extract<MetricRef, { kind: 'sample' }>>>();
+  // Sample metrics: one bootstrap per metric (of the run, or of one turn) serves all its statistics.
+  const bySample = new Map<string, Array<Extract<MetricRef, { kind: 'sample' }>>>();
   for (const ref of refs) {
-    if (ref.kind === 'sample') bySample.set(ref.metric, [...(bySample.get(ref.metric) ?? []), ref]);
+    if (ref.kind !== 'sample') continue;
+    const key = `${ref.turn ?? ''}:${ref.metric}`;
+    bySample.set(key, [...(bySample.get(key) ?? []), ref]);
   }
-  for (const [metric, group] of bySample) {
+  for (const group of bySample.values()) {
+    const first = group[0]!;
+    const samplesOf = (run: ComparedRun) => sourceOf(first, run)?.samples[first.metric] ?? new Float64Array(0);
     const tests = bootstrapDifferences(
-      base.samples[metric],
-      next.samples[metric],
+      samplesOf(base),
+      samplesOf(next),
       group.map((ref) => (sorted: Float64Array) => statOfSorted(sorted, ref.stat)),
       { confidence: options.confidence, seed: options.seed },
     );
@@ -205,8 +218,9 @@ interface Significance {
 }
 
 function scalarTest(ref: MetricRef, base: ComparedRun, next: ComparedRun): { test: TestName; p: number } | undefined {
-  const a = base.summary;
-  const b = next.summary;
+  const a = sourceOf(ref, base)?.summary;
+  const b = sourceOf(ref, next)?.summary;
+  if (!a || !b) return undefined;
   if (ref.kind === 'errors') {
     const p = twoProportionTest(a.errors[ref.errorKind] ?? 0, a.total_requests, b.errors[ref.errorKind] ?? 0, b.total_requests).p;
     return { test: 'two-proportion', p };

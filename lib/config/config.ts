@@ -166,6 +166,36 @@ export const DataSourceSchema = z.strictObject({
   /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
   encoding: z.string().min(1).default('utf-8'),
 });
+/** Mooncake's block size: one hash id of a trace covers this many tokens. */
+export const DEFAULT_TRACE_BLOCK_SIZE = 512;
+
+/**
+ * A number drawn per item: fixed, or `{mean, stddev, min, max}` (normal, kept
+ * within the bounds; util/distribution.ts). `value` checks each number.
+ */
+function distribution(value: z.ZodType<number, number | string>, stddev: z.ZodType<number, number | string>, what: string) {
+  const spread = z
+    .strictObject({ mean: value, stddev: stddev.optional(), min: value.optional(), max: value.optional() })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
+    .refine((d) => (d.min === undefined || d.mean >= d.min) && (d.max === undefined || d.mean <= d.max), {
+      message: 'mean must lie within min..max',
+      path: ['mean'],
+    });
+  return z.union([value, spread], { error: `must be ${what}, or {"mean", "stddev", "min", "max"}` });
+}
+
+/** Turns per conversation: whole numbers >= 1 (a stddev may be fractional, a mean too). */
+const turnCount = z.number().refine((n) => Number.isFinite(n) && n >= 1, { message: 'must be at least 1 turn' }) as z.ZodType<number, number | string>;
+
+export const TraceSchema = z.strictObject({
+  /** A mooncake-style JSONL trace; relative to the config file's folder (to the working folder for --trace). */
+  file: z.string({ error: 'needs the trace file (--trace FILE)' }).min(1),
+  /** Tokens per hash id. */
+  block_size: z.int().min(1).default(DEFAULT_TRACE_BLOCK_SIZE),
+  /** Timestamps and delays are divided by it: 2 replays twice as fast. */
+  speedup: z.number().positive().default(1),
+});
+
 function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
   try {
     parseThreshold(text);
@@ -271,6 +301,16 @@ export const ConfigSchema = z.strictObject({
   shard: ShardSchema.optional(),
   /** Scrape the server's Prometheus metrics during the run (docs/server-metrics.md). */
   server_metrics: ServerMetricsSchema.optional(),
+  /**
+   * Conversations: each sends this many turns, each request carrying the whole
+   * history with the replies actually streamed. total_requests then counts
+   * conversations, concurrency (or rate) conversations in flight (or started).
+   */
+  turns: distribution(turnCount, z.number().min(0) as z.ZodType<number, number | string>, 'a number of turns >= 1').optional(),
+  /** Seconds between a reply and the next turn of its conversation, outside every latency. */
+  think_time: distribution(durationSeconds(true), durationSeconds(true), 'a duration such as "2s"').optional(),
+  /** Replay a timestamped trace (mooncake format) instead of a load shape. */
+  trace: TraceSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -321,7 +361,20 @@ export interface ConfigOverrides {
   server_metrics?: { urls?: string[]; interval?: string | number };
   /** Merged into the file's workload field by field. */
   workload?: Record<string, unknown>;
+  /** A number replaces the file's value; an object (from --turns-stddev and friends) is merged into it. */
+  turns?: number | DistributionOverride;
+  think_time?: string | DistributionOverride;
+  /** Merged into the file's trace field. */
+  trace?: { file?: string; block_size?: number; speedup?: number };
 }
+
+/** A distribution field set from its flags: the mean (--turns) and any of --turns-stddev, -min, -max. */
+export type DistributionOverride = { mean?: number | string; stddev?: number | string; min?: number | string; max?: number | string };
+
+/** Fields whose flags merge into an object of the file: the flag's fields replace the file's. */
+const MERGED_OBJECTS = new Set(['sweep', 'workload', 'trace']);
+/** Distribution fields (a value, or {mean, stddev, min, max}) and the flag of their mean. */
+const DISTRIBUTIONS: Record<string, string> = { turns: '--turns', think_time: '--think-time' };
 
 export interface LoadedConfig {
   config: Config;
@@ -372,7 +425,9 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
     if (key === 'server_metrics') merged[key] = { ...serverMetricsObject(base), ...(value as object) };
-    else merged[key] = (key === 'sweep' || key === 'workload') && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+    else if (MERGED_OBJECTS.has(key) && base && typeof base === 'object') merged[key] = { ...base, ...(value as object) };
+    else if (key in DISTRIBUTIONS && typeof value === 'object') merged[key] = mergeDistribution(key, base, value as DistributionOverride);
+    else merged[key] = value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -391,6 +446,17 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
       headers[name] = value;
     }
     merged.headers = headers;
+  }
+  return merged;
+}
+
+/** --turns-stddev and friends onto the file's value (a number is its mean); a spread needs a mean. */
+function mergeDistribution(key: string, base: unknown, flags: DistributionOverride): Record<string, unknown> {
+  const merged = { ...(typeof base === 'object' && base !== null ? base : base !== undefined ? { mean: base } : {}), ...flags } as Record<string, unknown>;
+  for (const name of Object.keys(flags)) if ((flags as Record<string, unknown>)[name] === undefined) delete merged[name];
+  if (merged.mean === undefined) {
+    const given = Object.keys(flags).map((name) => `${DISTRIBUTIONS[key]}-${name}`);
+    throw new UsageError(`${given.join(', ')} needs a mean: give ${DISTRIBUTIONS[key]} (or ${key} in the config)`);
   }
   return merged;
 }
@@ -454,6 +520,23 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   shard: '--shard',
   tokenizer: '--tokenizer',
   server_metrics: '--server-metrics',
+  turns: '--turns',
+  think_time: '--think-time',
+  trace: '--trace',
+};
+
+/** Flags of nested fields, by path. */
+const FLAG_FOR_PATH: Record<string, string> = {
+  'turns.mean': '--turns',
+  'turns.stddev': '--turns-stddev',
+  'turns.min': '--turns-min',
+  'turns.max': '--turns-max',
+  'think_time.mean': '--think-time',
+  'think_time.stddev': '--think-time-stddev',
+  'think_time.min': '--think-time-min',
+  'think_time.max': '--think-time-max',
+  'trace.block_size': '--trace-block-size',
+  'trace.speedup': '--trace-speedup',
 };
 
 /** Whether a flag set the field at `path` (workload fields one by one: `workload.input_tokens`). */
@@ -465,7 +548,7 @@ function fromFlag(path: readonly PropertyKey[], fromFlags: readonly string[]): b
 function flagFor(path: readonly PropertyKey[]): string | undefined {
   const [field, nested] = path.map(String);
   if (field === 'workload' && nested !== undefined) return workloadFlag(nested);
-  return FLAG_FOR_FIELD[field as keyof Config];
+  return FLAG_FOR_PATH[path.map(String).join('.')] ?? FLAG_FOR_FIELD[field as keyof Config];
 }
 
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
@@ -475,7 +558,6 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   // Only when every problem is a flag's is the file not to blame.
   const allFromFlags = result.error.issues.every((issue) => fromFlag(issue.path, fromFlags));
   const problems = result.error.issues.map((issue) => {
-    const field = String(issue.path[0] ?? '');
     const flag = fromFlag(issue.path, fromFlags) ? flagFor(issue.path) : undefined;
     const fieldPath = issue.path.map(String).join('.') || '(root)';
     const path = flag ? `${flag} (${fieldPath})` : fieldPath;
@@ -487,9 +569,9 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
-/** Open loop: requests arrive at a rate (rate, or a rate sweep) instead of a fixed concurrency. */
-export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
-  return config.rate !== undefined || config.sweep?.parameter === 'rate';
+/** Open loop: requests arrive at a rate (rate, or a rate sweep) or a trace's timestamps, instead of a fixed concurrency. */
+export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep' | 'trace'>): boolean {
+  return config.rate !== undefined || config.sweep?.parameter === 'rate' || config.trace !== undefined;
 }
 
 /**
@@ -499,10 +581,20 @@ export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
  */
 function withRunSeed(config: Config): Config {
   const generates = config.workload !== undefined && (config.workload.input_tokens !== undefined || config.workload.output_tokens_stddev !== undefined);
-  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || generates)) return config;
+  // Conversations' and traces' synthetic text is keyed by the seed too: a new one per run, so no server cache holds it from the last run.
+  const synthetic = config.turns !== undefined || config.trace !== undefined;
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || generates || synthetic)) return config;
   if (config.shard !== undefined) {
     // Each shard would pick its own: the rows would be shuffled differently, and the configs would not match.
-    const what = config.shuffle ? 'shuffle' : isOpenLoop(config) ? 'rate' : 'generated prompts (--input-tokens)';
+    const what = config.shuffle
+      ? 'shuffle'
+      : config.trace
+        ? 'a trace'
+        : config.turns !== undefined
+          ? 'turns'
+          : isOpenLoop(config)
+            ? 'rate'
+            : 'generated prompts (--input-tokens)';
     throw new UsageError(`--shard with ${what} needs a seed (--seed), the same in every shard`);
   }
   return { ...config, seed: randomInt(2 ** 31) };

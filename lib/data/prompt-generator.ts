@@ -26,6 +26,8 @@ export interface PromptSpec {
   prefixId?: number;
   /** Distinct values give distinct prompts (e.g. the request index). */
   uniqueSeed: number;
+  /** It follows other text (a trace's next block): it starts with a space, counted with it, so joined texts add up. */
+  leading?: boolean;
 }
 
 export interface PromptGeneratorOptions {
@@ -209,7 +211,7 @@ export function createPromptGenerator(tokenizer: Tokenizer, options: PromptGener
     tokenizer,
     prefix,
     generate(spec) {
-      if (spec.prefixId === undefined) return exact(spec.tokens, (target) => text(target, 'Passage', spec.uniqueSeed, 0, false));
+      if (spec.prefixId === undefined) return exact(spec.tokens, (target) => text(target, 'Passage', spec.uniqueSeed, 0, spec.leading === true));
       const shared = prefix(spec.prefixId);
       const total = (options.prefixTokens ?? 0) + spec.tokens;
       // The prefix is fixed; only the prompt's own part may be corrected.

@@ -123,6 +123,8 @@ export class RecordStore {
   private readonly reasoningTokens = new IntColumn();
   private readonly attempt = new IntColumn();
   private readonly rowIndex = new IntColumn();
+  private readonly session = new IntColumn();
+  private readonly turn = new IntColumn();
   private readonly inputTokens = new IntColumn();
   private readonly outputTokens = new IntColumn();
   private readonly tokenizerTokens = new IntColumn();
@@ -172,6 +174,8 @@ export class RecordStore {
     this.reasoningTokens.set(row, record.reasoningTokens);
     this.attempt.set(row, record.attempt);
     this.rowIndex.set(row, record.rowIndex);
+    this.session.set(row, record.session);
+    this.turn.set(row, record.turn);
     this.inputTokens.set(row, record.usage?.inputTokens);
     this.outputTokens.set(row, record.usage?.outputTokens);
     this.tokenizerTokens.set(row, record.tokenizerTokens);
@@ -236,6 +240,8 @@ export class RecordStore {
     setDefined(record, 'level', this.level.get(row));
     setDefined(record, 'rowIndex', this.rowIndex.get(row));
     setDefined(record, 'group', this.group.get(row));
+    setDefined(record, 'session', this.session.get(row));
+    setDefined(record, 'turn', this.turn.get(row));
     setDefined(record, 'promptTokens', this.promptTokens.get(row));
     setDefined(record, 'requestedOutputTokens', this.requestedOutputTokens.get(row));
     return record;

@@ -68,6 +68,11 @@ export interface RequestRecord {
    * counted after the run and dropped, so it never reaches the results.
    */
   outputText?: string;
+  /**
+   * The answer text streamed, kept only while a conversation needs it for its
+   * next turn's history; never stored or written.
+   */
+  replyText?: string;
   error?: RequestError;
   /** A warm-up request (true): kept in results, left out of every statistic. The runner sets it on every record. */
   warmup?: boolean;
@@ -87,6 +92,10 @@ export interface RequestRecord {
   rowIndex?: number;
   /** The row's group_by value. */
   group?: string;
+  /** The conversation it belongs to (1-based, the run's global conversation number), in a run with turns or a session trace. */
+  session?: number;
+  /** Its turn in the conversation, 1-based. */
+  turn?: number;
   /** The prompt's tokens in the run's tokenizer, as generated or counted before sending (workload, datasets). */
   promptTokens?: number;
   /** The output tokens the request asked for (--output-tokens). */

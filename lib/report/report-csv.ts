@@ -32,6 +32,8 @@ export const CSV_COLUMNS = [
   'status',
   'error_kind',
   'error',
+  'session',
+  'turn',
 ] as const;
 
 /** `files[fileIndex[i]]` names the file of records[i]. */
@@ -57,6 +59,8 @@ export function renderRequestsCsv(records: readonly RequestRecord[], fileIndex: 
       r.status,
       r.error?.kind,
       r.error?.message,
+      r.session,
+      r.turn,
     ];
     lines.push(cells.map(csvCell).join(','));
   });

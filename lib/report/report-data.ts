@@ -7,6 +7,7 @@
  */
 import type { Records } from '../record/record.ts';
 import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import { summarizeTurns, type TurnSummary } from '../stats/turns.ts';
 import { rowToRecord, sloOf, type MergedFrom, type Results } from '../results/results.ts';
 import type { SweepResults } from '../load/sweep.ts';
 import { summarizeGroups, type GroupSummary } from '../stats/groups.ts';
@@ -37,6 +38,8 @@ export interface ReportData {
   thresholds?: ReadonlyArray<{ rule: string; observed: number | null; pass: boolean }>;
   /** The server's own metrics, scraped during the run (--server-metrics). */
   server?: ServerMetricsBlock;
+  /** Per-turn results of a run with conversations. */
+  turns?: TurnSummary;
   /** Up to three distinct failures per error kind, in order of appearance. */
   errorExamples?: Readonly<Record<string, readonly ErrorExample[]>>;
 }
@@ -86,6 +89,8 @@ export function reportDataFromResults(
   if (results.merged_from && results.merged_from.length > 1) data.shards = results.merged_from;
   if (results.selfcheck) data.selfcheck = results.selfcheck as SelfCheck;
   if (results.server_metrics) data.server = results.server_metrics as unknown as ServerMetricsBlock;
+  const turns = summarizeTurns(records);
+  if (turns) data.turns = turns;
   if (results.thresholds && results.thresholds.length > 0) data.thresholds = results.thresholds;
   return data;
 }

@@ -35,6 +35,7 @@ import { fill, type Labels } from './i18n.ts';
 import { sweepSection } from './sweep-section.ts';
 import { workloadSection } from './workload-section.ts';
 import { serverSection } from './server-section.ts';
+import { turnsSection } from './turns-report.ts';
 import { CPU_LIMIT_PERCENT, ELD_LIMIT_MS } from '../stats/selfcheck.ts';
 import { formatMetric } from '../stats/metric-path.ts';
 import { parseRule } from '../stats/rule.ts';
@@ -525,6 +526,7 @@ export const REPORT_SECTIONS: readonly ReportSection[] = [
   schedule,
   goodput,
   workloadSection,
+  turnsSection,
   groups,
   shards,
   health,

@@ -22,7 +22,8 @@
 import { comparabilityWarnings } from './comparability.ts';
 import { UsageError } from '../record/errors.ts';
 import type { RequestRecord } from '../record/record.ts';
-import { round3, rowToRecord, sloOf, type MergedFrom, type MetricRow, type Results } from './results.ts';
+import { round3, rowToRecord, sloOf, turnsResult, type MergedFrom, type MetricRow, type Results } from './results.ts';
+import { summarizeTurns } from '../stats/turns.ts';
 import { checkShardSet, isShardSet } from './shard-set.ts';
 import { collectSamples, summarize, type MetricSamples, type RunSummary } from '../stats/summary.ts';
 
@@ -131,6 +132,10 @@ function finish(results: Results, rows: MetricRow[], fileIndex: number[], warnin
   const summary = summarize(records, { samples, slo: sloOf(results.config) });
   results.metrics = rows;
   results.summary = summary as unknown as Results['summary'];
+  // Derived from the rows, like the summary: a merge of shards gets the whole run's turns.
+  const turns = summarizeTurns(records);
+  if (turns) results.turns = turnsResult(turns);
+  else delete results.turns;
   return { results, records, fileIndex, samples, summary, warnings };
 }
 

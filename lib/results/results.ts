@@ -17,6 +17,7 @@ import type { Slo } from '../stats/goodput.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import type { SweepResults } from '../load/sweep.ts';
 import { timeseries } from '../stats/timeseries.ts';
+import { summarizeTurns, type TurnSummary } from '../stats/turns.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -82,6 +83,10 @@ export const MetricRowSchema = z.looseObject({
   row_index: z.int().min(0).optional(),
   /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
+  /** The conversation it belongs to (1-based), in a run with --turns or a session trace. */
+  session: z.int().min(1).optional(),
+  /** Its turn in that conversation, 1-based. */
+  turn: z.int().min(1).optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
   /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
@@ -134,6 +139,30 @@ export const SweepSchema = z.object({
   stopped_early: z.string().optional(),
 });
 export type Sweep = z.infer<typeof SweepSchema>;
+
+/** A run with conversations: the per-turn table and per-conversation totals (stats/turns.ts), derived from the rows. */
+export const TurnsSchema = z.object({
+  by_turn: z.array(
+    z.object({
+      turn: z.int().min(1),
+      requests: z.int(),
+      failed: z.int(),
+      ttft: DistributionSchema.optional(),
+      total_time: DistributionSchema.optional(),
+      input_tokens: DistributionSchema.optional(),
+      cached_input_tokens: DistributionSchema.optional(),
+    }),
+  ),
+  conversations: z.object({
+    conversations: z.int(),
+    ended_by_failure: z.int(),
+    turns: DistributionSchema,
+    duration: DistributionSchema,
+    input_tokens: DistributionSchema.optional(),
+    output_tokens: DistributionSchema,
+  }),
+});
+export type TurnsResult = z.infer<typeof TurnsSchema>;
 
 /** Which data a run used: compare checks two runs used the same rows. */
 export const DatasetSchema = z.object({
@@ -235,6 +264,8 @@ export const ResultsSchema = z.looseObject({
   timeseries: TimeseriesSchema.optional(),
   /** A sweep's levels, each with its own summary. */
   sweep: SweepSchema.optional(),
+  /** A run with conversations: results by turn index and per conversation. */
+  turns: TurnsSchema.optional(),
   /** Whether the load generator itself was the bottleneck. */
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
@@ -307,6 +338,8 @@ export function recordToRow(r: RequestRecord): MetricRow {
   if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
   if (r.group !== undefined) row.group = r.group;
+  if (r.session !== undefined) row.session = r.session;
+  if (r.turn !== undefined) row.turn = r.turn;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
@@ -342,6 +375,8 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
+  if (row.session !== undefined) record.session = row.session;
+  if (row.turn !== undefined) record.turn = row.turn;
   if (row.usage) {
     record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
     if (row.usage.cached_input_tokens !== undefined) record.usage.cachedInputTokens = row.usage.cached_input_tokens;
@@ -413,10 +448,28 @@ export function buildResultsHead(input: ResultsInput): Results {
     ...(input.dataset ? { dataset: input.dataset } : {}),
     ...(input.workload ? { workload: input.workload } : {}),
   };
+  const turns = summarizeTurns(input.records);
+  if (turns) results.turns = turnsResult(turns);
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
   if (input.shard) results.shard = input.shard;
   return results;
+}
+
+/** The per-turn results as the results file keeps them (no samples). */
+export function turnsResult(turns: TurnSummary): TurnsResult {
+  return {
+    by_turn: turns.by_turn.map(({ turn, summary, input_tokens, cached_input_tokens }) => ({
+      turn,
+      requests: summary.total_requests,
+      failed: summary.failed_count,
+      ...(summary.ttft ? { ttft: summary.ttft } : {}),
+      ...(summary.total_time ? { total_time: summary.total_time } : {}),
+      ...(input_tokens ? { input_tokens } : {}),
+      ...(cached_input_tokens ? { cached_input_tokens } : {}),
+    })),
+    conversations: turns.conversations,
+  };
 }
 
 /** Writes to a temp file in the same folder, then renames: readers never see half a file. */

@@ -2,8 +2,9 @@
  * Metric paths: the names that thresholds (`run --threshold`) and compare's
  * rules (`--fail-on`) use for one number of a run: `ttft.p99`,
  * `total_time.mean`, `tokens_per_second.p50`, `error_rate`,
- * `requests_per_second`, `errors.timeout`. One resolver serves both, so a
- * path means the same thing everywhere.
+ * `requests_per_second`, `errors.timeout`; in a run with conversations, any
+ * of them for one turn index: `turn2.ttft.p50`, `turn1.error_rate`. One
+ * resolver serves both, so a path means the same thing everywhere.
  */
 import { UsageError } from '../record/errors.ts';
 import { ERROR_KINDS, type ErrorKind } from '../record/record.ts';
@@ -26,16 +27,19 @@ export type MetricUnit = 'seconds' | 'ratio' | 'per_second' | 'count';
 /** A statistic of a per-request distribution: a percentile (0..100) or a named one. */
 export type SampleStat = { percentile: number } | { named: 'mean' | 'min' | 'max' | 'std' };
 
-export type MetricRef =
+/** `turn`: the metric over one turn index's requests only (1-based), in a run with conversations. */
+export type MetricRef = (
   | { kind: 'sample'; path: string; metric: SampleMetric; stat: SampleStat; unit: MetricUnit; better: Better }
   | { kind: 'scalar'; path: string; key: ScalarKey; unit: MetricUnit; better: Better }
   | { kind: 'errors'; path: string; errorKind: ErrorKind; unit: 'count'; better: 'lower' }
-  | { kind: 'server'; path: string; selector: ServerSelector; unit: MetricUnit; better: Better };
+  | { kind: 'server'; path: string; selector: ServerSelector; unit: MetricUnit; better: Better }
+) & { turn?: number };
 
-/** What a metric is read from: a run's summary and its per-request samples. */
+/** What a metric is read from: a run's summary and its per-request samples, and each turn index's (conversations). */
 export interface MetricSource {
   summary: RunSummary;
   samples: MetricSamples;
+  turns?: ReadonlyMap<number, { summary: RunSummary; samples: MetricSamples }>;
   /** The server's own metrics, when the run scraped them. */
   server?: ServerMetricsBlock;
 }
@@ -57,9 +61,11 @@ const ALIASES: Record<string, string> = { e2e: 'total_time', throughput: 'reques
 const NAMED_STATS = ['mean', 'min', 'max', 'std'] as const;
 
 const EXAMPLES =
-  'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout, server.vllm:num_requests_waiting.max';
+  'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout, turn2.ttft.p50, server.vllm:num_requests_waiting.max';
 
-/** Resolves a path such as `ttft.p99`; a UsageError names what is wrong and what would work. */
+const TURN_PREFIX = /^turn(\d+)\.(.+)$/;
+
+/** Resolves a path such as `ttft.p99` or `turn2.ttft.p99`; a UsageError names what is wrong and what would work. */
 export function resolveMetricPath(input: string): MetricRef {
   // Server metric names keep their case (Prometheus names are case-sensitive).
   if (/^\s*server\./i.test(input)) {
@@ -67,7 +73,19 @@ export function resolveMetricPath(input: string): MetricRef {
     if (typeof selector === 'string') throw new UsageError(`bad server metric "${input.trim()}": ${selector}`);
     return { kind: 'server', path: serverPathName(selector), selector, unit: serverPathUnit(selector), better: serverPathBetter(selector) };
   }
-  const path = input.trim().toLowerCase();
+  const turned = TURN_PREFIX.exec(input.trim().toLowerCase());
+  if (turned) {
+    const turn = Number(turned[1]);
+    if (!(turn >= 1)) throw new UsageError(`metric "${input}": turns are numbered from 1 (turn1.ttft.p50)`);
+    const ref = resolveRunMetric(turned[2] as string, input);
+    return { ...ref, path: `turn${turn}.${ref.path}`, turn };
+  }
+  return resolveRunMetric(input, input);
+}
+
+/** `input` is the whole path as written, for messages. */
+function resolveRunMetric(text: string, input: string): MetricRef {
+  const path = text.trim().toLowerCase();
   const [head = '', ...rest] = path.split('.');
   const name = ALIASES[head] ?? head;
   if (name in SCALARS && rest.length === 0) {
@@ -127,7 +145,9 @@ export function statOfSorted(sorted: Float64Array, stat: SampleStat): number | u
 }
 
 /** The metric's value for a run; undefined when the run has no data for it (e.g. no successful request). */
-export function metricValue(ref: MetricRef, source: MetricSource): number | undefined {
+export function metricValue(ref: MetricRef, run: MetricSource): number | undefined {
+  const source = sourceOf(ref, run);
+  if (!source) return undefined;
   const { summary } = source;
   switch (ref.kind) {
     case 'sample':
@@ -135,12 +155,17 @@ export function metricValue(ref: MetricRef, source: MetricSource): number | unde
     case 'errors':
       return summary.errors[ref.errorKind] ?? 0;
     case 'server':
-      return serverMetricValue(source.server, ref.selector);
+      return serverMetricValue(run.server, ref.selector);
     case 'scalar':
       if (ref.key === 'error_rate') return summary.total_requests > 0 ? summary.failed_count / summary.total_requests : undefined;
       if (ref.key === 'success_rate') return summary.total_requests > 0 ? summary.success_rate : undefined;
       return summary[ref.key];
   }
+}
+
+/** The summary and samples a metric is read from: the run's, or its turn's (undefined when the run has no such turn). */
+export function sourceOf(ref: MetricRef, run: MetricSource): Pick<MetricSource, 'summary' | 'samples'> | undefined {
+  return ref.turn === undefined ? run : run.turns?.get(ref.turn);
 }
 
 /** A value in the metric's unit, for people: 0.234s, 12.50ms, 1.2%, 45.10/s, 17. */

@@ -10,7 +10,7 @@ import { describeRequest, errorCode, messageOf, RequestFailure } from '../record
 import { TimeBuffer, type RequestError, type RequestRecord, type Usage } from '../record/record.ts';
 import { createFramer } from './framing.ts';
 import { protocolForContentType } from './protocols/registry.ts';
-import { MalformedMessageError, type Protocol, type StreamSink } from './protocols/protocol.ts';
+import { MalformedMessageError, type Protocol, type StreamSink, type TextKind } from './protocols/protocol.ts';
 import { SseEventTooLargeError } from './sse.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 
@@ -25,6 +25,8 @@ export interface RequestContext {
    * endpoint): it is read whole and measured end to end, with no token times (so no TTFT, TPOT or ITL).
    */
   nonStreaming?: boolean;
+  /** Keep the answer text on the record (replyText), for a conversation's next turn. */
+  collectReply?: boolean;
   /** Whole request, send to end of stream. */
   timeoutMs: number;
   /** Longest allowed gap between body bytes once the headers are in; undefined: no limit. */
@@ -91,7 +93,7 @@ export async function executeRequest(
     chunks: 0,
     sawEndMarker: false,
   };
-  const sink = new RecordingSink(record, request, ctx.collectText === true, origin);
+  const sink = new RecordingSink(record, request, ctx.collectText === true, ctx.collectReply === true, origin);
   const { tokenTimes } = sink;
   let head = '';
   // StringDecoder: streaming UTF-8 like TextDecoder, about 3x cheaper per chunk.
@@ -182,6 +184,7 @@ export async function executeRequest(
     record.endedAt = performance.now() - origin;
     record.tokenTimes = tokenTimes.toArray();
     if (ctx.collectText) record.outputText = sink.outputText;
+    if (ctx.collectReply) record.replyText = sink.replyText;
   }
   return record;
 }
@@ -200,6 +203,9 @@ class RecordingSink implements StreamSink {
   readonly tokenTimes = new TimeBuffer(16);
   /** All generated text, kept only for a tokenizer estimate. */
   outputText = '';
+  /** The answer text, kept only for a conversation's next turn. */
+  replyText = '';
+  readonly wantsText: boolean;
   /** Any text came (a token event, or text in a non-streaming answer). */
   sawText = false;
   /** Reading a non-streaming answer: token() records no time. */
@@ -208,9 +214,12 @@ class RecordingSink implements StreamSink {
   constructor(
     private readonly record: RequestRecord,
     private readonly request: TransportRequest,
-    readonly wantsText: boolean,
+    private readonly wantsOutput: boolean,
+    private readonly wantsReply: boolean,
     readonly origin: number,
-  ) {}
+  ) {
+    this.wantsText = wantsOutput || wantsReply;
+  }
 
   get requestInfo(): TransportRequest {
     return this.request;
@@ -227,8 +236,9 @@ class RecordingSink implements StreamSink {
     else if (record.firstAnswerAt === undefined) record.firstAnswerAt = now;
   }
 
-  text(text: string): void {
-    if (this.wantsText) this.outputText += text;
+  text(text: string, kind: TextKind): void {
+    if (this.wantsOutput) this.outputText += text;
+    if (this.wantsReply && kind === 'answer') this.replyText += text;
   }
 
   usage(usage: Usage): void {

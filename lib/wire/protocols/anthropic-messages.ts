@@ -6,7 +6,7 @@
  * usage.output_tokens), `message_stop` (the end marker), `ping` (a keep-alive,
  * never a token) and `error` (e.g. overloaded_error mid-stream).
  */
-import { failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink, type TextKind } from './protocol.ts';
 
 interface AnthropicUsage {
   input_tokens?: number | null;
@@ -46,14 +46,14 @@ export const anthropicMessages: Protocol = {
       case 'content_block_delta': {
         const delta = message.delta;
         if (!delta) return;
-        if (delta.type === 'thinking_delta') return emit(delta.thinking, true, sink);
-        if (delta.type === 'input_json_delta') return emit(delta.partial_json, false, sink);
-        return emit(delta.text, false, sink);
+        if (delta.type === 'thinking_delta') return emit(delta.thinking, 'reasoning', sink);
+        if (delta.type === 'input_json_delta') return emit(delta.partial_json, 'tool', sink);
+        return emit(delta.text, 'answer', sink);
       }
       case 'content_block_start': {
         // Usually empty, but a block may open with text already in it.
         const block = message.content_block;
-        if (block) emit(block.type === 'thinking' ? block.thinking : block.text, block.type === 'thinking', sink);
+        if (block) emit(block.type === 'thinking' ? block.thinking : block.text, block.type === 'thinking' ? 'reasoning' : 'answer', sink);
         return;
       }
       case 'message_start':
@@ -78,10 +78,10 @@ export const anthropicMessages: Protocol = {
       const text = block.type === 'tool_use' ? JSON.stringify(block.input ?? {}) : block.text;
       if (isText(thought)) {
         reasoning = true;
-        sink.text(thought);
+        sink.text(thought, 'reasoning');
       } else if (isText(text)) {
         answer = true;
-        sink.text(text);
+        sink.text(text, block.type === 'tool_use' ? 'tool' : 'answer');
       }
     }
     if (answer || reasoning) sink.token(!answer);
@@ -102,10 +102,10 @@ export const anthropicMessages: Protocol = {
   }),
 };
 
-function emit(text: string | undefined, reasoning: boolean, sink: StreamSink): void {
+function emit(text: string | undefined, kind: TextKind, sink: StreamSink): void {
   if (!isText(text)) return;
-  sink.text(text);
-  sink.token(reasoning);
+  sink.text(text, kind);
+  sink.token(kind === 'reasoning');
 }
 
 /** Input tokens include cached prompt tokens, which Anthropic reports in separate fields. */

@@ -38,11 +38,11 @@ export const gemini: Protocol = {
         if (isText(part.text)) {
           if (part.thought === true) reasoning = true;
           else answer = true;
-          sink.text(part.text);
+          sink.text(part.text, part.thought === true ? 'reasoning' : 'answer');
         } else if (part.functionCall) {
           // Function calls arrive whole, not as deltas; they are still generated output.
           answer = true;
-          sink.text(JSON.stringify(part.functionCall));
+          sink.text(JSON.stringify(part.functionCall), 'tool');
         }
       }
       if (candidate.finishReason) finished = true;

@@ -27,15 +27,15 @@ export const ollama: Protocol = {
     const thinking = line.message ? line.message.thinking : line.thinking;
     const content = line.message ? line.message.content : line.response;
     let answer = false;
-    if (isText(thinking)) sink.text(thinking);
+    if (isText(thinking)) sink.text(thinking, 'reasoning');
     if (isText(content)) {
       answer = true;
-      sink.text(content);
+      sink.text(content, 'answer');
     }
     if (line.message?.tool_calls?.length) {
       // Ollama sends tool calls whole, not as deltas.
       answer = true;
-      sink.text(JSON.stringify(line.message.tool_calls));
+      sink.text(JSON.stringify(line.message.tool_calls), 'tool');
     }
     if (answer || isText(thinking)) sink.token(!answer);
     if (line.done === true) {

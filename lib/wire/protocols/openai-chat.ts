@@ -51,17 +51,17 @@ export const openaiChat: Protocol = {
       const thought = delta.reasoning_content || delta.reasoning;
       if (isText(thought)) {
         reasoning = true;
-        sink.text(thought);
+        sink.text(thought, 'reasoning');
       }
       if (isText(delta.content)) {
         answer = true;
-        sink.text(delta.content);
+        sink.text(delta.content, 'answer');
       }
       for (const call of delta.tool_calls ?? []) {
         const args = call.function?.arguments;
         if (isText(args)) {
           answer = true;
-          sink.text(args);
+          sink.text(args, 'tool');
         }
       }
     }
@@ -80,17 +80,17 @@ export const openaiChat: Protocol = {
       const thought = message.reasoning_content || message.reasoning;
       if (isText(thought)) {
         reasoning = true;
-        sink.text(thought);
+        sink.text(thought, 'reasoning');
       }
       if (isText(message.content)) {
         answer = true;
-        sink.text(message.content);
+        sink.text(message.content, 'answer');
       }
       for (const call of message.tool_calls ?? []) {
         const args = call.function?.arguments;
         if (isText(args)) {
           answer = true;
-          sink.text(args);
+          sink.text(args, 'tool');
         }
       }
     }

@@ -24,7 +24,7 @@ export const openaiCompletions: Protocol = {
     for (const choice of chunk.choices ?? []) {
       if (isText(choice.text)) {
         answer = true;
-        sink.text(choice.text);
+        sink.text(choice.text, 'answer');
       }
     }
     if (answer) sink.token(false);

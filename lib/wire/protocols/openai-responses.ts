@@ -72,7 +72,7 @@ export const openaiResponses: Protocol = {
     if (ANSWER_DELTAS.has(type) || REASONING_DELTAS.has(type)) {
       const delta = message.delta;
       if (typeof delta === 'string' && delta.length > 0) {
-        sink.text(delta);
+        sink.text(delta, REASONING_DELTAS.has(type) ? 'reasoning' : type === 'response.output_text.delta' || type === 'response.refusal.delta' ? 'answer' : 'tool');
         sink.token(REASONING_DELTAS.has(type));
       }
     } else if (TERMINAL.has(type)) {
@@ -103,7 +103,7 @@ export const openaiResponses: Protocol = {
         for (const part of [...(item.summary ?? []), ...(item.content ?? [])]) {
           if (isText(part.text)) {
             reasoning = true;
-            sink.text(part.text);
+            sink.text(part.text, 'reasoning');
           }
         }
       } else if (item.type === 'message') {
@@ -111,12 +111,12 @@ export const openaiResponses: Protocol = {
           const text = part.text ?? part.refusal;
           if (isText(text)) {
             answer = true;
-            sink.text(text);
+            sink.text(text, 'answer');
           }
         }
       } else if (isText(item.arguments)) {
         answer = true;
-        sink.text(item.arguments);
+        sink.text(item.arguments, 'tool');
       }
     }
     if (answer || reasoning) sink.token(!answer);

@@ -7,6 +7,9 @@ import type { Usage } from '../../record/record.ts';
 
 export type Framing = 'sse' | 'ndjson' | 'raw';
 
+/** What a piece of generated text is: the answer, reasoning, or a tool call's arguments. */
+export type TextKind = 'answer' | 'reasoning' | 'tool';
+
 export interface StreamSink {
   /**
    * One token event: a message carrying non-empty generated text. Called at
@@ -14,9 +17,12 @@ export interface StreamSink {
    * answer event (the answer has begun).
    */
   token(reasoning: boolean): void;
-  /** Generated text of any kind, for a tokenizer estimate; a no-op unless one was asked for. */
-  text(text: string): void;
-  /** False when text() discards the text (no tokenizer): adapters may then skip decoding it. */
+  /**
+   * Generated text, for a tokenizer estimate (every kind) and for a conversation's next turn (the answer);
+   * a no-op unless one of them was asked for.
+   */
+  text(text: string, kind: TextKind): void;
+  /** False when text() discards the text (no tokenizer, no conversation): adapters may then skip decoding it. */
   readonly wantsText?: boolean;
   /** Server-reported token counts; later reports overwrite the fields they carry. */
   usage(usage: Usage): void;
