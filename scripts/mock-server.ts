@@ -7,7 +7,7 @@
  *   npx tsx scripts/mock-server.ts --truth     # also serve ground-truth TTFT at GET /stats
  */
 import { defineCommand, runMain } from 'citty';
-import { optionalNumber, parseStrict } from '../lib/config/cli.ts';
+import { optionalNumber, parseStrict, showUsage } from '../lib/config/cli.ts';
 import { SimulatorSchema } from '../lib/config/config.ts';
 import { UsageError } from '../lib/record/errors.ts';
 import { startSimServer } from '../lib/sim/server.ts';
@@ -21,6 +21,9 @@ const args = {
   reasoning: { type: 'string', description: `reasoning tokens before the answer (default ${DEFAULT_SIMULATOR.reasoningTokens})` },
   jitter: { type: 'string', description: `delay jitter as a fraction, 0..1 (default ${DEFAULT_SIMULATOR.jitter})` },
   seed: { type: 'string', description: 'RNG seed for the jitter' },
+  prefill: { type: 'string', description: `ms of prefill per uncached prompt token (default ${DEFAULT_SIMULATOR.prefillMsPerToken})` },
+  'prefix-cache': { type: 'string', description: `prefix cache size in tokens, 0 for none (default ${DEFAULT_SIMULATOR.prefixCacheTokens})` },
+  tokenizer: { type: 'string', description: 'count prompts with o200k, cl100k or a tokenizer.json (default: ~4 characters a token)' },
   truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
 } as const;
 
@@ -31,6 +34,8 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   reasoning_tokens: '--reasoning',
   jitter: '--jitter',
   seed: '--seed',
+  prefill_ms_per_token: '--prefill',
+  prefix_cache_tokens: '--prefix-cache',
 };
 
 const command = defineCommand({
@@ -47,6 +52,8 @@ const command = defineCommand({
         reasoning_tokens: optionalNumber(values.reasoning, '--reasoning'),
         jitter: optionalNumber(values.jitter, '--jitter'),
         seed: optionalNumber(values.seed, '--seed'),
+        prefill_ms_per_token: optionalNumber(values.prefill, '--prefill'),
+        prefix_cache_tokens: optionalNumber(values['prefix-cache'], '--prefix-cache'),
       });
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
@@ -62,6 +69,9 @@ const command = defineCommand({
         reasoningTokens: sim.reasoning_tokens,
         jitter: sim.jitter,
         seed: sim.seed,
+        prefillMsPerToken: sim.prefill_ms_per_token,
+        prefixCacheTokens: sim.prefix_cache_tokens,
+        tokenizer: typeof values.tokenizer === 'string' ? values.tokenizer : undefined,
         recordTruth: values.truth === true,
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use on 127.0.0.1: choose another with --port (0 picks a free one)`);
@@ -79,4 +89,4 @@ const command = defineCommand({
   },
 });
 
-await runMain(command);
+await runMain(command, { showUsage });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { importCycles, importGraph } from './helpers/import-graph.ts';
 
 /** Bottom to top. A file may import from its own folder or from any folder listed before it. */
-const STAGES = ['record', 'util', 'stats', 'wire', 'sim', 'config', 'data', 'load', 'results', 'compare', 'report', 'bench', 'commands'];
+const STAGES = ['record', 'util', 'server-metrics', 'stats', 'wire', 'sim', 'config', 'data', 'load', 'results', 'compare', 'report', 'bench', 'commands'];
 
 const graph = importGraph(join(import.meta.dirname, '..', 'lib'));
 const stageOf = (file: string): string => file.split('/')[0]!;

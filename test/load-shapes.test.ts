@@ -176,9 +176,9 @@ describe('run command: load shape flags', () => {
     );
     expect(code).toBe(0);
     expect(stderr()).toMatch(/4 requests \| rate 40\/s constant \| max concurrency 1 \| seed \d+/);
-    expect(stdout()).toContain('TTFT, from intended send');
+    expect(stdout()).toMatch(/^Send lag: P50 [\d.]+ ms, P99 [\d.]+ ms · TTFT P99 from intended send [\d.]+ ms/m);
     expect(stdout()).toContain('send lag p99 is over 10 ms');
-    expect(stdout()).toMatch(/Met:\s+4\/4/);
+    expect(stdout()).toMatch(/^Goodput \(TTFT ≤ 1000 ms\): 4\/4 \(100\.0%\)/m);
     const results = readResults(output);
     expect(results.metrics.every((m) => m.intended_start! <= m.timestamps.started)).toBe(true);
     expect(results.config.seed).toEqual(expect.any(Number));
@@ -192,7 +192,7 @@ describe('run command: load shape flags', () => {
     const code = await runRun(['-u', `${slow.url}/v1/chat/completions`, '--sweep', 'concurrency=1,2', '-n', '2', '--warmup', '1', '-q', '-o', output], io);
     expect(code).toBe(0);
     expect(stdout()).toContain('【Sweep: concurrency】');
-    expect(stdout()).toContain('【Throughput vs TTFT p99】');
+    expect(stdout()).toContain('【Sweep: output tokens/s vs TTFT P99】');
     expect(stderr()).toMatch(/concurrency 1: [\d.]+ req\/s/);
     const results = readResults(output);
     expect(results.sweep!.levels.map((l) => [l.value, l.summary.total_requests, l.summary.warmup_requests])).toEqual([

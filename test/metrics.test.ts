@@ -184,22 +184,26 @@ describe('summarize', () => {
   });
 
   it('renders stream health: truncated streams, provider error codes and the usage mismatch', () => {
-    const text = renderReport(summary, { lang: 'en' });
-    expect(text).toContain('Peak output rate (1 s):  8.0 tok/s');
+    const text = renderReport({ summary }, { lang: 'en', detail: 'full' });
+    expect(text).toMatch(/Peak output rate \(1 s\): +8\.0 tok\/s/);
     expect(text).toMatch(/Truncated \(no end marker\):\s+1/);
     expect(text).toMatch(/In-stream errors:\s+overloaded_error ×1/);
     expect(text).toMatch(/Output token counts from:\s+server usage 1, token events 1/);
     expect(text).toContain('! 1 request(s) differ: usage 10 tokens vs 5 events');
     expect(text).toContain("! 1 stream(s) ended without their protocol's end marker");
-    expect(text).toContain('【Inter-token latency (ITL)】');
-    const zh = renderReport(summary, { lang: 'zh' });
+    expect(text).toMatch(/^  ITL \(ms\) +7 /m);
+    // The one-screen report keeps the warnings.
+    const brief = renderReport({ summary }, { lang: 'en' });
+    expect(brief).toMatch(/^Stream health: 1 truncated · In-stream errors: overloaded_error ×1 · output tokens from server usage 1, token events 1$/m);
+    expect(brief).toContain('! 1 request(s) differ: usage 10 tokens vs 5 events');
+    const zh = renderReport({ summary }, { lang: 'zh', detail: 'full' });
     expect(zh).toContain('【流健康状况】');
     expect(zh).toMatch(/截断 \(缺少结束标记\):\s+1/);
   });
 
   it('says the counts agree when usage matches the events', () => {
     const agreeing = summarize([{ ...withUsage, usage: { outputTokens: 5 } }]);
-    expect(renderReport(agreeing, { lang: 'en' })).toMatch(/Usage vs token events:\s+agree/);
+    expect(renderReport({ summary: agreeing }, { lang: 'en', detail: 'full' })).toMatch(/Usage vs token events:\s+agree/);
   });
 });
 

@@ -8,14 +8,14 @@ import { comparabilityWarnings } from '../results/comparability.ts';
 import {
   metricValue,
   resolveMetricPath,
+  sourceOf,
   statOfSorted,
   type MetricRef,
   type MetricSource,
 } from '../stats/metric-path.ts';
 import type { Results } from '../results/results.ts';
 import { holds, parseRule, type Rule, type RuleMode } from '../stats/rule.ts';
-import { bootstrapDifferences, bootstrapResamples, rateTest, twoProportionTest } from './significance.ts';
-import type { SampleMetric } from '../stats/summary.ts';
+import { bootstrapDifferences, bootstrapResamples, compoundRateTest, rateTest, twoProportionTest } from './significance.ts';
 
 export interface ComparedRun extends MetricSource {
   name: string;
@@ -31,7 +31,7 @@ export interface CompareOptions {
 }
 
 export type Verdict = 'better' | 'worse' | 'same' | 'n/a';
-export type TestName = 'bootstrap' | 'two-proportion' | 'poisson-rate' | 'none';
+export type TestName = 'bootstrap' | 'two-proportion' | 'poisson-rate' | 'compound-poisson-rate' | 'none';
 
 export interface ComparisonRow {
   metric: string;
@@ -97,6 +97,7 @@ export const DEFAULT_ROWS = [
   'tokens_per_second.mean',
   'tokens_per_second.p50',
   'requests_per_second',
+  'output_tokens_per_second',
   'error_rate',
 ] as const;
 
@@ -105,6 +106,7 @@ export function compareRuns(base: ComparedRun, next: ComparedRun, options: Compa
   const rules = options.rules ?? DEFAULT_FAIL_ON.map(parseRule);
   const refs = new Map<string, MetricRef>();
   for (const path of DEFAULT_ROWS) refs.set(path, resolveMetricPath(path));
+  for (const turn of sharedTurns(base, next).slice(0, MAX_TURN_ROWS)) refs.set(`turn${turn}.ttft.p50`, resolveMetricPath(`turn${turn}.ttft.p50`));
   for (const rule of rules) if (!refs.has(rule.metric.path)) refs.set(rule.metric.path, rule.metric);
 
   const rowsByPath = compareMetrics([...refs.values()], base, next, options);
@@ -129,6 +131,37 @@ export function compareRuns(base: ComparedRun, next: ComparedRun, options: Compa
   };
 }
 
+/** The first run is the base; every other run is compared with it. */
+export interface MultiComparison {
+  base: RunInfo;
+  /** One per run after the first, in the order given. */
+  comparisons: Comparison[];
+  /** True when any run regressed by the rules. */
+  regression: boolean;
+}
+
+export function compareMany(runs: readonly ComparedRun[], options: CompareOptions): MultiComparison {
+  const [base, ...others] = runs;
+  if (!base || others.length === 0) throw new Error('compareMany needs a base and at least one other run');
+  const comparisons = others.map((next) => compareRuns(base, next, options));
+  return { base: infoOf(base), comparisons, regression: comparisons.some((c) => c.regression) };
+}
+
+/** Every metric path shown in any of the comparisons, in order of first appearance. */
+export function metricsOf(multi: MultiComparison): string[] {
+  const seen = new Set<string>();
+  for (const comparison of multi.comparisons) for (const row of comparison.rows) seen.add(row.metric);
+  return [...seen];
+}
+
+/** Conversations in both runs: TTFT P50 of their first turns are default rows (turn 1 against later turns is the prefix cache). */
+const MAX_TURN_ROWS = 5;
+
+function sharedTurns(base: ComparedRun, next: ComparedRun): number[] {
+  if (!base.turns || !next.turns) return [];
+  return [...base.turns.keys()].filter((turn) => next.turns!.has(turn)).sort((a, b) => a - b);
+}
+
 function infoOf(run: ComparedRun): RunInfo {
   return { name: run.name, started_at: run.results.run.started_at, requests: run.summary.total_requests };
 }
@@ -141,15 +174,19 @@ function compareMetrics(
 ): Map<string, ComparisonRow> {
   const rows = new Map<string, ComparisonRow>();
   const alpha = 1 - options.confidence;
-  // Sample metrics: one bootstrap per metric serves all its statistics.
-  const bySample = new Map<SampleMetric, Array<Extract<MetricRef, { kind: 'sample' }>>>();
+  // Sample metrics: one bootstrap per metric (of the run, or of one turn) serves all its statistics.
+  const bySample = new Map<string, Array<Extract<MetricRef, { kind: 'sample' }>>>();
   for (const ref of refs) {
-    if (ref.kind === 'sample') bySample.set(ref.metric, [...(bySample.get(ref.metric) ?? []), ref]);
+    if (ref.kind !== 'sample') continue;
+    const key = `${ref.turn ?? ''}:${ref.metric}`;
+    bySample.set(key, [...(bySample.get(key) ?? []), ref]);
   }
-  for (const [metric, group] of bySample) {
+  for (const group of bySample.values()) {
+    const first = group[0]!;
+    const samplesOf = (run: ComparedRun) => sourceOf(first, run)?.samples[first.metric] ?? new Float64Array(0);
     const tests = bootstrapDifferences(
-      base.samples[metric],
-      next.samples[metric],
+      samplesOf(base),
+      samplesOf(next),
       group.map((ref) => (sorted: Float64Array) => statOfSorted(sorted, ref.stat)),
       { confidence: options.confidence, seed: options.seed },
     );
@@ -181,8 +218,9 @@ interface Significance {
 }
 
 function scalarTest(ref: MetricRef, base: ComparedRun, next: ComparedRun): { test: TestName; p: number } | undefined {
-  const a = base.summary;
-  const b = next.summary;
+  const a = sourceOf(ref, base)?.summary;
+  const b = sourceOf(ref, next)?.summary;
+  if (!a || !b) return undefined;
   if (ref.kind === 'errors') {
     const p = twoProportionTest(a.errors[ref.errorKind] ?? 0, a.total_requests, b.errors[ref.errorKind] ?? 0, b.total_requests).p;
     return { test: 'two-proportion', p };
@@ -195,9 +233,23 @@ function scalarTest(ref: MetricRef, base: ComparedRun, next: ComparedRun): { tes
       return { test: 'two-proportion', p: twoProportionTest(a.failed_count, a.total_requests, b.failed_count, b.total_requests).p };
     case 'requests_per_second':
       return { test: 'poisson-rate', p: rateTest(a.success_count, a.wall_time, b.success_count, b.wall_time).p };
+    case 'output_tokens_per_second':
+      return { test: 'compound-poisson-rate', p: compoundRateTest(tokenMoments(base), tokenMoments(next)).p };
     default:
       return undefined;
   }
+}
+
+/** Output tokens of the successful measured requests, their sum of squares, and the wall time they came in. */
+function tokenMoments(run: ComparedRun): { sum: number; sumSquares: number; seconds: number } {
+  let sum = 0;
+  let sumSquares = 0;
+  for (const row of run.results.metrics) {
+    if (row.warmup === true || row.error_kind !== null) continue;
+    sum += row.total_tokens;
+    sumSquares += row.total_tokens * row.total_tokens;
+  }
+  return { sum, sumSquares, seconds: run.summary.wall_time };
 }
 
 function makeRow(ref: MetricRef, base: ComparedRun, next: ComparedRun, significance: Significance | undefined): ComparisonRow {

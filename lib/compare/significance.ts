@@ -127,6 +127,24 @@ export function rateTest(count1: number, seconds1: number, count2: number, secon
   return { z, p: twoSidedP(z) };
 }
 
+/**
+ * Two token rates (tokens per second of wall time), as compound Poisson
+ * processes: requests arrive as a Poisson process and each brings X tokens,
+ * so the variance of a run's token total is estimated by the sum of X² over
+ * its requests (not by the total, as for a plain count: tokens arrive in
+ * clumps of one request's answer). z-test of the difference of the rates.
+ */
+export function compoundRateTest(
+  a: { sum: number; sumSquares: number; seconds: number },
+  b: { sum: number; sumSquares: number; seconds: number },
+): ProportionTest {
+  if (a.seconds <= 0 || b.seconds <= 0) return { z: 0, p: 1 };
+  const variance = a.sumSquares / (a.seconds * a.seconds) + b.sumSquares / (b.seconds * b.seconds);
+  if (variance === 0) return { z: 0, p: 1 };
+  const z = (b.sum / b.seconds - a.sum / a.seconds) / Math.sqrt(variance);
+  return { z, p: twoSidedP(z) };
+}
+
 function twoSidedP(z: number): number {
   return Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
 }

@@ -14,7 +14,8 @@ import { parseThreshold } from '../stats/rule.ts';
 import { ShardSchema } from './shard-spec.ts';
 import { DEFAULT_SIMULATOR } from '../sim/simulator.ts';
 import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from '../wire/transport.ts';
-import { TOKENIZERS } from '../stats/tokenizer.ts';
+import { isBuiltinTokenizer, TOKENIZERS } from '../stats/tokenizer.ts';
+import { workloadFlag, WorkloadSchema } from './workload-spec.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
@@ -39,6 +40,10 @@ export const SimulatorSchema = z.strictObject({
   jitter: z.number().min(0).max(1).default(DEFAULT_SIMULATOR.jitter),
   reasoning_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.reasoningTokens),
   seed: z.int().optional(),
+  /** ms of prefill per prompt token the prefix cache did not serve: longer prompts wait longer for the first token. */
+  prefill_ms_per_token: z.number().min(0).default(DEFAULT_SIMULATOR.prefillMsPerToken),
+  /** Prefix cache size in tokens (0: none): shared prefixes skip their prefill. */
+  prefix_cache_tokens: z.int().min(0).default(DEFAULT_SIMULATOR.prefixCacheTokens),
 });
 
 /** Seconds: a number, or a string with a unit ("60s", "2m", "500ms"). */
@@ -76,6 +81,75 @@ export const SweepSchema = z
     path: ['values'],
   });
 
+/** A metrics URL: absolute http(s), or a path ("/metrics") on the target's origin. */
+const metricsUrl = z.string().refine(
+  (value) => {
+    if (value.startsWith('/')) return true;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s):// URL or a path such as /metrics (on the target\'s origin)' },
+);
+
+/** Seconds between scrapes and the longest one scrape may take, by default. */
+export const SERVER_METRICS_DEFAULTS = { urls: ['/metrics'], interval: 1, timeout: 3 } as const;
+
+/**
+ * Scraping the server's own Prometheus metrics during the run (docs/server-metrics.md):
+ * true (the target's /metrics), a URL, a list of URLs, or the full object.
+ */
+export const ServerMetricsSchema = z
+  .preprocess(
+    // The short forms become the object, so a bad value is named by its field (server_metrics.interval).
+    (value) => (value === false ? null : value === true ? {} : typeof value === 'string' ? { urls: [value] } : Array.isArray(value) ? { urls: value } : value),
+    z
+      .strictObject({
+        urls: z.array(metricsUrl).min(1).optional(),
+        interval: durationSeconds(false).optional(),
+        timeout: durationSeconds(false).optional(),
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name'),
+            z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain line breaks or NUL'),
+          )
+          .optional(),
+      })
+      .nullable(),
+  )
+  .transform((object) =>
+    object === null
+      ? undefined
+      : {
+          urls: object.urls ?? [...SERVER_METRICS_DEFAULTS.urls],
+          interval: object.interval ?? SERVER_METRICS_DEFAULTS.interval,
+          timeout: object.timeout ?? SERVER_METRICS_DEFAULTS.timeout,
+          headers: object.headers ?? {},
+        },
+  )
+  // For editors (config.schema.json): the short forms the preprocess accepts.
+  .meta({
+    description: 'true (the target\'s /metrics), a URL, a list of URLs, or {urls, interval, timeout, headers}: docs/server-metrics.md',
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' }, minItems: 1 },
+      {
+        type: 'object',
+        properties: {
+          urls: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          interval: { type: ['number', 'string'] },
+          timeout: { type: ['number', 'string'] },
+          headers: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+        additionalProperties: false,
+      },
+    ],
+  });
+export type ServerMetricsConfig = NonNullable<z.output<typeof ServerMetricsSchema>>;
+
 export const SloSchema = z.strictObject({
   ttft: durationSeconds(false).optional(),
   tpot: durationSeconds(false).optional(),
@@ -92,6 +166,36 @@ export const DataSourceSchema = z.strictObject({
   /** A WHATWG encoding label (utf-8, gbk, gb18030, big5, utf-16le, …); a byte order mark overrides it. */
   encoding: z.string().min(1).default('utf-8'),
 });
+/** Mooncake's block size: one hash id of a trace covers this many tokens. */
+export const DEFAULT_TRACE_BLOCK_SIZE = 512;
+
+/**
+ * A number drawn per item: fixed, or `{mean, stddev, min, max}` (normal, kept
+ * within the bounds; util/distribution.ts). `value` checks each number.
+ */
+function distribution(value: z.ZodType<number, number | string>, stddev: z.ZodType<number, number | string>, what: string) {
+  const spread = z
+    .strictObject({ mean: value, stddev: stddev.optional(), min: value.optional(), max: value.optional() })
+    .refine((d) => d.min === undefined || d.max === undefined || d.min <= d.max, { message: 'min must not be above max', path: ['min'] })
+    .refine((d) => (d.min === undefined || d.mean >= d.min) && (d.max === undefined || d.mean <= d.max), {
+      message: 'mean must lie within min..max',
+      path: ['mean'],
+    });
+  return z.union([value, spread], { error: `must be ${what}, or {"mean", "stddev", "min", "max"}` });
+}
+
+/** Turns per conversation: whole numbers >= 1 (a stddev may be fractional, a mean too). */
+const turnCount = z.number().refine((n) => Number.isFinite(n) && n >= 1, { message: 'must be at least 1 turn' }) as z.ZodType<number, number | string>;
+
+export const TraceSchema = z.strictObject({
+  /** A mooncake-style JSONL trace; relative to the config file's folder (to the working folder for --trace). */
+  file: z.string({ error: 'needs the trace file (--trace FILE)' }).min(1),
+  /** Tokens per hash id. */
+  block_size: z.int().min(1).default(DEFAULT_TRACE_BLOCK_SIZE),
+  /** Timestamps and delays are divided by it: 2 replays twice as fast. */
+  speedup: z.number().positive().default(1),
+});
+
 function checkThresholdSyntax(text: string, ctx: z.RefinementCtx): void {
   try {
     parseThreshold(text);
@@ -128,11 +232,24 @@ export const ConfigSchema = z.strictObject({
   workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
   /** Add `stream_options.include_usage: true` to OpenAI chat/completions bodies with `stream: true`. */
   include_usage: z.boolean().default(true),
-  /** Estimate output tokens with this tokenizer when the server reports no usage. */
-  tokenizer: z.enum(TOKENIZERS).optional(),
+  /**
+   * o200k, cl100k or the path of a Hugging Face tokenizer.json (relative to the config file's folder; to the
+   * working folder for --tokenizer): sizes generated prompts (default o200k) and estimates output tokens when
+   * the server reports no usage.
+   */
+  tokenizer: z
+    .string()
+    .refine((value) => isBuiltinTokenizer(value) || /[\\/]|\.json$/i.test(value), {
+      message: `must be ${TOKENIZERS.join(' or ')}, or the path of a tokenizer.json`,
+    })
+    .optional(),
+  /** Prompts and outputs by token length, shared prefixes (docs/workloads.md). */
+  workload: WorkloadSchema.optional(),
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
+  /** The terminal report: brief (one screen) or full (every section and statistic). */
+  report: z.enum(['brief', 'full']).default('brief'),
   simulator: SimulatorSchema.prefault({}),
   // Load shape (README "Load shapes"). Without `rate`: closed loop at `concurrency`.
   /** Open loop: requests per second. */
@@ -182,6 +299,18 @@ export const ConfigSchema = z.strictObject({
   thresholds: z.array(z.string().superRefine(checkThresholdSyntax)).default([]),
   /** "i/N": this copy is shard i of N and sends its share of the load (lib/shard.ts). */
   shard: ShardSchema.optional(),
+  /** Scrape the server's Prometheus metrics during the run (docs/server-metrics.md). */
+  server_metrics: ServerMetricsSchema.optional(),
+  /**
+   * Conversations: each sends this many turns, each request carrying the whole
+   * history with the replies actually streamed. total_requests then counts
+   * conversations, concurrency (or rate) conversations in flight (or started).
+   */
+  turns: distribution(turnCount, z.number().min(0) as z.ZodType<number, number | string>, 'a number of turns >= 1').optional(),
+  /** Seconds between a reply and the next turn of its conversation, outside every latency. */
+  think_time: distribution(durationSeconds(true), durationSeconds(true), 'a duration such as "2s"').optional(),
+  /** Replay a timestamped trace (mooncake format) instead of a load shape. */
+  trace: TraceSchema.optional(),
 });
 
 export type Config = z.output<typeof ConfigSchema>;
@@ -200,6 +329,7 @@ export interface ConfigOverrides {
   output?: string;
   lang?: string;
   quiet?: boolean;
+  report?: string;
   protocol?: string;
   transport?: string;
   preconnect?: boolean | 'auto';
@@ -227,7 +357,24 @@ export interface ConfigOverrides {
   seed?: number;
   thresholds?: string[];
   shard?: string;
+  /** --server-metrics [URL] and --server-metrics-interval, merged into the file's server_metrics. */
+  server_metrics?: { urls?: string[]; interval?: string | number };
+  /** Merged into the file's workload field by field. */
+  workload?: Record<string, unknown>;
+  /** A number replaces the file's value; an object (from --turns-stddev and friends) is merged into it. */
+  turns?: number | DistributionOverride;
+  think_time?: string | DistributionOverride;
+  /** Merged into the file's trace field. */
+  trace?: { file?: string; block_size?: number; speedup?: number };
 }
+
+/** A distribution field set from its flags: the mean (--turns) and any of --turns-stddev, -min, -max. */
+export type DistributionOverride = { mean?: number | string; stddev?: number | string; min?: number | string; max?: number | string };
+
+/** Fields whose flags merge into an object of the file: the flag's fields replace the file's. */
+const MERGED_OBJECTS = new Set(['sweep', 'workload', 'trace']);
+/** Distribution fields (a value, or {mean, stddev, min, max}) and the flag of their mean. */
+const DISTRIBUTIONS: Record<string, string> = { turns: '--turns', think_time: '--think-time' };
 
 export interface LoadedConfig {
   config: Config;
@@ -277,7 +424,10 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
   for (const [key, value] of Object.entries(flags)) {
     if (value === undefined || key === 'headers' || key === 'data_source') continue;
     const base = file[key];
-    merged[key] = key === 'sweep' && base && typeof base === 'object' ? { ...base, ...(value as object) } : value;
+    if (key === 'server_metrics') merged[key] = { ...serverMetricsObject(base), ...(value as object) };
+    else if (MERGED_OBJECTS.has(key) && base && typeof base === 'object') merged[key] = { ...base, ...(value as object) };
+    else if (key in DISTRIBUTIONS && typeof value === 'object') merged[key] = mergeDistribution(key, base, value as DistributionOverride);
+    else merged[key] = value;
   }
   if (flags.data_source) {
     const source = { ...(file.data_source as Record<string, unknown> | undefined) };
@@ -298,6 +448,24 @@ export function mergeOverrides(file: Record<string, unknown>, flags: ConfigOverr
     merged.headers = headers;
   }
   return merged;
+}
+
+/** --turns-stddev and friends onto the file's value (a number is its mean); a spread needs a mean. */
+function mergeDistribution(key: string, base: unknown, flags: DistributionOverride): Record<string, unknown> {
+  const merged = { ...(typeof base === 'object' && base !== null ? base : base !== undefined ? { mean: base } : {}), ...flags } as Record<string, unknown>;
+  for (const name of Object.keys(flags)) if ((flags as Record<string, unknown>)[name] === undefined) delete merged[name];
+  if (merged.mean === undefined) {
+    const given = Object.keys(flags).map((name) => `${DISTRIBUTIONS[key]}-${name}`);
+    throw new UsageError(`${given.join(', ')} needs a mean: give ${DISTRIBUTIONS[key]} (or ${key} in the config)`);
+  }
+  return merged;
+}
+
+/** A file's server_metrics in its object form, so flags can change one setting of it. */
+function serverMetricsObject(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return { urls: [value] };
+  if (Array.isArray(value)) return { urls: value };
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 }
 
 /** Replaces ${NAME} in every string, deeply. A missing variable is a usage error naming the field. */
@@ -331,6 +499,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   idle_timeout: '--idle-timeout',
   output: '--output',
   lang: '--lang',
+  report: '--report',
   protocol: '--protocol',
   headers: '--header',
   rate: '--rate',
@@ -349,17 +518,47 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   slo: '--slo',
   group_by: '--group-by',
   shard: '--shard',
+  tokenizer: '--tokenizer',
+  server_metrics: '--server-metrics',
+  turns: '--turns',
+  think_time: '--think-time',
+  trace: '--trace',
 };
+
+/** Flags of nested fields, by path. */
+const FLAG_FOR_PATH: Record<string, string> = {
+  'turns.mean': '--turns',
+  'turns.stddev': '--turns-stddev',
+  'turns.min': '--turns-min',
+  'turns.max': '--turns-max',
+  'think_time.mean': '--think-time',
+  'think_time.stddev': '--think-time-stddev',
+  'think_time.min': '--think-time-min',
+  'think_time.max': '--think-time-max',
+  'trace.block_size': '--trace-block-size',
+  'trace.speedup': '--trace-speedup',
+};
+
+/** Whether a flag set the field at `path` (workload fields one by one: `workload.input_tokens`). */
+function fromFlag(path: readonly PropertyKey[], fromFlags: readonly string[]): boolean {
+  const [field, nested] = path.map(String);
+  return field === 'workload' && nested !== undefined ? fromFlags.includes(`workload.${nested}`) : fromFlags.includes(field ?? '');
+}
+
+function flagFor(path: readonly PropertyKey[]): string | undefined {
+  const [field, nested] = path.map(String);
+  if (field === 'workload' && nested !== undefined) return workloadFlag(nested);
+  return FLAG_FOR_PATH[path.map(String).join('.')] ?? FLAG_FOR_FIELD[field as keyof Config];
+}
 
 /** Validates merged config input; `fromFlags` names the fields a flag set (errors then name the flag). */
 export function validateConfig(input: unknown, source: string, fromFlags: readonly string[] = []): Config {
   const result = ConfigSchema.safeParse(input);
   if (result.success) return withRunSeed(result.data);
   // Only when every problem is a flag's is the file not to blame.
-  const allFromFlags = result.error.issues.every((issue) => fromFlags.includes(String(issue.path[0] ?? '')));
+  const allFromFlags = result.error.issues.every((issue) => fromFlag(issue.path, fromFlags));
   const problems = result.error.issues.map((issue) => {
-    const field = String(issue.path[0] ?? '');
-    const flag = fromFlags.includes(field) ? FLAG_FOR_FIELD[field as keyof Config] : undefined;
+    const flag = fromFlag(issue.path, fromFlags) ? flagFor(issue.path) : undefined;
     const fieldPath = issue.path.map(String).join('.') || '(root)';
     const path = flag ? `${flag} (${fieldPath})` : fieldPath;
     return issue.code === 'unrecognized_keys'
@@ -370,21 +569,33 @@ export function validateConfig(input: unknown, source: string, fromFlags: readon
   throw new UsageError(`${what}: ${problems.join('; ')}`);
 }
 
-/** Open loop: requests arrive at a rate (rate, or a rate sweep) instead of a fixed concurrency. */
-export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep'>): boolean {
-  return config.rate !== undefined || config.sweep?.parameter === 'rate';
+/** Open loop: requests arrive at a rate (rate, or a rate sweep) or a trace's timestamps, instead of a fixed concurrency. */
+export function isOpenLoop(config: Pick<Config, 'rate' | 'sweep' | 'trace'>): boolean {
+  return config.rate !== undefined || config.sweep?.parameter === 'rate' || config.trace !== undefined;
 }
 
 /**
  * One seed feeds every random choice of a run (the data shuffle, the open-loop
- * arrival schedule): when the run makes one and no seed is given, pick it here,
+ * arrival schedule, generated prompts and lengths): when the run makes one and no seed is given, pick it here,
  * once, so both use the same and the results record it.
  */
 function withRunSeed(config: Config): Config {
-  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config))) return config;
+  const generates = config.workload !== undefined && (config.workload.input_tokens !== undefined || config.workload.output_tokens_stddev !== undefined);
+  // Conversations' and traces' synthetic text is keyed by the seed too: a new one per run, so no server cache holds it from the last run.
+  const synthetic = config.turns !== undefined || config.trace !== undefined;
+  if (config.seed !== undefined || !(config.shuffle || isOpenLoop(config) || generates || synthetic)) return config;
   if (config.shard !== undefined) {
     // Each shard would pick its own: the rows would be shuffled differently, and the configs would not match.
-    throw new UsageError(`--shard with ${config.shuffle ? 'shuffle' : 'rate'} needs a seed (--seed), the same in every shard`);
+    const what = config.shuffle
+      ? 'shuffle'
+      : config.trace
+        ? 'a trace'
+        : config.turns !== undefined
+          ? 'turns'
+          : isOpenLoop(config)
+            ? 'rate'
+            : 'generated prompts (--input-tokens)';
+    throw new UsageError(`--shard with ${what} needs a seed (--seed), the same in every shard`);
   }
   return { ...config, seed: randomInt(2 ** 31) };
 }
@@ -411,7 +622,7 @@ export async function resolveConfig(options: ResolveOptions): Promise<LoadedConf
   const merged = expandEnv(mergeOverrides(file, options.flags), options.env, expandedValues);
   const fromFlags = Object.entries(options.flags)
     .filter(([, value]) => value !== undefined)
-    .map(([key]) => key);
+    .flatMap(([key, value]) => (key === 'workload' ? Object.keys(value as object).map((field) => `workload.${field}`) : [key]));
   const config = validateConfig(merged, source, fromFlags);
   return { config, baseDir: path ? dirname(path) : options.cwd, source, expandedValues };
 }

@@ -158,6 +158,11 @@ function templateOf(config: Config, url: string, body: unknown, protocol: Protoc
   return { url, method: config.method, headers, body: prepared };
 }
 
+/** The request as sent, for a body built per request (workload prompts): headers, protocol adjustments, JSON. */
+export function requestFor(config: Config, url: string, body: unknown, protocol: Protocol | undefined): TransportRequest {
+  return compileStatic(templateOf(config, url, body, protocol));
+}
+
 function compileStatic(template: RequestTemplate): TransportRequest {
   const { url, method, headers, body } = template;
   return { url, method, headers, body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body) };

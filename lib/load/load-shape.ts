@@ -11,6 +11,8 @@ import { createRng } from '../util/random.ts';
 import { runClosedLoop, runOpenLoop, type LoadHooks, type LoadPlan, type LoadResult } from './runner.ts';
 import type { RetryPolicy } from './retry.ts';
 import { createArrivalTimes } from './schedule.ts';
+import { runConversations, type ConversationSource } from './conversations.ts';
+import { describeDistribution } from '../util/distribution.ts';
 import type { SweepSpec } from './sweep.ts';
 
 export interface LoadShape {
@@ -31,10 +33,16 @@ export interface LoadShape {
   rampUpMs?: number;
   /** --retries: retry retryable failures (retry.ts). */
   retry?: RetryPolicy;
+  /** Replays a trace's timestamps (an open loop without a rate); `total` and `concurrency` do not apply. */
+  trace?: { speedup: number };
+  /** Conversations: total_requests and concurrency (or rate) count conversations; each sends these turns. */
+  conversations?: { turns: string };
 }
 
-/** What a load needs besides its shape. */
-export type LoadTarget = Pick<LoadPlan, 'buildRequest' | 'tagRecord' | 'requestIndex' | 'context' | 'origin' | 'firstId'>;
+/** What a load needs besides its shape; with `conversations`, they build the requests (buildRequest is not called). */
+export type LoadTarget = Pick<LoadPlan, 'buildRequest' | 'tagRecord' | 'requestIndex' | 'context' | 'origin' | 'firstId'> & {
+  conversations?: ConversationSource;
+};
 
 export interface ResolvedShape {
   shape: LoadShape;
@@ -57,6 +65,7 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
   if (config.sweep?.parameter === 'concurrency' && config.rate !== undefined) {
     throw new UsageError('sweep concurrency runs closed loops at each level: drop rate (--rate), or sweep rate');
   }
+  checkConversationFields(config);
 
   const notes: string[] = [];
   const warmup = parseWarmup(config.warmup);
@@ -64,7 +73,7 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
   let concurrency = config.concurrency;
   const sendable = total + (warmup?.requests ?? 0);
   if (!openLoop && config.sweep === undefined && concurrency > sendable) {
-    notes.push(`note: concurrency ${concurrency} > requests ${sendable}; using ${sendable}`);
+    notes.push(`note: concurrency ${concurrency} > ${config.turns !== undefined ? 'conversations' : 'requests'} ${sendable}; using ${sendable}`);
     concurrency = sendable;
   }
   const crowded = config.sweep?.parameter === 'concurrency' ? config.sweep.values.filter((level) => level > sendable) : [];
@@ -87,7 +96,32 @@ export function loadShapeFromConfig(config: Config): ResolvedShape {
   if (config.retries > 0) {
     shape.retry = { retries: config.retries, baseMs: config.retry_backoff * 1000, maxMs: config.retry_max_wait * 1000, seed: config.seed ?? 0 };
   }
+  if (config.trace) shape.trace = { speedup: config.trace.speedup };
+  if (config.turns !== undefined) shape.conversations = { turns: describeTurns(config.turns) };
   return { shape, notes };
+}
+
+/** What conversations and traces cannot be combined with, and what only they take. */
+function checkConversationFields(config: Config): void {
+  if (config.think_time !== undefined && config.turns === undefined && !config.trace) {
+    throw new UsageError('think_time (--think-time) applies to conversations: set turns (--turns)');
+  }
+  if (!config.trace) return;
+  const conflicts = [
+    config.turns !== undefined && "turns (--turns): a trace's sessions are its conversations",
+    config.think_time !== undefined && "think_time (--think-time): a trace's turns carry their own timestamps or delays",
+    config.rate !== undefined && 'rate (--rate): the trace sets the send times; --trace-speedup scales them',
+    config.sweep !== undefined && 'a sweep',
+    config.ramp_up !== undefined && 'ramp_up (--ramp-up)',
+    config.arrival !== undefined && 'arrival (--arrival)',
+    config.burstiness !== undefined && 'burstiness (--burstiness)',
+    config.data_source !== undefined && 'a data_source (--data): the trace is the data',
+  ].filter((item): item is string => typeof item === 'string');
+  if (conflicts.length > 0) throw new UsageError(`trace (--trace) replays its own schedule; it cannot be combined with ${conflicts.join('; ')}`);
+}
+
+function describeTurns(turns: NonNullable<Config['turns']>): string {
+  return typeof turns === 'number' ? String(turns) : describeDistribution(turns);
 }
 
 /** The shape of one sweep level. */
@@ -104,18 +138,30 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
     graceMs: shape.graceMs,
     retry: shape.retry,
   };
+  const source = target.conversations;
+  if (source) {
+    const { buildRequest: _built, tagRecord: _tagged, conversations: _source, ...rest } = common;
+    const arrivals = shape.rate !== undefined && !source.startAtMs ? arrivalTimes(shape, shape.rate) : undefined;
+    return runConversations(
+      { ...rest, source, concurrency: shape.concurrency, rampUpMs: shape.rampUpMs, arrivals, maxConcurrency: shape.maxConcurrency },
+      hooks,
+    );
+  }
   if (shape.rate === undefined) {
     return runClosedLoop({ ...common, concurrency: shape.concurrency, rampUpMs: shape.rampUpMs }, hooks);
   }
+  return runOpenLoop({ ...common, arrivals: arrivalTimes(shape, shape.rate), maxConcurrency: shape.maxConcurrency }, hooks);
+}
+
+function arrivalTimes(shape: LoadShape, rate: number): () => number {
   if (shape.seed === undefined) throw new Error('an open-loop load shape needs a seed');
-  const arrivals = createArrivalTimes({
-    rate: shape.rate,
+  return createArrivalTimes({
+    rate,
     arrival: shape.arrival,
     burstiness: shape.burstiness,
     rampUpSeconds: (shape.rampUpMs ?? 0) / 1000,
     rng: createRng(shape.seed),
   });
-  return runOpenLoop({ ...common, arrivals, maxConcurrency: shape.maxConcurrency }, hooks);
 }
 
 /**
@@ -124,7 +170,7 @@ export function runLoadShape(shape: LoadShape, target: LoadTarget, hooks: LoadHo
  */
 export function peakInFlight(shape: LoadShape, sweep?: Pick<SweepSpec, 'parameter' | 'values'>): { count: number; flag: string } | undefined {
   if (sweep?.parameter === 'concurrency') return { count: Math.max(...sweep.values), flag: '--concurrency' };
-  if (shape.rate === undefined && sweep === undefined) return { count: shape.concurrency, flag: '--concurrency' };
+  if (shape.rate === undefined && sweep === undefined && !shape.trace) return { count: shape.concurrency, flag: '--concurrency' };
   return shape.maxConcurrency !== undefined ? { count: shape.maxConcurrency, flag: '--max-concurrency' } : undefined;
 }
 
@@ -143,12 +189,20 @@ export function describeLoadShape(shape: LoadShape, sweep?: { parameter: 'concur
   if (sweep) shape = atLevel(shape, sweep.parameter, sweep.values[0] as number);
   const level = (value: number) => (sweep ? sweep.values.join(',') : String(value));
   const parts: string[] = [];
+  if (shape.trace) {
+    parts.push(`trace at its timestamps${shape.trace.speedup !== 1 ? ` / ${shape.trace.speedup} (speedup)` : ''}`);
+    if (shape.durationMs !== undefined) parts.push(`for ${formatDuration(shape.durationMs / 1000)} (grace ${formatDuration(shape.graceMs / 1000)})`);
+    if (shape.maxConcurrency !== undefined) parts.push(`max concurrency ${shape.maxConcurrency}`);
+    return parts.join(' | ');
+  }
+  const unit = shape.conversations ? 'conversations' : 'requests';
   if (shape.durationMs !== undefined) {
     parts.push(`${formatDuration(shape.durationMs / 1000)} (grace ${formatDuration(shape.graceMs / 1000)})`);
   } else {
-    parts.push(`${shape.total} requests`);
+    parts.push(`${shape.total} ${unit}`);
   }
-  if (shape.warmup?.requests) parts.push(`warm-up ${shape.warmup.requests} requests`);
+  if (shape.conversations) parts.push(`${shape.conversations.turns} turns each`);
+  if (shape.warmup?.requests) parts.push(`warm-up ${shape.warmup.requests} ${unit}`);
   if (shape.warmup?.ms) parts.push(`warm-up ${formatDuration(shape.warmup.ms / 1000)}`);
   const ramp = shape.rampUpMs ? ` (ramp-up ${formatDuration(shape.rampUpMs / 1000)})` : '';
   if (shape.rate === undefined) {

@@ -31,6 +31,8 @@ export interface LoadOptions {
   afterLoad?(records: RecordStore): Promise<void>;
   /** Log lines (stderr). */
   log(line: string): void;
+  /** What progress shows as planned for a load; default plannedLength (conversations know their turns). */
+  planned?(shape: LoadShape): { total: number | undefined; durationMs?: number };
   /** Runs one load; default runLoadShape on this thread (run's --workers passes worker threads). */
   runLoad?(shape: LoadShape, target: LoadTarget, hooks: LoadHooks): Promise<LoadResult>;
 }
@@ -42,6 +44,8 @@ export interface LoadOutcome {
   samples: MetricSamples;
   sweep?: SweepResults;
   startedAt: Date;
+  /** performance.now() at the origin: record timestamps are ms since it. */
+  origin: number;
   interrupted: boolean;
   unsent: number;
 }
@@ -55,7 +59,7 @@ export async function runConfiguredLoad(options: LoadOptions): Promise<LoadOutco
   });
   /** `level`: the sweep level, tagged on each record as it completes (so the journal has it too). */
   const runOnce = async (levelShape: LoadShape, at: Pick<LoadTarget, 'origin' | 'firstId'> = {}, level?: number) => {
-    const progress = options.progress(plannedLength(levelShape));
+    const progress = options.progress((options.planned ?? plannedLength)(levelShape));
     const load = await (options.runLoad ?? runLoadShape)(levelShape, { ...options.target, ...at }, {
       signal,
       onStart: progress.onStart,

@@ -26,7 +26,7 @@ import type { TransportRequest } from '../wire/transport.ts';
 
 export const DEFAULT_GRACE_MS = 30_000;
 
-interface PlanBase {
+export interface PlanBase {
   /** Measured requests to send (warm-up excluded); Infinity to run until the duration ends. */
   total: number;
   /**
@@ -93,12 +93,28 @@ const STARTS_PER_TURN = 16;
 
 export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Promise<LoadResult> {
   const run = startRun(plan, hooks);
+  await driveClosedLoop(run, plan, async () => {
+    const slot = run.claim(undefined);
+    if (slot) await run.execute(slot);
+  });
+  return run.finish(0);
+}
+
+/**
+ * Keeps `plan.concurrency` jobs queued or running until the run is exhausted;
+ * each job claims its work when it actually starts, so a job started after the
+ * end simply does nothing. A ramp-up raises the limit from 1.
+ */
+export async function driveClosedLoop(
+  run: RunState,
+  plan: Pick<LoadPlan, 'concurrency' | 'rampUpMs'>,
+  job: () => Promise<void>,
+  exhausted: () => boolean = run.exhausted,
+): Promise<void> {
   const target = plan.concurrency;
   const steps = concurrencyRampSteps(target, plan.rampUpMs ?? 0);
   const limit = createLimiter(steps.length > 0 ? 1 : target);
   const stopRamp = followRamp(steps, limit, run.elapsed);
-  // Keep `target` jobs queued or running; each job claims its request when it
-  // actually starts, so a job started after the end simply does nothing.
   let outstanding = 0;
   let settle!: () => void;
   const done = new Promise<void>((resolve) => (settle = resolve));
@@ -109,7 +125,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
   };
   const feed = (): void => {
     let queuedNow = 0;
-    while (outstanding < target && !run.exhausted()) {
+    while (outstanding < target && !exhausted()) {
       // A burst (the first wave of N) is started in slices: between slices the loop connects and
       // sends what was started, so no request's clock runs while hundreds of others are created.
       if (queuedNow++ === STARTS_PER_TURN) {
@@ -120,10 +136,7 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
         return;
       }
       outstanding++;
-      limit(async () => {
-        const slot = run.claim(undefined);
-        if (slot) await run.execute(slot);
-      })
+      limit(job)
         .catch(run.fail)
         .finally(() => {
           outstanding--;
@@ -136,7 +149,6 @@ export async function runClosedLoop(plan: LoadPlan, hooks: LoadHooks = {}): Prom
   if (outstanding === 0) settle();
   await done;
   stopRamp();
-  return run.finish(0);
 }
 
 export async function runOpenLoop(plan: OpenLoopPlan, hooks: LoadHooks = {}): Promise<LoadResult> {
@@ -171,7 +183,7 @@ export async function runOpenLoop(plan: OpenLoopPlan, hooks: LoadHooks = {}): Pr
   return run.finish(unsent);
 }
 
-interface Slot {
+export interface Slot {
   index: number;
   id: number;
   warmup: boolean;
@@ -179,8 +191,11 @@ interface Slot {
   intendedAt: number | undefined;
 }
 
-/** What both loops share: origin, deadline and grace, warm-up, claiming ids, collecting records. */
-function startRun(plan: PlanBase, hooks: LoadHooks) {
+/** What a run's loops share (conversations.ts too): origin, deadline and grace, warm-up, claiming ids, collecting records. */
+export type RunState = ReturnType<typeof startRun>;
+
+/** Starts a run's shared state; the loops drive it. */
+export function startRun(plan: PlanBase, hooks: LoadHooks) {
   const startedAt = new Date();
   const origin = plan.origin ?? performance.now();
   const start = performance.now() - origin;
@@ -213,6 +228,8 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
   return {
     signal,
     deadlineMs,
+    /** performance.now() - origin at the run's start: ms since the start plus this are ms since the origin. */
+    start,
     elapsed,
     halted,
     stopped,
@@ -221,12 +238,13 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
      * The next request, meant for `intendedMs` after the start (closed loop:
      * now); undefined when done. An arrival meant before the deadline is sent
      * even when the wake-up was late: its lag is recorded, not dropped.
+     * `warmup` decides for the caller (a conversation's turns share theirs).
      */
-    claim(intendedMs: number | undefined): Slot | undefined {
+    claim(intendedMs: number | undefined, isWarmup?: boolean): Slot | undefined {
       if (halted() || measured >= plan.total) return undefined;
       if (pastDeadline(intendedMs ?? elapsed())) return undefined;
       const n = claimed++;
-      const warmup = n < warmupRequests || (intendedMs ?? elapsed()) < warmupMs;
+      const warmup = isWarmup ?? (n < warmupRequests || (intendedMs ?? elapsed()) < warmupMs);
       if (!warmup) measured++;
       const index = plan.requestIndex?.(n) ?? n;
       return { index, id: firstId + index, warmup, intendedAt: intendedMs === undefined ? undefined : start + intendedMs };
@@ -236,26 +254,30 @@ function startRun(plan: PlanBase, hooks: LoadHooks) {
      * failure: each attempt is its own record (same id, `attempt` 2, 3, ...).
      * The wait holds the caller's concurrency slot (closed loop: the user
      * waits, then tries again). No retry once the run is interrupted, or when
-     * it would start past the --duration deadline.
+     * it would start past the --duration deadline. Returns the last attempt's
+     * record. `request` and `tag` replace buildRequest and tagRecord (a conversation's turn).
      */
-    async execute(slot: Slot): Promise<void> {
-      const request = plan.buildRequest(slot.index);
+    async execute(
+      slot: Slot,
+      request: TransportRequest = plan.buildRequest(slot.index),
+      tag: ((record: RequestRecord) => void) | undefined = plan.tagRecord && ((record) => plan.tagRecord!(slot.index, record)),
+    ): Promise<RequestRecord> {
       for (let attempt = 1; ; attempt++) {
         hooks.onStart?.(slot.id);
         // A retry is sent when its wait ends: no send lag of its own.
         const record = await executeRequest(slot.id, request, context, attempt === 1 ? slot.intendedAt : undefined);
         if (attempt > 1) record.attempt = attempt;
-        plan.tagRecord?.(slot.index, record);
+        tag?.(record);
         record.warmup = slot.warmup;
         // Hooks first: they may tag the record (its sweep level), and the store keeps a packed copy.
         hooks.onComplete?.(record);
         if (plan.keepRecords !== false) records.push(record);
         const retry = plan.retry;
-        if (!retry || attempt > retry.retries || !isRetryable(record) || halted()) return;
+        if (!retry || attempt > retry.retries || !isRetryable(record) || halted()) return record;
         const delay = retryDelayMs(retry, attempt, record, (retryRng ??= createRng(retry.seed)), Date.now());
-        if (pastDeadline(elapsed() + delay)) return;
+        if (pastDeadline(elapsed() + delay)) return record;
         await sleep(delay);
-        if (stopped()) return;
+        if (stopped()) return record;
       }
     },
     /** A bug or bad input while sending (buildRequest threw): stop, and rethrow at the end. */

@@ -115,7 +115,8 @@ export async function driveArrivals(options: DriveOptions): Promise<void> {
     const intended = options.nextTime();
     if (stopAt !== undefined && intended >= stopAt) return;
     for (let wait = intended - now(); wait > 0; wait = intended - now()) {
-      await options.sleep(wait);
+      // Whole ms: timers drop a fraction, and would wake just early only to sleep again.
+      await options.sleep(Math.ceil(wait));
       if (options.stopped?.()) return;
     }
     if (!options.dispatch(intended)) return;

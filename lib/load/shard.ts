@@ -3,8 +3,11 @@
  * Indexed Job, or processes on several machines). Copy i of N sends the
  * requests with global index i, i+N, i+2N, … (so with a dataset the copies
  * send disjoint rows, and the union over copies is exactly a single run's
- * indices) and its fair share of the concurrency, or of the rate. Pure: every
- * copy computes the same plan from the same config.
+ * indices) and its fair share of the concurrency, or of the rate. With
+ * conversations the index is the conversation's, so a conversation stays on
+ * one shard; a trace's entries (or sessions) are split the same way, each
+ * shard keeping the trace's times. Pure: every copy computes the same plan
+ * from the same config.
  */
 import type { ShardSpec } from '../config/shard-spec.ts';
 import type { LoadShape } from './load-shape.ts';
@@ -33,6 +36,17 @@ export function globalIndex(local: number, shard: ShardSpec): number {
 export function shardLoadShape(shape: LoadShape, shard: ShardSpec): LoadShape | string {
   const { count } = shard;
   const split: LoadShape = { ...shape };
+  if (shape.trace) {
+    // A trace is split by entry (conversation-source.ts), each shard at the trace's own times: only a cap is shared.
+    if (shape.maxConcurrency !== undefined) {
+      if (shape.maxConcurrency < count) {
+        return `max_concurrency ${shape.maxConcurrency} cannot be split over ${count} shards: each shard needs at least 1 in flight`;
+      }
+      split.maxConcurrency = shareOf(shape.maxConcurrency, shard);
+    }
+    if (shape.warmup?.requests) split.warmup = { ...shape.warmup, requests: shareOf(shape.warmup.requests, shard) };
+    return split;
+  }
   const warmupRequests = shape.warmup?.requests ?? 0;
   if (Number.isFinite(shape.total)) {
     if (shape.total < count) {

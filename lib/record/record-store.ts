@@ -103,6 +103,7 @@ const END_MARKER = 1;
 const HAS_WARMUP = 2;
 const WARMUP = 4;
 const HAS_USAGE = 8;
+const NON_STREAMING = 16;
 
 export class RecordStore {
   private rows = 0;
@@ -122,9 +123,14 @@ export class RecordStore {
   private readonly reasoningTokens = new IntColumn();
   private readonly attempt = new IntColumn();
   private readonly rowIndex = new IntColumn();
+  private readonly session = new IntColumn();
+  private readonly turn = new IntColumn();
   private readonly inputTokens = new IntColumn();
   private readonly outputTokens = new IntColumn();
   private readonly tokenizerTokens = new IntColumn();
+  private readonly cachedInputTokens = new IntColumn();
+  private readonly promptTokens = new IntColumn();
+  private readonly requestedOutputTokens = new IntColumn();
   private readonly protocol = new InternedColumn(this.strings);
   private readonly group = new InternedColumn(this.strings);
   private readonly flags = new BlockArray(Uint8Array, ROW_SHIFT);
@@ -168,9 +174,14 @@ export class RecordStore {
     this.reasoningTokens.set(row, record.reasoningTokens);
     this.attempt.set(row, record.attempt);
     this.rowIndex.set(row, record.rowIndex);
+    this.session.set(row, record.session);
+    this.turn.set(row, record.turn);
     this.inputTokens.set(row, record.usage?.inputTokens);
     this.outputTokens.set(row, record.usage?.outputTokens);
     this.tokenizerTokens.set(row, record.tokenizerTokens);
+    this.cachedInputTokens.set(row, record.usage?.cachedInputTokens);
+    this.promptTokens.set(row, record.promptTokens);
+    this.requestedOutputTokens.set(row, record.requestedOutputTokens);
     this.protocol.set(row, record.protocol);
     this.group.set(row, record.group);
     this.flags.set(
@@ -178,7 +189,8 @@ export class RecordStore {
       (record.sawEndMarker ? END_MARKER : 0) |
       (record.warmup !== undefined ? HAS_WARMUP : 0) |
       (record.warmup ? WARMUP : 0) |
-        (record.usage ? HAS_USAGE : 0),
+        (record.usage ? HAS_USAGE : 0) |
+        (record.nonStreaming ? NON_STREAMING : 0),
     );
     if (record.error) this.errors.set(row, record.error);
     if (record.outputText !== undefined) this.outputTexts.set(row, record.outputText);
@@ -214,6 +226,7 @@ export class RecordStore {
       const usage: NonNullable<RequestRecord['usage']> = {};
       setDefined(usage, 'inputTokens', this.inputTokens.get(row));
       setDefined(usage, 'outputTokens', this.outputTokens.get(row));
+      setDefined(usage, 'cachedInputTokens', this.cachedInputTokens.get(row));
       record.usage = usage;
     }
     setDefined(record, 'protocol', this.protocol.get(row));
@@ -222,10 +235,15 @@ export class RecordStore {
     const error = this.errors.get(row);
     if (error) record.error = { ...error };
     if (flags & HAS_WARMUP) record.warmup = (flags & WARMUP) !== 0;
+    if (flags & NON_STREAMING) record.nonStreaming = true;
     setDefined(record, 'attempt', this.attempt.get(row));
     setDefined(record, 'level', this.level.get(row));
     setDefined(record, 'rowIndex', this.rowIndex.get(row));
     setDefined(record, 'group', this.group.get(row));
+    setDefined(record, 'session', this.session.get(row));
+    setDefined(record, 'turn', this.turn.get(row));
+    setDefined(record, 'promptTokens', this.promptTokens.get(row));
+    setDefined(record, 'requestedOutputTokens', this.requestedOutputTokens.get(row));
     return record;
   }
 

@@ -23,6 +23,8 @@ export interface RequestError {
 export interface Usage {
   inputTokens?: number;
   outputTokens?: number;
+  /** Input tokens the server served from its prefix cache (OpenAI cached_tokens, Anthropic cache_read_input_tokens, ...). */
+  cachedInputTokens?: number;
 }
 
 export interface RequestRecord {
@@ -66,6 +68,11 @@ export interface RequestRecord {
    * counted after the run and dropped, so it never reaches the results.
    */
   outputText?: string;
+  /**
+   * The answer text streamed, kept only while a conversation needs it for its
+   * next turn's history; never stored or written.
+   */
+  replyText?: string;
   error?: RequestError;
   /** A warm-up request (true): kept in results, left out of every statistic. The runner sets it on every record. */
   warmup?: boolean;
@@ -76,10 +83,23 @@ export interface RequestRecord {
   attempt?: number;
   /** The sweep level (concurrency or rate) it ran at. */
   level?: number;
+  /**
+   * Sent without streaming (`"stream": false`, or the protocol's non-streaming endpoint): the whole
+   * answer came as one JSON body, so it has no token times, TTFT, TPOT or ITL; only its end-to-end time.
+   */
+  nonStreaming?: boolean;
   /** The data row (0-based, in file order) that filled the request's template. */
   rowIndex?: number;
   /** The row's group_by value. */
   group?: string;
+  /** The conversation it belongs to (1-based, the run's global conversation number), in a run with turns or a session trace. */
+  session?: number;
+  /** Its turn in the conversation, 1-based. */
+  turn?: number;
+  /** The prompt's tokens in the run's tokenizer, as generated or counted before sending (workload, datasets). */
+  promptTokens?: number;
+  /** The output tokens the request asked for (--output-tokens). */
+  requestedOutputTokens?: number;
 }
 
 /**

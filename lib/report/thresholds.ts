@@ -26,7 +26,8 @@ export function renderThresholds(outcomes: readonly ThresholdOutcome[], lang: La
   const L = labels(lang);
   const width = Math.max(...outcomes.map((o) => displayWidth(o.rule.text))) + 2;
   const lines = outcomes.map((o) => {
-    const value = o.observed === undefined ? L.noData : formatMetric(o.rule.metric, o.observed);
+    const missing = o.rule.metric.kind === 'server' ? 'not in the scraped server metrics' : L.noData;
+    const value = o.observed === undefined ? missing : formatMetric(o.rule.metric, o.observed);
     return `  ${o.pass ? '✓' : '✗'} ${o.rule.text}${' '.repeat(width - displayWidth(o.rule.text))}${L.observed} ${value}`;
   });
   return `【${L.thresholds}】\n${lines.join('\n')}\n`;

@@ -13,9 +13,11 @@ import { UsageError } from '../record/errors.ts';
 import { outputTokens, outputTokenSource, TOKEN_SOURCES, tokensPerSecond, totalTime, ttft } from '../stats/metrics.ts';
 import { ERROR_KINDS, type Records, type RequestRecord } from '../record/record.ts';
 import type { SelfCheck } from '../stats/selfcheck.ts';
+import type { Slo } from '../stats/goodput.ts';
 import type { RunSummary } from '../stats/summary.ts';
 import type { SweepResults } from '../load/sweep.ts';
 import { timeseries } from '../stats/timeseries.ts';
+import { summarizeTurns, type TurnSummary } from '../stats/turns.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -53,7 +55,11 @@ export const MetricRowSchema = z.looseObject({
   error_code: z.string().optional(),
   /** Where total_tokens comes from: server usage, a tokenizer estimate, or counted token events. */
   token_source: z.enum(TOKEN_SOURCES),
-  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional() }).optional(),
+  usage: z.object({ input_tokens: z.int().optional(), output_tokens: z.int().optional(), cached_input_tokens: z.int().optional() }).optional(),
+  /** The prompt's tokens in the run's tokenizer (results.workload.tokenizer), generated or counted before sending. */
+  prompt_tokens: z.int().optional(),
+  /** The output tokens the request asked for (--output-tokens). */
+  requested_output_tokens: z.int().optional(),
   /** Output tokens counted by --tokenizer over the generated text. */
   tokenizer_tokens: z.int().optional(),
   /** The protocol the response content-type picked (auto-detection on an unknown path). */
@@ -77,12 +83,18 @@ export const MetricRowSchema = z.looseObject({
   row_index: z.int().min(0).optional(),
   /** The request's group (config group_by), for per-group statistics. */
   group: z.string().optional(),
+  /** The conversation it belongs to (1-based), in a run with --turns or a session trace. */
+  session: z.int().min(1).optional(),
+  /** Its turn in that conversation, 1-based. */
+  turn: z.int().min(1).optional(),
   /** A warm-up request: recorded, but left out of the statistics. */
   warmup: z.boolean().optional(),
   /** When the schedule meant to send it, ms since the origin (closed loop: = timestamps.started). */
   intended_start: ms.optional(),
   /** The sweep level it ran at. */
   level: z.number().optional(),
+  /** Sent without streaming: one JSON body, so no TTFT, TPOT or ITL. */
+  non_streaming: z.literal(true).optional(),
   /** A retry of request_id (--retries): 2 for the first retry; absent on the first attempt. */
   attempt: z.int().min(2).optional(),
   /** In a merge of several files: the file (0-based, as given) and its own request_id. */
@@ -128,6 +140,30 @@ export const SweepSchema = z.object({
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
+/** A run with conversations: the per-turn table and per-conversation totals (stats/turns.ts), derived from the rows. */
+export const TurnsSchema = z.object({
+  by_turn: z.array(
+    z.object({
+      turn: z.int().min(1),
+      requests: z.int(),
+      failed: z.int(),
+      ttft: DistributionSchema.optional(),
+      total_time: DistributionSchema.optional(),
+      input_tokens: DistributionSchema.optional(),
+      cached_input_tokens: DistributionSchema.optional(),
+    }),
+  ),
+  conversations: z.object({
+    conversations: z.int(),
+    ended_by_failure: z.int(),
+    turns: DistributionSchema,
+    duration: DistributionSchema,
+    input_tokens: DistributionSchema.optional(),
+    output_tokens: DistributionSchema,
+  }),
+});
+export type TurnsResult = z.infer<typeof TurnsSchema>;
+
 /** Which data a run used: compare checks two runs used the same rows. */
 export const DatasetSchema = z.object({
   file: z.string(),
@@ -140,6 +176,31 @@ export const SelfcheckSchema = z.object({
   event_loop_delay_p99_ms: z.number(),
   cpu_percent: z.number(),
   client_bound: z.boolean(),
+  /** What scraping the server's metrics cost the client (--server-metrics). */
+  server_metrics: z.object({ scrapes: z.int(), busy_ms: z.number(), max_block_ms: z.number(), bytes: z.number() }).optional(),
+});
+
+const LabelsSchema = z.record(z.string(), z.string());
+/** The server's own metrics (lib/server-metrics/block.ts, docs/server-metrics.md); versioned on its own. */
+export const ServerMetricsResultSchema = z.looseObject({
+  version: z.int(),
+  interval_seconds: z.number(),
+  endpoints: z.array(
+    z.looseObject({
+      url: z.string(),
+      server: z.string().nullable(),
+      scrapes: z.looseObject({ ok: z.int(), failed: z.int(), first_t: z.number().nullable(), last_t: z.number().nullable(), covers_run: z.boolean() }),
+      failures: z.array(z.object({ t: z.number(), error: z.string() })),
+      metrics: z.record(
+        z.string(),
+        z.looseObject({ type: z.enum(['gauge', 'counter', 'histogram', 'summary']), series: z.array(z.looseObject({ labels: LabelsSchema })) }),
+      ),
+      timeseries: z.looseObject({
+        t: z.array(z.number()),
+        series: z.array(z.looseObject({ metric: z.string(), labels: LabelsSchema, stat: z.string(), values: z.array(z.number().nullable()) })),
+      }),
+    }),
+  ),
 });
 
 /** Which part of a sharded run this file holds (see lib/shard.ts). */
@@ -203,6 +264,8 @@ export const ResultsSchema = z.looseObject({
   timeseries: TimeseriesSchema.optional(),
   /** A sweep's levels, each with its own summary. */
   sweep: SweepSchema.optional(),
+  /** A run with conversations: results by turn index and per conversation. */
+  turns: TurnsSchema.optional(),
   /** Whether the load generator itself was the bottleneck. */
   selfcheck: SelfcheckSchema.optional(),
   /** The data file the run's requests were filled from. */
@@ -211,9 +274,25 @@ export const ResultsSchema = z.looseObject({
   shard: ShardResultSchema.optional(),
   /** run's threshold outcomes. */
   thresholds: z.array(ThresholdOutcomeSchema).optional(),
+  /** The server's own Prometheus metrics, scraped during the run (--server-metrics). */
+  server_metrics: ServerMetricsResultSchema.optional(),
   merged_from: z.array(MergedFromSchema).optional(),
+  /** The workload (docs/workloads.md): the tokenizer that sized or counted the prompts, lengths asked for, prefixes, a prompt dataset. */
+  workload: z.looseObject({ tokenizer: z.string() }).optional(),
 });
 export type Results = z.infer<typeof ResultsSchema>;
+
+/** The SLOs a run used (config.slo, in seconds), for recomputing goodput from a file. */
+export function sloOf(config: Results['config']): Slo | undefined {
+  const slo = config.slo;
+  if (!slo || typeof slo !== 'object') return undefined;
+  const out: Slo = {};
+  for (const key of ['ttft', 'tpot', 'e2e'] as const) {
+    const value = (slo as Record<string, unknown>)[key];
+    if (typeof value === 'number') out[key] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
 
 /** Timestamps are kept to the microsecond (3 decimals of ms). */
 export const round3 = (value: number) => Math.round(value * 1000) / 1000;
@@ -251,6 +330,7 @@ export function recordToRow(r: RequestRecord): MetricRow {
   if (r.warmup !== undefined) row.warmup = r.warmup;
   if (r.attempt !== undefined) row.attempt = r.attempt;
   if (r.level !== undefined) row.level = r.level;
+  if (r.nonStreaming) row.non_streaming = true;
   if (r.error?.body !== undefined) row.error_body = r.error.body;
   if (r.error?.retryAfter !== undefined) row.retry_after = r.error.retryAfter;
   if (r.error?.code !== undefined) row.error_code = r.error.code;
@@ -258,11 +338,16 @@ export function recordToRow(r: RequestRecord): MetricRow {
   if (r.protocol !== undefined) row.protocol = r.protocol;
   if (r.rowIndex !== undefined) row.row_index = r.rowIndex;
   if (r.group !== undefined) row.group = r.group;
+  if (r.session !== undefined) row.session = r.session;
+  if (r.turn !== undefined) row.turn = r.turn;
   if (r.usage) {
     row.usage = {};
     if (r.usage.inputTokens !== undefined) row.usage.input_tokens = r.usage.inputTokens;
     if (r.usage.outputTokens !== undefined) row.usage.output_tokens = r.usage.outputTokens;
+    if (r.usage.cachedInputTokens !== undefined) row.usage.cached_input_tokens = r.usage.cachedInputTokens;
   }
+  if (r.promptTokens !== undefined) row.prompt_tokens = r.promptTokens;
+  if (r.requestedOutputTokens !== undefined) row.requested_output_tokens = r.requestedOutputTokens;
   return row;
 }
 
@@ -286,10 +371,18 @@ export function rowToRecord(row: MetricRow): RequestRecord {
   if (row.warmup !== undefined) record.warmup = row.warmup;
   if (row.attempt !== undefined) record.attempt = row.attempt;
   if (row.level !== undefined) record.level = row.level;
+  if (row.non_streaming) record.nonStreaming = true;
   if (row.status !== null) record.status = row.status;
   if (row.row_index !== undefined) record.rowIndex = row.row_index;
   if (row.group !== undefined) record.group = row.group;
-  if (row.usage) record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+  if (row.session !== undefined) record.session = row.session;
+  if (row.turn !== undefined) record.turn = row.turn;
+  if (row.usage) {
+    record.usage = { inputTokens: row.usage.input_tokens, outputTokens: row.usage.output_tokens };
+    if (row.usage.cached_input_tokens !== undefined) record.usage.cachedInputTokens = row.usage.cached_input_tokens;
+  }
+  if (row.prompt_tokens !== undefined) record.promptTokens = row.prompt_tokens;
+  if (row.requested_output_tokens !== undefined) record.requestedOutputTokens = row.requested_output_tokens;
   if (row.tokenizer_tokens !== undefined) record.tokenizerTokens = row.tokenizer_tokens;
   if (row.protocol !== undefined) record.protocol = row.protocol;
   if (row.error_kind !== null) {
@@ -317,6 +410,7 @@ export interface ResultsInput {
   startAt?: Date;
   shard?: ShardResult;
   dataset?: z.infer<typeof DatasetSchema>;
+  workload?: { tokenizer: string };
 }
 
 export function buildResults(input: ResultsInput): Results {
@@ -352,11 +446,30 @@ export function buildResultsHead(input: ResultsInput): Results {
     timeseries: timeseries(input.records),
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
+    ...(input.workload ? { workload: input.workload } : {}),
   };
+  const turns = summarizeTurns(input.records);
+  if (turns) results.turns = turnsResult(turns);
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
   if (input.shard) results.shard = input.shard;
   return results;
+}
+
+/** The per-turn results as the results file keeps them (no samples). */
+export function turnsResult(turns: TurnSummary): TurnsResult {
+  return {
+    by_turn: turns.by_turn.map(({ turn, summary, input_tokens, cached_input_tokens }) => ({
+      turn,
+      requests: summary.total_requests,
+      failed: summary.failed_count,
+      ...(summary.ttft ? { ttft: summary.ttft } : {}),
+      ...(summary.total_time ? { total_time: summary.total_time } : {}),
+      ...(input_tokens ? { input_tokens } : {}),
+      ...(cached_input_tokens ? { cached_input_tokens } : {}),
+    })),
+    conversations: turns.conversations,
+  };
 }
 
 /** Writes to a temp file in the same folder, then renames: readers never see half a file. */

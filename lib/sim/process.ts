@@ -23,6 +23,8 @@ export interface SimProcessOptions extends SimulatorOptions {
   recordTruth?: boolean;
   /** Pin the endpoint to these CPUs with taskset (e.g. "1"), when taskset exists. */
   cpus?: string;
+  /** Count prompts with this tokenizer (o200k, cl100k or a tokenizer.json path). */
+  tokenizer?: string;
 }
 
 export async function startSimProcess(options: SimProcessOptions): Promise<SimProcess> {
@@ -43,6 +45,9 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     '--jitter',
     String(options.jitter),
     ...(options.seed !== undefined ? ['--seed', String(options.seed)] : []),
+    ...(options.prefillMsPerToken !== undefined ? ['--prefill', String(options.prefillMsPerToken)] : []),
+    ...(options.prefixCacheTokens !== undefined ? ['--prefix-cache', String(options.prefixCacheTokens)] : []),
+    ...(options.tokenizer !== undefined ? ['--tokenizer', options.tokenizer] : []),
     ...(options.recordTruth ? ['--truth'] : []),
   ];
   const [command, ...commandArgs] = pinnedCommand(options.cpus, [process.execPath, ...args]);

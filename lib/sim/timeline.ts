@@ -12,6 +12,8 @@ export interface SimTimeline {
   model: string;
   tokens: SimToken[];
   inputTokens: number;
+  /** Of inputTokens, those the prefix cache served. */
+  cachedInputTokens: number;
   /** The request asked for OpenAI's trailing usage chunk (`stream_options.include_usage`). */
   includeUsage: boolean;
 }

@@ -2,14 +2,24 @@
  * Metric paths: the names that thresholds (`run --threshold`) and compare's
  * rules (`--fail-on`) use for one number of a run: `ttft.p99`,
  * `total_time.mean`, `tokens_per_second.p50`, `error_rate`,
- * `requests_per_second`, `errors.timeout`. One resolver serves both, so a
- * path means the same thing everywhere.
+ * `requests_per_second`, `errors.timeout`; in a run with conversations, any
+ * of them for one turn index: `turn2.ttft.p50`, `turn1.error_rate`. One
+ * resolver serves both, so a path means the same thing everywhere.
  */
 import { UsageError } from '../record/errors.ts';
 import { ERROR_KINDS, type ErrorKind } from '../record/record.ts';
 import { millis, seconds } from '../util/format.ts';
 import { mean, percentileOfSorted, sampleStd } from './stats.ts';
 import { SAMPLE_METRICS, type MetricSamples, type RunSummary, type SampleMetric } from './summary.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import {
+  parseServerPath,
+  serverMetricValue,
+  serverPathBetter,
+  serverPathName,
+  serverPathUnit,
+  type ServerSelector,
+} from '../server-metrics/server-path.ts';
 
 export type Better = 'lower' | 'higher';
 export type MetricUnit = 'seconds' | 'ratio' | 'per_second' | 'count';
@@ -17,15 +27,21 @@ export type MetricUnit = 'seconds' | 'ratio' | 'per_second' | 'count';
 /** A statistic of a per-request distribution: a percentile (0..100) or a named one. */
 export type SampleStat = { percentile: number } | { named: 'mean' | 'min' | 'max' | 'std' };
 
-export type MetricRef =
+/** `turn`: the metric over one turn index's requests only (1-based), in a run with conversations. */
+export type MetricRef = (
   | { kind: 'sample'; path: string; metric: SampleMetric; stat: SampleStat; unit: MetricUnit; better: Better }
   | { kind: 'scalar'; path: string; key: ScalarKey; unit: MetricUnit; better: Better }
-  | { kind: 'errors'; path: string; errorKind: ErrorKind; unit: 'count'; better: 'lower' };
+  | { kind: 'errors'; path: string; errorKind: ErrorKind; unit: 'count'; better: 'lower' }
+  | { kind: 'server'; path: string; selector: ServerSelector; unit: MetricUnit; better: Better }
+) & { turn?: number };
 
-/** What a metric is read from: a run's summary and its per-request samples. */
+/** What a metric is read from: a run's summary and its per-request samples, and each turn index's (conversations). */
 export interface MetricSource {
   summary: RunSummary;
   samples: MetricSamples;
+  turns?: ReadonlyMap<number, { summary: RunSummary; samples: MetricSamples }>;
+  /** The server's own metrics, when the run scraped them. */
+  server?: ServerMetricsBlock;
 }
 
 const SCALARS = {
@@ -44,11 +60,32 @@ type ScalarKey = keyof typeof SCALARS;
 const ALIASES: Record<string, string> = { e2e: 'total_time', throughput: 'requests_per_second', rps: 'requests_per_second' };
 const NAMED_STATS = ['mean', 'min', 'max', 'std'] as const;
 
-const EXAMPLES = 'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout';
+const EXAMPLES =
+  'ttft.p95, total_time.mean, tpot.p50, tokens_per_second.p50, error_rate, requests_per_second, errors.timeout, turn2.ttft.p50, server.vllm:num_requests_waiting.max';
 
-/** Resolves a path such as `ttft.p99`; a UsageError names what is wrong and what would work. */
+const TURN_PREFIX = /^turn(\d+)\.(.+)$/;
+
+/** Resolves a path such as `ttft.p99` or `turn2.ttft.p99`; a UsageError names what is wrong and what would work. */
 export function resolveMetricPath(input: string): MetricRef {
-  const path = input.trim().toLowerCase();
+  // Server metric names keep their case (Prometheus names are case-sensitive).
+  if (/^\s*server\./i.test(input)) {
+    const selector = parseServerPath(input.trim().replace(/^server\./i, 'server.'));
+    if (typeof selector === 'string') throw new UsageError(`bad server metric "${input.trim()}": ${selector}`);
+    return { kind: 'server', path: serverPathName(selector), selector, unit: serverPathUnit(selector), better: serverPathBetter(selector) };
+  }
+  const turned = TURN_PREFIX.exec(input.trim().toLowerCase());
+  if (turned) {
+    const turn = Number(turned[1]);
+    if (!(turn >= 1)) throw new UsageError(`metric "${input}": turns are numbered from 1 (turn1.ttft.p50)`);
+    const ref = resolveRunMetric(turned[2] as string, input);
+    return { ...ref, path: `turn${turn}.${ref.path}`, turn };
+  }
+  return resolveRunMetric(input, input);
+}
+
+/** `input` is the whole path as written, for messages. */
+function resolveRunMetric(text: string, input: string): MetricRef {
+  const path = text.trim().toLowerCase();
   const [head = '', ...rest] = path.split('.');
   const name = ALIASES[head] ?? head;
   if (name in SCALARS && rest.length === 0) {
@@ -108,18 +145,27 @@ export function statOfSorted(sorted: Float64Array, stat: SampleStat): number | u
 }
 
 /** The metric's value for a run; undefined when the run has no data for it (e.g. no successful request). */
-export function metricValue(ref: MetricRef, source: MetricSource): number | undefined {
+export function metricValue(ref: MetricRef, run: MetricSource): number | undefined {
+  const source = sourceOf(ref, run);
+  if (!source) return undefined;
   const { summary } = source;
   switch (ref.kind) {
     case 'sample':
       return statOfSorted(Float64Array.from(source.samples[ref.metric]).sort(), ref.stat);
     case 'errors':
       return summary.errors[ref.errorKind] ?? 0;
+    case 'server':
+      return serverMetricValue(run.server, ref.selector);
     case 'scalar':
       if (ref.key === 'error_rate') return summary.total_requests > 0 ? summary.failed_count / summary.total_requests : undefined;
       if (ref.key === 'success_rate') return summary.total_requests > 0 ? summary.success_rate : undefined;
       return summary[ref.key];
   }
+}
+
+/** The summary and samples a metric is read from: the run's, or its turn's (undefined when the run has no such turn). */
+export function sourceOf(ref: MetricRef, run: MetricSource): Pick<MetricSource, 'summary' | 'samples'> | undefined {
+  return ref.turn === undefined ? run : run.turns?.get(ref.turn);
 }
 
 /** A value in the metric's unit, for people: 0.234s, 12.50ms, 1.2%, 45.10/s, 17. */

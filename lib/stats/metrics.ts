@@ -64,6 +64,8 @@ export function tokenEvents(r: RequestRecord): number {
  * some), so per-event ITL is not per-token time.
  */
 export function tokenCountMismatch(r: RequestRecord): boolean {
+  // A non-streaming answer has no token events to compare with.
+  if (r.nonStreaming) return false;
   const reported = r.usage?.outputTokens;
   return reported !== undefined && reported !== r.tokenTimes.length;
 }

@@ -22,7 +22,8 @@ export interface Rule {
   value: number;
 }
 
-const GRAMMAR = /^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*([+-])?\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|%)?\s*$/;
+// A metric path: `ttft.p99`, or a server metric with colons and a label selector (`server.vllm:x{engine=0}.max`).
+const GRAMMAR = /^\s*([A-Za-z_][\w.:]*(?:\{[^}]*\}[\w.]*)?)\s*(<=|>=|<|>)\s*([+-])?\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|%)?\s*$/;
 
 export function parseRule(text: string): Rule {
   const match = GRAMMAR.exec(text);

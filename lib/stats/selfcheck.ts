@@ -4,6 +4,7 @@
  * or whose CPU was saturated over-reports latency. Every run records both.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { ScrapeCost } from '../server-metrics/block.ts';
 
 /** The results file's `selfcheck` field. */
 export interface SelfCheck {
@@ -13,6 +14,8 @@ export interface SelfCheck {
   cpu_percent: number;
   /** True when the delay p99 exceeded 5 ms or, over a run of 1 s or more, the CPU exceeded 90% of the cores driving load. */
   client_bound: boolean;
+  /** What scraping the server's metrics cost the client (--server-metrics). */
+  server_metrics?: ScrapeCost;
 }
 
 export const ELD_LIMIT_MS = 5;

@@ -27,6 +27,7 @@ import {
 } from './metrics.ts';
 import type { ErrorKind, Records, RequestRecord } from '../record/record.ts';
 import { TimeseriesBuilder } from './timeseries.ts';
+import { WorkloadStatsBuilder, type WorkloadStats } from './workload-stats.ts';
 
 export interface RunSummary {
   /** Requests, each counted once however many times it was retried. */
@@ -51,6 +52,8 @@ export interface RunSummary {
   peak_output_tokens_per_second: number;
   /** Sum of server-reported input tokens over successful requests that reported them. */
   input_tokens: number;
+  /** Measured requests sent without streaming (`"stream": false`, or a non-streaming endpoint): no TTFT, TPOT or ITL. */
+  non_streaming?: number;
   /** How many successful requests took their output-token count from each source. */
   token_sources: Record<TokenSource, number>;
   /** Successful requests whose server-reported output tokens differ from the token events counted. */
@@ -85,6 +88,15 @@ export interface RunSummary {
   total_time_from_intended?: Distribution;
   /** With SLOs: requests meeting every one. */
   goodput?: Goodput;
+  /** With a workload (prompt lengths, output lengths asked for): requested against actual (stats/workload-stats.ts). */
+  workload?: WorkloadStats;
+}
+
+/** Reports warn above this send lag p99 (seconds): requests went out later than scheduled. */
+export const SEND_LAG_WARN_SECONDS = 0.01;
+
+export function sendLagTooHigh(summary: Pick<RunSummary, 'send_lag'>): boolean {
+  return (summary.send_lag?.p99 ?? 0) > SEND_LAG_WARN_SECONDS;
 }
 
 /** The per-request metrics that have distributions, in report order. */
@@ -167,6 +179,7 @@ export class SummaryBuilder {
   private readonly goodput: GoodputCounter | undefined;
   /** Output tokens over time, for the peak second. */
   private readonly series = new TimeseriesBuilder(1);
+  private readonly workload = new WorkloadStatsBuilder();
   private measured = 0;
   private warmups = 0;
   private success = 0;
@@ -187,6 +200,7 @@ export class SummaryBuilder {
   private lagged = false;
   private readonly ttftsFromIntended = numberList();
   private readonly totalsFromIntended = numberList();
+  private nonStreaming = 0;
 
   constructor(options: SummarizeOptions = {}) {
     this.given = options.samples;
@@ -200,6 +214,8 @@ export class SummaryBuilder {
       return;
     }
     this.measured++;
+    if (r.nonStreaming) this.nonStreaming++;
+    this.workload.add(r);
     if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
     this.goodput?.add(r);
@@ -264,8 +280,11 @@ export class SummaryBuilder {
     }
     if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: this.recovered });
     if (this.warmups > 0) summary.warmup_requests = this.warmups;
+    if (this.nonStreaming > 0) summary.non_streaming = this.nonStreaming;
     Object.assign(summary, this.scheduleLag());
     if (this.goodput) summary.goodput = this.goodput.finish(wall);
+    const workload = this.workload.finish();
+    if (workload) summary.workload = workload;
     return { summary, samples };
   }
 

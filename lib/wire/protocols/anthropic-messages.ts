@@ -6,7 +6,7 @@
  * usage.output_tokens), `message_stop` (the end marker), `ping` (a keep-alive,
  * never a token) and `error` (e.g. overloaded_error mid-stream).
  */
-import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink, type TextKind } from './protocol.ts';
 
 interface AnthropicUsage {
   input_tokens?: number | null;
@@ -25,6 +25,13 @@ interface AnthropicEvent {
 }
 
 /** Events that carry nothing to measure: skipped without parsing. */
+interface CompleteMessage {
+  type?: string;
+  content?: Array<{ type?: string; text?: string; thinking?: string; input?: unknown }> | null;
+  usage?: AnthropicUsage | null;
+  error?: unknown;
+}
+
 const SKIPPED = new Set(['ping', 'content_block_stop']);
 
 export const anthropicMessages: Protocol = {
@@ -39,14 +46,14 @@ export const anthropicMessages: Protocol = {
       case 'content_block_delta': {
         const delta = message.delta;
         if (!delta) return;
-        if (delta.type === 'thinking_delta') return emit(delta.thinking, true, sink);
-        if (delta.type === 'input_json_delta') return emit(delta.partial_json, false, sink);
-        return emit(delta.text, false, sink);
+        if (delta.type === 'thinking_delta') return emit(delta.thinking, 'reasoning', sink);
+        if (delta.type === 'input_json_delta') return emit(delta.partial_json, 'tool', sink);
+        return emit(delta.text, 'answer', sink);
       }
       case 'content_block_start': {
         // Usually empty, but a block may open with text already in it.
         const block = message.content_block;
-        if (block) emit(block.type === 'thinking' ? block.thinking : block.text, block.type === 'thinking', sink);
+        if (block) emit(block.type === 'thinking' ? block.thinking : block.text, block.type === 'thinking' ? 'reasoning' : 'answer', sink);
         return;
       }
       case 'message_start':
@@ -60,6 +67,34 @@ export const anthropicMessages: Protocol = {
         return failWithProviderError(message.error ?? message, sink);
     }
   },
+  /** A whole `message`: its text, thinking and tool-use blocks and its usage; or `{type: "error"}`. */
+  parseComplete(data: string, sink: StreamSink) {
+    const message = parseJsonMessage(data) as CompleteMessage;
+    if (message.type === 'error' || message.error) return failWithProviderError(message.error ?? message, sink);
+    let answer = false;
+    let reasoning = false;
+    for (const block of message.content ?? []) {
+      const thought = block.type === 'thinking' ? block.thinking : undefined;
+      const text = block.type === 'tool_use' ? JSON.stringify(block.input ?? {}) : block.text;
+      if (isText(thought)) {
+        reasoning = true;
+        sink.text(thought, 'reasoning');
+      } else if (isText(text)) {
+        answer = true;
+        sink.text(text, block.type === 'tool_use' ? 'tool' : 'answer');
+      }
+    }
+    if (answer || reasoning) sink.token(!answer);
+    reportUsage(message.usage, true, sink);
+  },
+  setOutputLimit: (body, tokens) => ({ ...body, max_tokens: tokens }),
+  setPrompt: (body, prompt) => {
+    if (typeof prompt === 'string') return { ...body, messages: [{ role: 'user', content: prompt }] };
+    // Anthropic takes the system prompt as a field of its own, not as a message.
+    const system = messagesText(prompt.filter((m) => m.role === 'system'));
+    const messages = prompt.filter((m) => m.role !== 'system');
+    return system ? { ...body, system, messages } : { ...body, messages };
+  },
   defaultBody: () => ({
     messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
     stream: true,
@@ -67,10 +102,10 @@ export const anthropicMessages: Protocol = {
   }),
 };
 
-function emit(text: string | undefined, reasoning: boolean, sink: StreamSink): void {
+function emit(text: string | undefined, kind: TextKind, sink: StreamSink): void {
   if (!isText(text)) return;
-  sink.text(text);
-  sink.token(reasoning);
+  sink.text(text, kind);
+  sink.token(kind === 'reasoning');
 }
 
 /** Input tokens include cached prompt tokens, which Anthropic reports in separate fields. */
@@ -80,5 +115,9 @@ function reportUsage(usage: AnthropicUsage | null | undefined, withOutput: boole
     typeof usage.input_tokens === 'number'
       ? usage.input_tokens + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
       : undefined;
-  sink.usage({ inputTokens: input, outputTokens: withOutput ? (usage.output_tokens ?? undefined) : undefined });
+  sink.usage({
+    inputTokens: input,
+    outputTokens: withOutput ? (usage.output_tokens ?? undefined) : undefined,
+    cachedInputTokens: usage.cache_read_input_tokens ?? undefined,
+  });
 }

@@ -5,7 +5,7 @@
  * no [DONE]: the chunk whose candidate has a `finishReason` is the end marker.
  * An `{error: {code, message, status}}` event is an in-stream error.
  */
-import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { contentText, failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface GeminiChunk {
   candidates?: Array<{
@@ -14,6 +14,7 @@ interface GeminiChunk {
   }> | null;
   usageMetadata?: {
     promptTokenCount?: number;
+    cachedContentTokenCount?: number;
     candidatesTokenCount?: number;
     thoughtsTokenCount?: number;
   } | null;
@@ -37,11 +38,11 @@ export const gemini: Protocol = {
         if (isText(part.text)) {
           if (part.thought === true) reasoning = true;
           else answer = true;
-          sink.text(part.text);
+          sink.text(part.text, part.thought === true ? 'reasoning' : 'answer');
         } else if (part.functionCall) {
           // Function calls arrive whole, not as deltas; they are still generated output.
           answer = true;
-          sink.text(JSON.stringify(part.functionCall));
+          sink.text(JSON.stringify(part.functionCall), 'tool');
         }
       }
       if (candidate.finishReason) finished = true;
@@ -54,9 +55,20 @@ export const gemini: Protocol = {
         usage.candidatesTokenCount === undefined && usage.thoughtsTokenCount === undefined
           ? undefined
           : (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0);
-      sink.usage({ inputTokens: usage.promptTokenCount, outputTokens: generated });
+      sink.usage({ inputTokens: usage.promptTokenCount, outputTokens: generated, cachedInputTokens: usage.cachedContentTokenCount });
     }
     if (finished) sink.end();
+  },
+  // :generateContent answers with one GenerateContentResponse (read by onMessage); :streamGenerateContent streams them.
+  streams: (_body, url) => !url.pathname.replace(/\/+$/, '').endsWith(':generateContent'),
+  setOutputLimit: (body, tokens) => ({ ...body, generationConfig: { ...(body.generationConfig as object | undefined), maxOutputTokens: tokens } }),
+  setPrompt: (body, prompt) => {
+    if (typeof prompt === 'string') return { ...body, contents: [{ role: 'user', parts: [{ text: prompt }] }] };
+    const system = messagesText(prompt.filter((m) => m.role === 'system'));
+    const contents = prompt
+      .filter((m) => m.role !== 'system')
+      .map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: contentText(m.content) }] }));
+    return system ? { ...body, systemInstruction: { parts: [{ text: system }] }, contents } : { ...body, contents };
   },
   defaultBody: () => ({
     contents: [{ role: 'user', parts: [{ text: 'Write a short essay about artificial intelligence.' }] }],

@@ -3,7 +3,7 @@
  * `data: {choices:[{delta:{content|reasoning_content|reasoning|tool_calls}}]}`,
  * an optional trailing usage chunk (`choices: []`), then `data: [DONE]`.
  */
-import { askForUsage, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
+import { askForUsage, reportOpenAiUsage, vllmExactOutput, type OpenAiUsage } from './openai-shared.ts';
 import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface ChatChunk {
@@ -15,6 +15,14 @@ interface ChatChunk {
       tool_calls?: Array<{ function?: { arguments?: string | null } | null }> | null;
     } | null;
   }> | null;
+  usage?: OpenAiUsage | null;
+  error?: unknown;
+}
+
+type ChatMessage = NonNullable<NonNullable<NonNullable<ChatChunk['choices']>[number]>['delta']>;
+
+interface ChatCompletion {
+  choices?: Array<{ message?: ChatMessage | null }> | null;
   usage?: OpenAiUsage | null;
   error?: unknown;
 }
@@ -46,25 +54,58 @@ export const openaiChat: Protocol = {
       const thought = delta.reasoning_content || delta.reasoning;
       if (isText(thought)) {
         reasoning = true;
-        sink.text(thought);
+        sink.text(thought, 'reasoning');
       }
       if (isText(delta.content)) {
         answer = true;
-        sink.text(delta.content);
+        sink.text(delta.content, 'answer');
       }
       // Stryker disable next-line ArrayDeclaration: a placeholder string's characters have no function, so nothing is counted either way
       for (const call of delta.tool_calls ?? []) {
         const args = call.function?.arguments;
         if (isText(args)) {
           answer = true;
-          sink.text(args);
+          sink.text(args, 'tool');
         }
       }
     }
     if (answer || reasoning) sink.token(!answer);
     if (chunk.usage) reportOpenAiUsage(chunk.usage, sink);
   },
+  /** `chat.completion`: each choice's whole `message` instead of a `delta`. */
+  parseComplete(data: string, sink: StreamSink) {
+    const completion = parseJsonMessage(data) as ChatCompletion;
+    if (completion.error) return failWithProviderError(completion.error, sink);
+    let answer = false;
+    let reasoning = false;
+    for (const choice of completion.choices ?? []) {
+      const message = choice.message;
+      if (!message) continue;
+      const thought = message.reasoning_content || message.reasoning;
+      if (isText(thought)) {
+        reasoning = true;
+        sink.text(thought, 'reasoning');
+      }
+      if (isText(message.content)) {
+        answer = true;
+        sink.text(message.content, 'answer');
+      }
+      for (const call of message.tool_calls ?? []) {
+        const args = call.function?.arguments;
+        if (isText(args)) {
+          answer = true;
+          sink.text(args, 'tool');
+        }
+      }
+    }
+    if (answer || reasoning) sink.token(!answer);
+    if (completion.usage) reportOpenAiUsage(completion.usage, sink);
+  },
   prepareBody: askForUsage,
+  // A body that already uses max_completion_tokens (OpenAI's newer name) keeps it; vLLM and SGLang read both.
+  setOutputLimit: (body, tokens) => ('max_completion_tokens' in body ? { ...body, max_completion_tokens: tokens } : { ...body, max_tokens: tokens }),
+  setExactOutput: vllmExactOutput,
+  setPrompt: (body, prompt) => ({ ...body, messages: typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt }),
   defaultBody: () => ({
     messages: [{ role: 'user', content: 'Write a short essay about artificial intelligence.' }],
     stream: true,

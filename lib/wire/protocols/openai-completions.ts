@@ -2,8 +2,8 @@
  * OpenAI (legacy) completions streaming, as vLLM, SGLang and llama.cpp serve it:
  * `data: {choices:[{text}]}`, an optional trailing usage chunk, then `data: [DONE]`.
  */
-import { askForUsage, reportOpenAiUsage, type OpenAiUsage } from './openai-shared.ts';
-import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { askForUsage, reportOpenAiUsage, vllmExactOutput, type OpenAiUsage } from './openai-shared.ts';
+import { failWithProviderError, isText, messagesText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
 
 interface CompletionChunk {
   choices?: Array<{ text?: string | null }> | null;
@@ -25,12 +25,15 @@ export const openaiCompletions: Protocol = {
     for (const choice of chunk.choices ?? []) {
       if (isText(choice.text)) {
         answer = true;
-        sink.text(choice.text);
+        sink.text(choice.text, 'answer');
       }
     }
     if (answer) sink.token(false);
     if (chunk.usage) reportOpenAiUsage(chunk.usage, sink);
   },
   prepareBody: askForUsage,
+  setOutputLimit: (body, tokens) => ({ ...body, max_tokens: tokens }),
+  setExactOutput: vllmExactOutput,
+  setPrompt: (body, prompt) => ({ ...body, prompt: typeof prompt === 'string' ? prompt : messagesText(prompt) }),
   defaultBody: () => ({ prompt: 'Write a short essay about artificial intelligence.', stream: true, max_tokens: 256 }),
 };

@@ -7,6 +7,9 @@ import type { Usage } from '../../record/record.ts';
 
 export type Framing = 'sse' | 'ndjson' | 'raw';
 
+/** What a piece of generated text is: the answer, reasoning, or a tool call's arguments. */
+export type TextKind = 'answer' | 'reasoning' | 'tool';
+
 export interface StreamSink {
   /**
    * One token event: a message carrying non-empty generated text. Called at
@@ -14,9 +17,12 @@ export interface StreamSink {
    * answer event (the answer has begun).
    */
   token(reasoning: boolean): void;
-  /** Generated text of any kind, for a tokenizer estimate; a no-op unless one was asked for. */
-  text(text: string): void;
-  /** False when text() discards the text (no tokenizer): adapters may then skip decoding it. */
+  /**
+   * Generated text, for a tokenizer estimate (every kind) and for a conversation's next turn (the answer);
+   * a no-op unless one of them was asked for.
+   */
+  text(text: string, kind: TextKind): void;
+  /** False when text() discards the text (no tokenizer, no conversation): adapters may then skip decoding it. */
   readonly wantsText?: boolean;
   /** Server-reported token counts; later reports overwrite the fields they carry. */
   usage(usage: Usage): void;
@@ -42,6 +48,52 @@ export interface Protocol {
   prepareBody?(body: unknown, options: PrepareOptions): unknown;
   /** A minimal streaming request body for this API, used when the config gives none. */
   defaultBody?(url: URL): unknown;
+  /**
+   * False when the request asks for the whole answer as one JSON body; default: unless the body says
+   * `"stream": false` (asksNotToStream).
+   */
+  streams?(body: unknown, url: URL): boolean;
+  /**
+   * Reads a non-streaming answer (the whole body, JSON) into the sink: text, usage, or a provider error.
+   * Default: the body is read as one stream message (onMessage), which fits APIs whose answer has the
+   * shape of their stream chunks (Gemini, Ollama, OpenAI completions). The caller marks the end.
+   */
+  parseComplete?(data: string, sink: StreamSink): void;
+  /** Sets the API's own output limit field (max_tokens, max_output_tokens, ...) on a JSON object body. */
+  setOutputLimit?(body: JsonObject, tokens: number): JsonObject;
+  /** Also asks the server to produce exactly `tokens` (ignore end-of-sequence); undefined when the API has no such field. */
+  setExactOutput?(body: JsonObject, tokens: number): JsonObject;
+  /** Puts a prompt (text, or chat messages where the API takes them) into a JSON object body. */
+  setPrompt?(body: JsonObject, prompt: string | ChatMessage[]): JsonObject;
+}
+
+/** `"stream": false` in a JSON object body: the request asks for the whole answer at once. */
+export function asksNotToStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { stream?: unknown }).stream === false;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+/** An OpenAI-style chat message, as datasets hold them. */
+export interface ChatMessage {
+  role: string;
+  content: unknown;
+}
+
+/** The messages as one text, for APIs that take a prompt string: each message's text on its own paragraph. */
+export function messagesText(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => contentText(m.content)).filter((text) => text.length > 0).join('\n\n');
+}
+
+/** The text of a message content: a string, or OpenAI content parts ({type: "text", text}). */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (typeof part === 'string' ? part : part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .join('');
+  }
+  return '';
 }
 
 /** Parses a JSON message; malformed JSON is a protocol error, not a crash. */

@@ -10,7 +10,7 @@ export const raw: Protocol = {
   endMarker: 'end of body',
   onMessage(data, _event, sink) {
     if (data.length > 0) {
-      sink.text(data);
+      sink.text(data, 'answer');
       sink.token(false);
     }
   },
