@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 interface ModuleScore {
@@ -72,11 +72,14 @@ for (const module of selected) {
 process.stdout.write(renderScores(scores));
 
 /**
- * Test files under test/ with an import that resolves to `module`; for a module
- * no test imports (a shared helper), the tests of the lib files that import it.
+ * Test files under test/ with an import that resolves to `module`, and its own
+ * test file by name; for a module no test imports (a shared helper), the tests
+ * of the lib files that import it.
  */
 function testFilesImporting(module: string): string[] {
-  const direct = filesImporting('test', module).filter((file) => file.endsWith('.test.ts'));
+  // The module's own test file by name (test/compare.test.ts for lib/compare/compare.ts) may reach it through a command.
+  const own = join('test', `${basename(module, '.ts')}.test.ts`);
+  const direct = [...new Set([...filesImporting('test', module).filter((file) => file.endsWith('.test.ts')), ...(existsSync(join(root, own)) ? [own] : [])])].sort();
   if (direct.length > 0) return direct;
   const users = filesImporting('lib', module);
   return [...new Set(users.flatMap((user) => filesImporting('test', user).filter((file) => file.endsWith('.test.ts'))))].sort();
