@@ -10,6 +10,7 @@ import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, repo
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config/config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { UsageError } from '../record/errors.ts';
+import { whyUnreadable } from '../util/input-file.ts';
 import { shouldColor } from '../util/color.ts';
 import { parseSloFlag } from '../stats/goodput.ts';
 import { summarizeGroups } from '../stats/groups.ts';
@@ -712,9 +713,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
     try {
       text = readFileSync(resolve(cwd, source), 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
-      throw new UsageError(`cannot read body file ${source}: ${why}`);
+      throw new UsageError(`cannot read body file ${source}: ${whyUnreadable(error)}`);
     }
   }
   return parseJsonWithPosition(text, source);
