@@ -190,6 +190,10 @@ export const ResultsSchema = z.looseObject({
     started_at: z.string(),
     protocol: z.string(),
     transport: z.string(),
+    /** HTTP/2 was offered to the server (--http2). */
+    http2: z.boolean().optional(),
+    /** The proxy the requests went through (credentials hidden). */
+    proxy: z.string().optional(),
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
@@ -307,6 +311,8 @@ export interface ResultsInput {
   startedAt: Date;
   protocol: string;
   transport: string;
+  http2?: boolean;
+  proxy?: string;
   interrupted: boolean;
   version: string;
   summary: RunSummary;
@@ -353,6 +359,8 @@ export function buildResultsHead(input: ResultsInput): Results {
     ...(input.sweep ? { sweep: input.sweep as unknown as Results['sweep'] } : {}),
     ...(input.dataset ? { dataset: input.dataset } : {}),
   };
+  if (input.http2 !== undefined) results.run.http2 = input.http2;
+  if (input.proxy !== undefined) results.run.proxy = input.proxy;
   if (input.selfcheck) results.selfcheck = input.selfcheck;
   if (input.startAt) results.run.start_at = input.startAt.toISOString();
   if (input.shard) results.shard = input.shard;

@@ -3,9 +3,7 @@
  * stream of byte chunks pushed to a callback. Push (not pull) keeps the
  * per-chunk path free of promise allocations in transports that allow it.
  */
-import { fetchTransport } from './transport-fetch.ts';
-import { createHttpTransport } from './transport-http.ts';
-import { createSocketTransport } from './transport-socket.ts';
+import type { HttpDispatcherOptions } from './http-dispatcher.ts';
 
 export interface TransportRequest {
   url: string;
@@ -19,6 +17,11 @@ export interface TransportResponse {
   statusText: string;
   /** Case-insensitive header lookup. */
   header(name: string): string | null;
+  /**
+   * The content coding the body is still in (e.g. "gzip"), when the server
+   * compressed it and the transport does not decode it; undefined: plain bytes.
+   */
+  readonly encoding?: string;
   /**
    * Delivers each body chunk to onChunk as it arrives; resolves at the end of
    * the body, rejects on a transport error or abort. If onChunk throws, the
@@ -41,16 +44,25 @@ export interface Transport {
    * open. Failures are not errors here: the requests meet them and report them.
    */
   preconnect?(url: string, count: number, signal?: AbortSignal): Promise<number>;
+  /** The proxy requests to `url` go through, or undefined: direct. */
+  proxyFor?(url: string): string | undefined;
 }
 
-export const TRANSPORT_NAMES = ['socket', 'http', 'fetch'] as const;
+export const TRANSPORT_NAMES = ['undici', 'fetch'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
-/** Chosen by `npm run bench` (see the README): HTTP/1.1 straight on the socket is the cheapest per event, so the most accurate under load. */
-export const DEFAULT_TRANSPORT: TransportName = 'socket';
+/** Transports of earlier versions, now served by undici (README, "Transports"). */
+export const RETIRED_TRANSPORTS = ['socket', 'http'] as const;
+/** Chosen by `npm run bench` (see the README): undici's dispatcher API, llhttp inside, no stream layer. */
+export const DEFAULT_TRANSPORT: TransportName = 'undici';
 
-/** A transport for a run of `concurrency` requests in flight. */
-export function createTransport(name: TransportName, concurrency: number): Transport {
-  if (name === 'fetch') return fetchTransport;
-  if (name === 'socket') return createSocketTransport({ maxSockets: concurrency });
-  return createHttpTransport({ maxSockets: concurrency });
+export type TransportOptions = HttpDispatcherOptions;
+
+/**
+ * The headers as sent: `Accept-Encoding: identity` unless the caller set an
+ * Accept-Encoding. A compressed stream reaches the client in bursts the
+ * compressor chose, and its bytes are not the server's: we time it uncompressed.
+ */
+export function withIdentityEncoding(headers: Record<string, string>): Record<string, string> {
+  for (const name in headers) if (name.length === 15 && name.toLowerCase() === 'accept-encoding') return headers;
+  return { ...headers, 'accept-encoding': 'identity' };
 }

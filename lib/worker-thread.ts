@@ -9,7 +9,7 @@ import type { RequestRecord } from './record.ts';
 import { createRedactor } from './redact.ts';
 import { runClosedLoop } from './runner.ts';
 import { monitorLoopDelay } from './selfcheck.ts';
-import { createTransport } from './transport.ts';
+import { createTransport } from './create-transport.ts';
 import { globalRequestIndex, type WorkerInit, type WorkerMessage } from './workers.ts';
 
 const BATCH_INTERVAL_MS = 100;
@@ -34,7 +34,7 @@ const flush = () => {
 const timer = setInterval(flush, BATCH_INTERVAL_MS);
 
 const loop = monitorLoopDelay();
-const transport = createTransport(plan.transport, init.concurrency);
+const transport = createTransport(plan.transport, { ...plan.transportOptions, connections: init.concurrency });
 const protocol = plan.protocol === undefined ? undefined : protocolByName(plan.protocol);
 const redact = createRedactor(plan.secrets).text;
 if (plan.preconnect && plan.requests[0]) await transport.preconnect?.(plan.requests[0].url, init.concurrency, controller.signal);

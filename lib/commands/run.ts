@@ -2,9 +2,9 @@
  * `run`: the load test, as a testable function. The script (scripts/run.ts)
  * only wires process signals and exit codes to it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config.ts';
@@ -39,7 +39,10 @@ import { freeCores } from '../cpu.ts';
 import { startSelfCheck } from '../selfcheck.ts';
 import { warmFetch } from '../transport-fetch.ts';
 import { shouldPreconnect } from '../preconnect.ts';
-import { createTransport, type Transport } from '../transport.ts';
+import { describeProxy, readProxyEnv } from '../proxy-env.ts';
+import { npmLogWarning } from '../npm-log-warning.ts';
+import { createTransport } from '../create-transport.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_NAMES, type Transport, type TransportName } from '../transport.ts';
 import { runInWorkers } from '../workers.ts';
 import type { Records } from '../record.ts';
 import { VERSION } from '../version.ts';
@@ -57,7 +60,8 @@ export const runArgs = {
   model: { type: 'string', description: 'sets body.model (on the config body, -d body or the default body)' },
   protocol: { type: 'string', description: `stream protocol: auto (default), ${PROTOCOL_NAMES.join(', ')}` },
   tokenizer: { type: 'string', description: `estimate output tokens when the server reports no usage: ${TOKENIZERS.join(', ')}` },
-  transport: { type: 'string', description: 'HTTP client: socket (HTTP/1.1 on node:net/tls, default), http (node:http) or fetch' },
+  transport: { type: 'string', description: 'HTTP client: undici (its dispatcher API, default) or fetch (web-standard, over the same pool)' },
+  http2: { type: 'boolean', description: 'offer HTTP/2 to https:// servers (TLS ALPN); the server picks; recorded in the results' },
   preconnect: { type: 'boolean', description: 'open the connections before the clock starts (default: for https, and for more than 511 connections)' },
   'no-preconnect': { type: 'boolean', description: 'do not open the connections before the clock starts: the first requests then include TCP/TLS set-up' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
@@ -141,10 +145,13 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
     const toStdout = config.output === STDOUT_OUTPUT;
     const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
-    if (outputPath) await assertWritableFolder(dirname(outputPath));
+    if (outputPath) await assertWritableFile(outputPath, '--output');
     const reportStream = toStdout ? io.stderr : io.stdout;
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
-    if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+    if (htmlPath) await assertWritableFile(htmlPath, '--html');
+    // npm (npx, npm run) logs its whole command line: a secret typed into a flag is in that log now.
+    const npmWarning = npmLogWarning(rawArgs, io.env);
+    if (npmWarning) io.stderr.write(`warning: ${npmWarning}\n`);
 
     const { shape: runShape, notes } = loadShapeFromConfig(config);
     const shard = config.shard === undefined ? undefined : parseShard(config.shard);
@@ -198,6 +205,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     }
 
     const plan = createRequestPlan(config, targetUrl, body, choice.protocol, data);
+    const transportName = chosenTransport(config.transport, io);
     const lang = config.lang as Lang;
     const workers = await workerCount(config.workers, sim !== undefined, shape.concurrency);
     if (workers > 1) {
@@ -205,14 +213,27 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
     }
     io.stderr.write(
-      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(runShape)})` : ''}\n`,
+      `${config.method} ${redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(choice)} | transport ${transportName}${config.http2 ? ' (HTTP/2 offered)' : ''}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(runShape)})` : ''}\n`,
     );
 
+    const transportOptions = {
+      http2: config.http2,
+      // The built-in endpoint is on this machine: never through a proxy.
+      proxy: sim ? undefined : readProxyEnv(io.env),
+      // A connection is part of its request: the request's --timeout bounds its set-up too.
+      connectTimeoutMs: config.timeout * 1000,
+    };
     // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
-    transport = createTransport(config.transport, peak?.count ?? Infinity);
-    if (config.transport === 'fetch') await warmFetch();
+    transport = createTransport(transportName, { ...transportOptions, connections: peak?.count ?? Infinity });
+    if (transportName === 'fetch') await warmFetch();
+    const proxy = transport.proxyFor?.(plan.buildRequest(0).url);
+    if (proxy) {
+      io.stderr.write(
+        `proxy: requests go through ${redactor.text(describeProxy(proxy))} (from the HTTP(S)_PROXY environment): every time measured includes the proxy; NO_PROXY=${new URL(targetUrl).hostname} measures the server directly\n`,
+      );
+    }
     // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
-    const preconnect = peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
+    const preconnect = proxy === undefined && peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
     if (preconnect && transport.preconnect && workers === 1) {
       const began = performance.now();
       const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
@@ -254,7 +275,8 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
                 retry: levelShape.retry,
                 requests: [target.buildRequest(0)],
                 protocol: protocol?.name,
-                transport: config.transport,
+                transport: transportName,
+                transportOptions,
                 secrets: redactor.secrets(),
                 preconnect,
               };
@@ -301,7 +323,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
       config: redactSecretFields(publicConfig({ ...config, body })),
       startedAt: load.startedAt,
       protocol: choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
-      transport: config.transport,
+      transport: transportName,
+      http2: config.http2,
+      proxy: proxy === undefined ? undefined : redactor.text(describeProxy(proxy)),
       interrupted: load.interrupted,
       version: VERSION,
       summary,
@@ -352,6 +376,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: optionalString(values.tokenizer),
     transport: optionalString(values.transport),
+    http2: values.http2 === true ? true : undefined,
     preconnect: values['no-preconnect'] === true ? false : values.preconnect === true ? true : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
@@ -505,6 +530,21 @@ function htmlOutputPath(flag: unknown, outputPath: string | undefined, cwd: stri
 function defaultOutputPath(): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return `results/${stamp}.json`;
+}
+
+/** The results (or HTML) file can be written: its folder is writable and the path is not a folder itself. */
+async function assertWritableFile(path: string, flag: string): Promise<void> {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${flag} ${path} is a folder: name a file in it, e.g. ${join(path, 'run.json')}`);
+  }
+  await assertWritableFolder(dirname(path));
+}
+
+/** The transport to run on: a retired name runs on the default, with a warning. */
+function chosenTransport(name: Config['transport'], io: RunIO): TransportName {
+  if ((TRANSPORT_NAMES as readonly string[]).includes(name)) return name as TransportName;
+  io.stderr.write(`warning: transport "${name}" was retired; running on ${DEFAULT_TRANSPORT}, which replaces it (README, "Transports")\n`);
+  return DEFAULT_TRANSPORT;
 }
 
 async function assertWritableFolder(folder: string): Promise<void> {
