@@ -58,7 +58,8 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
     if (sockets) {
       for (const socket of sockets) {
         sockets.delete(socket);
-        if (takeReady(socket)) return callback(null, socket);
+        // Asynchronously, as a real connect: undici's client does not expect its callback inside the call.
+        if (takeReady(socket)) return process.nextTick(callback, null, socket);
       }
     }
     connector(target, callback);

@@ -189,7 +189,10 @@ class Exchange implements Dispatcher.DispatchHandler, TransportResponse {
       onChunk(chunk);
       return true;
     } catch (error) {
+      // The body may have ended already (read() delivering early chunks): settle the reader either way.
+      const settle = this.settle;
       this.finish(error as Error);
+      settle?.(error as Error);
       this.controller?.abort(error as Error);
       return false;
     }

@@ -103,7 +103,7 @@ describe('bench rows and goals', () => {
 describe('npm run bench at a tiny scale', () => {
   it('runs the endpoint and the clients, prints the table and the goals, writes the results', async () => {
     const { code, stdout, stderr, file } = await bench([
-      '--scenario', 'S1', '--scale', '0.004', '--transports', 'http', '--peers', 'node-http,aiohttp', '--python', '/nonexistent/python3',
+      '--scenario', 'S1', '--scale', '0.004', '--transports', 'undici', '--peers', 'node-http,aiohttp', '--python', '/nonexistent/python3',
     ]);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\| scenario \| client/);
@@ -129,7 +129,7 @@ describe('npm run bench at a tiny scale', () => {
 
   const hasAiohttp = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp'], { stdio: 'ignore' }).status === 0;
   it.skipIf(!hasAiohttp)('runs the Python aiohttp peer when python3-aiohttp is installed', async () => {
-    const { code, file } = await bench(['--scenario', 'S1', '--scale', '0.002', '--transports', 'http', '--peers', 'aiohttp']);
+    const { code, file } = await bench(['--scenario', 'S1', '--scale', '0.002', '--transports', 'undici', '--peers', 'aiohttp']);
     expect(code).toBe(0);
     expect(file!.rows.map((r) => [r.client, r.ok])).toEqual([
       ['streambench/http', 10],

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/journal.ts';
 import type { ErrorKind } from '../lib/record.ts';
 import { readResults } from '../lib/results.ts';
+import { TRANSPORT_NAMES } from '../lib/transport.ts';
 import { closedPort, faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
@@ -91,8 +92,8 @@ const cases: Case[] = [
   },
 ];
 
-// Every case over both socket-level transports (fetch is covered by the transport tests).
-describe.each(['socket', 'http'])('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
+// Every case over every transport.
+describe.each(TRANSPORT_NAMES)('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
   it.each(cases)('$name -> $kind', async (c) => {
     const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? fault.server.url + c.path : faultUrl(fault.server.url, c.path);
     const output = join(dir.path, `${transport}-${c.name.replace(/\W+/g, '-')}.json`);

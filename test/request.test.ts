@@ -8,7 +8,6 @@ import { createRedactor } from '../lib/redact.ts';
 import { executeRequest, type RequestContext } from '../lib/request.ts';
 import { runClosedLoop } from '../lib/runner.ts';
 import { fetchTransport } from '../lib/transport-fetch.ts';
-import { createHttpTransport } from '../lib/transport-http.ts';
 import type { Transport } from '../lib/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
 
@@ -23,10 +22,8 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const request = { url: URL_, method: 'POST', headers: {}, body: '{"stream":true}' };
-const TRANSPORTS: Array<[string, Transport]> = [
-  ['fetch', fetchTransport],
-  ['http', createHttpTransport({ maxSockets: 4 })],
-];
+// msw intercepts global fetch only: the undici transport is tested against real servers (transport, faults, conformance tests).
+const TRANSPORTS: Array<[string, Transport]> = [['fetch', fetchTransport]];
 
 describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transport) => {
   function ctx(extra: Partial<RequestContext> = {}): RequestContext {
