@@ -12,7 +12,8 @@ type FetchFunction = (url: string, init: RequestInit & { dispatcher?: Dispatcher
 
 /** fetch over `dispatcher` (undici's fetch); without one, Node's global fetch (tests that intercept it use this). */
 export function createFetchTransport(dispatcher?: Dispatcher): Transport {
-  const fetchFn: FetchFunction = dispatcher ? (undiciFetch as unknown as FetchFunction) : globalThis.fetch;
+  // The global is looked up per call: a test's interceptor replaces it after this module loads.
+  const fetchFn: FetchFunction = dispatcher ? (undiciFetch as unknown as FetchFunction) : (url, init) => globalThis.fetch(url, init);
   // A run usually sends one request object over and over: build its headers once.
   const headersOf = new WeakMap<TransportRequest, Record<string, string>>();
   return async (request, signal) => {

@@ -1,6 +1,8 @@
-"""The seed's method as a benchmark peer: aiohttp with an asyncio.Semaphore
-holding N requests in flight, TTFT at the first SSE line whose
-choices[0].delta.content is non-empty. Prints one ClientReport JSON line.
+"""A JSON-parsing aiohttp peer: aiohttp with an asyncio.Semaphore holding N
+requests in flight, TTFT at the first SSE line whose choices[0].delta.content
+is non-empty (each event parsed with json.loads). The original tool's own method,
+raw chunks and no parsing, is aiohttp_raw_client.py. Prints one ClientReport
+JSON line.
 
     /usr/bin/python3 bench/peers/aiohttp_client.py --url URL -n 100 -c 10 --body '{...}'
 
@@ -32,7 +34,7 @@ async def one(session, url, body, sem, stats):
                         count += 1
                 if resp.status != 200 or first is None:
                     raise RuntimeError(f"status {resp.status}, {count} tokens")
-        except Exception as error:  # noqa: BLE001 - every failure is counted, as the seed does
+        except Exception as error:  # noqa: BLE001 - every failure is counted, as the original tool does
             stats["errors"] += 1
             stats.setdefault("error_sample", str(error) or type(error).__name__)
             return
