@@ -3,7 +3,9 @@
  * A pure state machine: feed it decoded text in any split; it calls onEvent once
  * per dispatched event. Handles CRLF / CR / LF line ends (a CR at the end of one
  * chunk and LF at the start of the next count as one line end), comments,
- * multi-line data and `event:` / `id:` fields.
+ * multi-line data and `event:` / `id:` fields. A UTF-8 byte order mark at the
+ * very start of the stream is dropped (WHATWG: one leading U+FEFF is skipped),
+ * so it cannot spoil the first field name.
  */
 
 export interface SseEvent {
@@ -59,6 +61,8 @@ class EventStreamParser implements SseParser {
   private eventType: string | undefined;
   private lastId: string | undefined;
   private skipLeadingLF = false;
+  /** No character seen yet: a leading BOM is still possible. */
+  private atStart = true;
 
   constructor(options: SseParserOptions) {
     this.onEvent = options.onEvent;
@@ -67,6 +71,11 @@ class EventStreamParser implements SseParser {
   }
 
   feed(chunk: string): void {
+    if (this.atStart) {
+      if (chunk.length === 0) return;
+      this.atStart = false;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
     const { maxEventSize } = this;
     // A long line split over many chunks: append without rescanning what is pending,
     // so one huge event costs O(size), not O(size^2).
@@ -130,6 +139,7 @@ class EventStreamParser implements SseParser {
     this.eventType = undefined;
     this.lastId = undefined;
     this.skipLeadingLF = false;
+    this.atStart = true;
   }
 
   private dispatch(): void {
@@ -163,7 +173,8 @@ class EventStreamParser implements SseParser {
         if (this.data.length > this.maxEventSize) throw new SseEventTooLargeError(this.maxEventSize);
         break;
       case 'event':
-        this.eventType = value;
+        // An empty type is the default type ("message"), as if the field were absent.
+        this.eventType = value === '' ? undefined : value;
         break;
       case 'id':
         if (!value.includes('\0')) this.lastId = value;

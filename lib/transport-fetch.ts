@@ -28,10 +28,13 @@ export function createFetchTransport(dispatcher?: Dispatcher): Transport {
       ...(dispatcher ? { dispatcher } : {}),
     });
     const reader = response.body?.getReader();
+    const coding = response.headers.get('content-encoding')?.trim().toLowerCase();
     const result: TransportResponse = {
       status: response.status,
       statusText: response.statusText,
       header: (name) => response.headers.get(name),
+      // fetch would decode it, but not undo what compression did to the timing: reported as with undici.
+      encoding: coding && coding !== 'identity' ? coding : undefined,
       async read(onChunk) {
         if (!reader) return;
         for (;;) {

@@ -82,6 +82,21 @@ const cases: Case[] = [
   { name: 'one event of 10 MB', path: '/huge-event', kind: 'protocol', message: /exceeded the buffer limit of 8388608 characters/ },
   // Decoded as the SSE standard says: invalid bytes become U+FFFD, the token still counts.
   { name: 'invalid UTF-8', path: '/invalid-utf8', kind: null },
+  // The BOM is dropped, so the first token is not lost with it.
+  { name: 'a stream starting with a byte order mark', path: '/bom', kind: null },
+  {
+    name: 'a redirect',
+    path: '/redirect',
+    kind: 'http',
+    status: 301,
+    message: /: 301 Moved Permanently: a redirect to https:\/\/api\.example\.invalid\/v1\/chat\/completions \(streambench does not follow redirects/,
+  },
+  {
+    name: 'a compressed stream',
+    path: '/gzip',
+    kind: 'protocol',
+    message: /the stream is compressed \(Content-Encoding: gzip\) although the request asked for none \(Accept-Encoding: identity\)/,
+  },
   {
     name: 'keep-alive comments forever, ended by the overall timeout',
     path: '/keep-alive',
