@@ -122,6 +122,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   let journal: Journal | undefined;
   let transport: Transport | undefined;
   let redactor: Redactor = createRedactor();
+  // First of all, whatever comes next: npm (npx, npm run) has already logged its whole command line, a key typed into a flag included.
+  const npmWarning = npmLogWarning(rawArgs, io.env);
+  if (npmWarning) io.stderr.write(`warning: ${npmWarning}\n`);
   try {
     const { values } = parseStrict(rawArgs, runArgs, REPEATABLE, OPTIONAL_VALUE);
     const flags = flagsToOverrides(values, io.cwd);
@@ -149,9 +152,7 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
     const reportStream = toStdout ? io.stderr : io.stdout;
     const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
     if (htmlPath) await assertWritableFile(htmlPath, '--html');
-    // npm (npx, npm run) logs its whole command line: a secret typed into a flag is in that log now.
-    const npmWarning = npmLogWarning(rawArgs, io.env);
-    if (npmWarning) io.stderr.write(`warning: ${npmWarning}\n`);
+
 
     const { shape: runShape, notes } = loadShapeFromConfig(config);
     const shard = config.shard === undefined ? undefined : parseShard(config.shard);
@@ -534,7 +535,13 @@ function defaultOutputPath(): string {
 
 /** The results (or HTML) file can be written: its folder is writable and the path is not a folder itself. */
 async function assertWritableFile(path: string, flag: string): Promise<void> {
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    // ENOTDIR and the like: the folder check below names the problem.
+  }
+  if (isFolder) {
     throw new UsageError(`${flag} ${path} is a folder: name a file in it, e.g. ${join(path, 'run.json')}`);
   }
   await assertWritableFolder(dirname(path));
