@@ -22,6 +22,7 @@ const args = {
   jitter: { type: 'string', description: `delay jitter as a fraction, 0..1 (default ${DEFAULT_SIMULATOR.jitter})` },
   seed: { type: 'string', description: 'RNG seed for the jitter' },
   truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
+  'exit-with-stdin': { type: 'boolean', description: 'exit when stdin closes (a parent process that dies closes it)' },
 } as const;
 
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -72,6 +73,11 @@ const command = defineCommand({
       const stop = () => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (values['exit-with-stdin'] === true) {
+        // The parent is gone (or closed the pipe): stop at once, in-flight streams with it.
+        process.stdin.once('end', () => process.exit(0)).once('error', () => process.exit(0));
+        process.stdin.resume();
+      }
     } catch (error) {
       process.stderr.write(`error: ${error instanceof UsageError ? error.message : String(error)}\n`);
       process.exit(2);
