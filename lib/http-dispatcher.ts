@@ -7,7 +7,8 @@
  */
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, buildConnector, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, buildConnector, EnvHttpProxyAgent } from './undici-parts.ts';
 import { proxyFor, type ProxyEnv } from './proxy-env.ts';
 
 export interface HttpDispatcherOptions {
@@ -53,7 +54,7 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
     `${protocol}//${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
 
   // A socket opened before the clock if one is still alive, else a new one.
-  const connect: buildConnector.connector = (target, callback) => {
+  const connect: ReturnType<typeof buildConnector> = (target, callback) => {
     const sockets = ready.get(keyOf(target.protocol, target.hostname, target.port));
     if (sockets) {
       for (const socket of sockets) {
@@ -72,7 +73,7 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
     // The request's --timeout and --idle-timeout govern; undici's own 300 s timers would only race them.
     headersTimeout: 0,
     bodyTimeout: 0,
-  } satisfies Agent.Options;
+  } satisfies ConstructorParameters<typeof Agent>[0];
   const direct = new Agent({ ...agentOptions, connect });
   const env = options.proxy;
   const proxied =

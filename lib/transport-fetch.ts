@@ -5,7 +5,8 @@
  * fetch bundles an older undici that is not meant to drive a newer pool).
  * Redirects are not followed, as with undici: a 3xx is reported as such.
  */
-import { fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undiciFetch } from './undici-parts.ts';
 import { withIdentityEncoding, type Transport, type TransportRequest, type TransportResponse } from './transport.ts';
 
 type FetchFunction = (url: string, init: RequestInit & { dispatcher?: Dispatcher }) => Promise<Response>;
@@ -13,7 +14,7 @@ type FetchFunction = (url: string, init: RequestInit & { dispatcher?: Dispatcher
 /** fetch over `dispatcher` (undici's fetch); without one, Node's global fetch (tests that intercept it use this). */
 export function createFetchTransport(dispatcher?: Dispatcher): Transport {
   // The global is looked up per call: a test's interceptor replaces it after this module loads.
-  const fetchFn: FetchFunction = dispatcher ? (undiciFetch as unknown as FetchFunction) : (url, init) => globalThis.fetch(url, init);
+  const fetchFn: FetchFunction = dispatcher ? (undiciFetch() as unknown as FetchFunction) : (url, init) => globalThis.fetch(url, init);
   // A run usually sends one request object over and over: build its headers once.
   const headersOf = new WeakMap<TransportRequest, Record<string, string>>();
   return async (request, signal) => {
@@ -66,7 +67,7 @@ export const fetchTransport: Transport = createFetchTransport();
  */
 export async function warmFetch(): Promise<void> {
   // Best effort: a warm-up that fails must not fail the run.
-  await undiciFetch('data:,')
+  await undiciFetch()('data:,')
     .then((response) => response.arrayBuffer())
     .catch(() => {});
 }

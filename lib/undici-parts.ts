@@ -1,0 +1,21 @@
+/**
+ * The parts of undici streambench uses, loaded one by one: undici's index
+ * loads everything it has (fetch, WebSocket, the cache, mocks, …), ~19 MB of
+ * RSS in a run; the dispatcher parts alone take ~11 MB (measured with
+ * `process.memoryUsage()` around the import), and S3's peak RSS is a goal.
+ * The paths are those of the exact version pinned in package.json; the types
+ * are undici's own.
+ */
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+const require = createRequire(import.meta.url);
+
+export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof Undici.EnvHttpProxyAgent;
+export const buildConnector = require('undici/lib/core/connect.js') as typeof Undici.buildConnector;
+
+/** undici's fetch, loaded on first use (the fetch transport only). */
+export function undiciFetch(): typeof Undici.fetch {
+  return (require('undici/lib/web/fetch/index.js') as { fetch: typeof Undici.fetch }).fetch;
+}
