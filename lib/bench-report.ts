@@ -61,6 +61,7 @@ export const CLIENT = {
   aiohttp: 'aiohttp, JSON (Python peer)',
   aiohttpRaw: 'aiohttp, raw chunks (the original tool)',
   nodeHttp: 'node:http (minimal peer)',
+  undiciMinimal: 'undici (minimal peer)',
 } as const;
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
