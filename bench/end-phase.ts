@@ -7,11 +7,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import type { RequestRecord } from '../lib/record.ts';
-import { RecordStore } from '../lib/record-store.ts';
-import { renderReport } from '../lib/report.ts';
-import { buildResultsHead, serializeResults, writeFileAtomic } from '../lib/results.ts';
-import { summarizeWithSamples } from '../lib/summary.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { RecordStore } from '../lib/record/record-store.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { buildResultsHead, serializeResults, writeFileAtomic } from '../lib/results/results.ts';
+import { summarizeWithSamples } from '../lib/stats/summary.ts';
 
 const count = Number(process.argv[2] ?? 100_000);
 const tokens = Number(process.argv[3] ?? 16);

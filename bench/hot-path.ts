@@ -7,12 +7,12 @@
  *   npx tsx bench/hot-path.ts
  */
 import { StringDecoder } from 'node:string_decoder';
-import { openaiChat, quickDeltaTokens } from '../lib/protocols/openai-chat.ts';
-import type { StreamSink } from '../lib/protocols/protocol.ts';
-import { createRng } from '../lib/random.ts';
-import { TimeBuffer } from '../lib/record.ts';
-import { planResponse } from '../lib/simulator.ts';
-import { createSseParser } from '../lib/sse.ts';
+import { openaiChat, quickDeltaTokens } from '../lib/wire/protocols/openai-chat.ts';
+import type { StreamSink } from '../lib/wire/protocols/protocol.ts';
+import { createRng } from '../lib/util/random.ts';
+import { TimeBuffer } from '../lib/record/record.ts';
+import { planResponse } from '../lib/sim/simulator.ts';
+import { createSseParser } from '../lib/wire/sse.ts';
 
 const body = { stream: true, stream_options: { include_usage: true } };
 // Frames due together are merged on the wire; here each frame is its own chunk, as with a per-token delay.

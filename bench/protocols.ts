@@ -3,11 +3,11 @@
  * token event, on a simulated 2,000-token response fed in 4 KB chunks.
  *   npx tsx bench/protocols.ts
  */
-import { createFramer } from '../lib/framing.ts';
-import { protocolForPath } from '../lib/protocols/registry.ts';
-import type { StreamSink } from '../lib/protocols/protocol.ts';
-import { createRng } from '../lib/random.ts';
-import { planResponse } from '../lib/simulator.ts';
+import { createFramer } from '../lib/wire/framing.ts';
+import { protocolForPath } from '../lib/wire/protocols/registry.ts';
+import type { StreamSink } from '../lib/wire/protocols/protocol.ts';
+import { createRng } from '../lib/util/random.ts';
+import { planResponse } from '../lib/sim/simulator.ts';
 
 const PATHS = ['/v1/chat/completions', '/v1/completions', '/v1/responses', '/v1/messages', '/v1beta/models/x:streamGenerateContent', '/api/chat'];
 const TOKENS = 2000;

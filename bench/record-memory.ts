@@ -4,8 +4,8 @@
  * heap + array-buffer growth of each, per record. Not part of `npm run bench`:
  *   node --expose-gc --import tsx bench/record-memory.ts [records] [tokens]
  */
-import type { RequestRecord } from '../lib/record.ts';
-import { RecordStore } from '../lib/record-store.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { RecordStore } from '../lib/record/record-store.ts';
 
 const count = Number(process.argv[2] ?? 100_000);
 const tokens = Number(process.argv[3] ?? 16);

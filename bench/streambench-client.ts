@@ -5,9 +5,9 @@
  * --output. Used by `npm run bench`; not meant to be run by hand.
  */
 import { readFile } from 'node:fs/promises';
-import type { ClientReport } from '../lib/bench-report.ts';
+import type { ClientReport } from '../lib/bench/bench-report.ts';
 import { runRun } from '../lib/commands/run.ts';
-import type { Results } from '../lib/results.ts';
+import type { Results } from '../lib/results/results.ts';
 
 const args = process.argv.slice(2);
 const output = args[args.indexOf('--output') + 1];

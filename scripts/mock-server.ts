@@ -7,11 +7,11 @@
  *   npx tsx scripts/mock-server.ts --truth     # also serve ground-truth TTFT at GET /stats
  */
 import { defineCommand, runMain } from 'citty';
-import { optionalNumber, parseStrict } from '../lib/cli.ts';
-import { SimulatorSchema } from '../lib/config.ts';
-import { UsageError } from '../lib/errors.ts';
-import { startSimServer } from '../lib/sim-server.ts';
-import { DEFAULT_SIMULATOR, SIM_PATHS } from '../lib/simulator.ts';
+import { optionalNumber, parseStrict } from '../lib/config/cli.ts';
+import { SimulatorSchema } from '../lib/config/config.ts';
+import { UsageError } from '../lib/record/errors.ts';
+import { startSimServer } from '../lib/sim/server.ts';
+import { DEFAULT_SIMULATOR, SIM_PATHS } from '../lib/sim/simulator.ts';
 
 const args = {
   port: { type: 'string', description: 'port to listen on (0 picks a free one)', default: '8000' },
@@ -21,6 +21,9 @@ const args = {
   reasoning: { type: 'string', description: `reasoning tokens before the answer (default ${DEFAULT_SIMULATOR.reasoningTokens})` },
   jitter: { type: 'string', description: `delay jitter as a fraction, 0..1 (default ${DEFAULT_SIMULATOR.jitter})` },
   seed: { type: 'string', description: 'RNG seed for the jitter' },
+  prefill: { type: 'string', description: `ms of prefill per uncached prompt token (default ${DEFAULT_SIMULATOR.prefillMsPerToken})` },
+  'prefix-cache': { type: 'string', description: `prefix cache size in tokens, 0 for none (default ${DEFAULT_SIMULATOR.prefixCacheTokens})` },
+  tokenizer: { type: 'string', description: 'count prompts with o200k, cl100k or a tokenizer.json (default: ~4 characters a token)' },
   truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
   'exit-with-stdin': { type: 'boolean', description: 'exit when stdin closes (a parent process that dies closes it)' },
 } as const;
@@ -32,6 +35,8 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   reasoning_tokens: '--reasoning',
   jitter: '--jitter',
   seed: '--seed',
+  prefill_ms_per_token: '--prefill',
+  prefix_cache_tokens: '--prefix-cache',
 };
 
 const command = defineCommand({
@@ -48,6 +53,8 @@ const command = defineCommand({
         reasoning_tokens: optionalNumber(values.reasoning, '--reasoning'),
         jitter: optionalNumber(values.jitter, '--jitter'),
         seed: optionalNumber(values.seed, '--seed'),
+        prefill_ms_per_token: optionalNumber(values.prefill, '--prefill'),
+        prefix_cache_tokens: optionalNumber(values['prefix-cache'], '--prefix-cache'),
       });
       if (!checked.success) {
         const issue = checked.error.issues[0]!;
@@ -63,6 +70,9 @@ const command = defineCommand({
         reasoningTokens: sim.reasoning_tokens,
         jitter: sim.jitter,
         seed: sim.seed,
+        prefillMsPerToken: sim.prefill_ms_per_token,
+        prefixCacheTokens: sim.prefix_cache_tokens,
+        tokenizer: typeof values.tokenizer === 'string' ? values.tokenizer : undefined,
         recordTruth: values.truth === true,
       }).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use on 127.0.0.1: choose another with --port (0 picks a free one)`);

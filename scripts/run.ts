@@ -5,7 +5,7 @@
  */
 import { defineCommand, runMain } from 'citty';
 import { EXIT, runArgs, runRun } from '../lib/commands/run.ts';
-import { createInterruptHandler } from '../lib/interrupt.ts';
+import { createInterruptHandler } from '../lib/util/interrupt.ts';
 
 const command = defineCommand({
   meta: { name: 'run', description: 'Load-test a streaming HTTP endpoint at fixed concurrency or at a rate' },

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { onAbort } from '../lib/abort-fanout.ts';
+import { onAbort } from '../lib/wire/abort-fanout.ts';
 
 describe('onAbort', () => {
   it('calls every registered callback once on abort, through one real listener', () => {

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResults } from '../lib/results.ts';
+import { readResults } from '../lib/results/results.ts';
 import { useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench-report.ts';
-import { selectScenarios } from '../lib/bench-scenarios.ts';
+import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench/bench-report.ts';
+import { selectScenarios } from '../lib/bench/bench-scenarios.ts';
 import { runBench, type BenchFile } from '../lib/commands/bench.ts';
 import { captureIO } from './helpers/io.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlockArray } from '../lib/block-array.ts';
+import { BlockArray } from '../lib/record/block-array.ts';
 
 describe('BlockArray', () => {
   it('keeps every value across block edges, from a small first block up', () => {

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJournal } from '../lib/journal.ts';
-import { readResults } from '../lib/results.ts';
+import { readJournal } from '../lib/results/journal.ts';
+import { readResults } from '../lib/results/results.ts';
 import { useFaultServer } from './helpers/fault-server.ts';
 import { tempDir } from './helpers/run-capture.ts';
 import { finishedIds, spawnRun } from './helpers/spawn-run.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expandEnv, mergeOverrides, parseJsonWithPosition, validateConfig } from '../lib/config.ts';
-import { UsageError } from '../lib/errors.ts';
+import { expandEnv, mergeOverrides, parseJsonWithPosition, validateConfig } from '../lib/config/config.ts';
+import { UsageError } from '../lib/record/errors.ts';
 
 describe('validateConfig', () => {
-  it('fills the seed defaults', () => {
+  it("fills the original tool's defaults", () => {
     const config = validateConfig({ url: 'http://127.0.0.1:8000/v1/chat/completions' }, 'test');
     expect(config).toMatchObject({ method: 'POST', timeout: 300, concurrency: 10, total_requests: 100, headers: {} });
   });

@@ -13,8 +13,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readResults } from '../lib/results.ts';
-import { TRANSPORT_NAMES } from '../lib/transport.ts';
+import { readResults } from '../lib/results/results.ts';
+import { TRANSPORT_NAMES } from '../lib/wire/transport.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
 // Every bad answer goes to an odd request (1, 3, ...); the even ones get a clean answer.

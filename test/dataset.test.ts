@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValueKind } from '../lib/column-store.ts';
-import { loadDataset, type Dataset, type DataSource, type FieldChoice } from '../lib/dataset.ts';
+import { ValueKind } from '../lib/data/column-store.ts';
+import { loadDataset, type Dataset, type DataSource, type FieldChoice } from '../lib/data/dataset.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 let dir: string;

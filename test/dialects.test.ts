@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
-import { readResults } from '../lib/results.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { readResults } from '../lib/results/results.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 
 const ANSWER = 5;
 const REASONING = 2;

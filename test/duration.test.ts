@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mergeOverrides, validateConfig } from '../lib/config.ts';
-import { formatDuration, hasTimeUnit, parseDuration } from '../lib/duration.ts';
-import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../lib/load-shape.ts';
+import { mergeOverrides, validateConfig } from '../lib/config/config.ts';
+import { formatDuration, hasTimeUnit, parseDuration } from '../lib/util/duration.ts';
+import { describeLoadShape, loadShapeFromConfig, peakInFlight } from '../lib/load/load-shape.ts';
 
 describe('parseDuration', () => {
   it.each([

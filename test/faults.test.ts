@@ -7,10 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJournal } from '../lib/journal.ts';
-import type { ErrorKind } from '../lib/record.ts';
-import { readResults } from '../lib/results.ts';
-import { TRANSPORT_NAMES } from '../lib/transport.ts';
+import { readJournal } from '../lib/results/journal.ts';
+import type { ErrorKind } from '../lib/record/record.ts';
+import { readResults } from '../lib/results/results.ts';
+import { TRANSPORT_NAMES } from '../lib/wire/transport.ts';
 import { closedPort, faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 

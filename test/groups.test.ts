@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeGroups } from '../lib/groups.ts';
-import type { RequestRecord } from '../lib/record.ts';
-import { renderReport } from '../lib/report.ts';
-import { summarize } from '../lib/summary.ts';
+import { summarizeGroups } from '../lib/stats/groups.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 let nextId = 1;
 /** A record with synthetic timestamps: `ttftMs` to the first of `tokens` tokens, ending at `totalMs`. */

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderCompareHtml, renderHtmlReport } from '../lib/html-report.ts';
+import { renderCompareHtml, renderHtmlReport } from '../lib/report/html-report.ts';
 import { syntheticResults, withSweepAndSelfcheck } from './helpers/results-fixture.ts';
 
 // CHROMIUM_PATH, when set, is the only candidate.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderCompareHtml, renderHtmlReport } from '../lib/html-report.ts';
-import { labels } from '../lib/i18n.ts';
+import { renderCompareHtml, renderHtmlReport } from '../lib/report/html-report.ts';
+import { labels } from '../lib/report/i18n.ts';
 import { HOSTILE_BODY, syntheticResults, withSweepAndSelfcheck } from './helpers/results-fixture.ts';
 
 const chartIds = (html: string) => [...html.matchAll(/<figure class="chart[^"]*" data-chart="([^"]+)">/g)].map((m) => m[1]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInterruptHandler, type InterruptSignal } from '../lib/interrupt.ts';
+import { createInterruptHandler, type InterruptSignal } from '../lib/util/interrupt.ts';
 
 describe('createInterruptHandler', () => {
   it('aborts the run on the first signal and exits at once on the second', () => {

@@ -1,10 +1,10 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { journalPathFor, openJournal, readJournal } from '../lib/journal.ts';
-import type { RequestRecord } from '../lib/record.ts';
-import { recordToRow, rowToRecord } from '../lib/results.ts';
-import { summarize } from '../lib/summary.ts';
+import { journalPathFor, openJournal, readJournal } from '../lib/results/journal.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { recordToRow, rowToRecord } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
 import { tempDir } from './helpers/run-capture.ts';
 
 const dir = tempDir();

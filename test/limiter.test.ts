@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLimiter } from '../lib/limiter.ts';
+import { createLimiter } from '../lib/load/limiter.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

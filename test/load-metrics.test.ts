@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { goodput, meetsSlo, parseSloFlag } from '../lib/goodput.ts';
-import { sendLag, totalTimeFromIntended, ttft, ttftFromIntended } from '../lib/metrics.ts';
-import { renderReport } from '../lib/report.ts';
-import { recordToRow, rowToRecord } from '../lib/results.ts';
-import { summarize } from '../lib/summary.ts';
-import { timeseries } from '../lib/timeseries.ts';
+import { goodput, meetsSlo, parseSloFlag } from '../lib/stats/goodput.ts';
+import { sendLag, totalTimeFromIntended, ttft, ttftFromIntended } from '../lib/stats/metrics.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { recordToRow, rowToRecord } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
+import { timeseries } from '../lib/stats/timeseries.ts';
 import { failedRecord, makeRecord } from './helpers/records.ts';
 
 describe('coordinated omission metrics', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadOverTime } from '../lib/load-over-time.ts';
-import type { MetricRow } from '../lib/results.ts';
+import { loadOverTime } from '../lib/results/load-over-time.ts';
+import type { MetricRow } from '../lib/results/results.ts';
 
 function row(id: number, started: number, ended: number, tokenTimes: number[], failed = false): MetricRow {
   return {

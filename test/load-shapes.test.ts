@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
-import { sendLag } from '../lib/metrics.ts';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { ResultsSchema } from '../lib/results.ts';
-import { runClosedLoop, runOpenLoop, type LoadHooks } from '../lib/runner.ts';
-import { createRng } from '../lib/random.ts';
-import { createArrivalTimes } from '../lib/schedule.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { summarize } from '../lib/summary.ts';
-import { fetchTransport, warmFetch } from '../lib/transport-fetch.ts';
+import { sendLag } from '../lib/stats/metrics.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { ResultsSchema } from '../lib/results/results.ts';
+import { runClosedLoop, runOpenLoop, type LoadHooks } from '../lib/load/runner.ts';
+import { createRng } from '../lib/util/random.ts';
+import { createArrivalTimes } from '../lib/load/schedule.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
+import { summarize } from '../lib/stats/summary.ts';
+import { fetchTransport, warmFetch } from '../lib/wire/transport-fetch.ts';
 import { captureRunIO } from './helpers/io.ts';
 
 // Node timers may fire up to ~1 ms early against performance.now().

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mergeResults } from '../lib/merge.ts';
-import type { Results } from '../lib/results.ts';
-import { loadResults } from '../lib/results-load.ts';
-import type { Distribution } from '../lib/stats.ts';
-import type { RunSummary } from '../lib/summary.ts';
+import { mergeResults } from '../lib/results/merge.ts';
+import type { Results } from '../lib/results/results.ts';
+import { loadResults } from '../lib/results/results-load.ts';
+import type { Distribution } from '../lib/stats/stats.ts';
+import type { RunSummary } from '../lib/stats/summary.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
 const load = async (name: string) => ({ name, results: (await loadResults(join(FIXTURES, name))).results });

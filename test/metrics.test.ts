@@ -12,11 +12,11 @@ import {
   ttfat,
   ttfb,
   ttft,
-} from '../lib/metrics.ts';
-import type { RequestRecord } from '../lib/record.ts';
-import { renderReport } from '../lib/report.ts';
-import { MetricRowSchema, recordToRow, rowToRecord } from '../lib/results.ts';
-import { summarize } from '../lib/summary.ts';
+} from '../lib/stats/metrics.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { MetricRowSchema, recordToRow, rowToRecord } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 function record(over: Partial<RequestRecord>): RequestRecord {
   return { id: 1, startedAt: 0, tokenTimes: [], reasoningTokens: 0, endedAt: 0, bytes: 0, chunks: 0, sawEndMarker: true, ...over };

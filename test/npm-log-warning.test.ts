@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { literalSecretsIn, npmLogWarning, startedByNpm } from '../lib/npm-log-warning.ts';
+import { literalSecretsIn, npmLogWarning, startedByNpm } from '../lib/config/npm-log-warning.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 import { afterAll } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openFileLimitProblem, readOpenFileLimit } from '../lib/open-file-limit.ts';
+import { openFileLimitProblem, readOpenFileLimit } from '../lib/util/open-file-limit.ts';
 
 describe('openFileLimitProblem', () => {
   it('passes when every stream can hold a socket', () => {

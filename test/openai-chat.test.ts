@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openaiChat, quickDeltaTokens } from '../lib/protocols/openai-chat.ts';
-import type { StreamSink } from '../lib/protocols/protocol.ts';
-import type { Usage } from '../lib/record.ts';
+import { openaiChat, quickDeltaTokens } from '../lib/wire/protocols/openai-chat.ts';
+import type { StreamSink } from '../lib/wire/protocols/protocol.ts';
+import type { Usage } from '../lib/record/record.ts';
 
 const UNKNOWN = -1;
 const REASONING = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMON_BACKLOG, shouldPreconnect } from '../lib/preconnect.ts';
+import { COMMON_BACKLOG, shouldPreconnect } from '../lib/wire/preconnect.ts';
 
 describe('shouldPreconnect', () => {
   it('auto: always for https, for plain http only above a common listen backlog', () => {

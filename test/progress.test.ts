@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { renderAsciiHistogram } from '../lib/ascii-histogram.ts';
-import { shouldColor } from '../lib/color.ts';
-import { labels } from '../lib/i18n.ts';
-import { createProgress, duration, formatBar, formatPlain, type ProgressSnapshot } from '../lib/progress.ts';
-import type { RequestRecord } from '../lib/record.ts';
+import { renderAsciiHistogram } from '../lib/report/ascii-histogram.ts';
+import { shouldColor } from '../lib/util/color.ts';
+import { labels } from '../lib/report/i18n.ts';
+import { createProgress, duration, formatBar, formatPlain, type ProgressSnapshot } from '../lib/report/progress.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
 
 const L = labels('en');
 const SGR = /\x1b\[[0-9;]*m/;

@@ -5,16 +5,16 @@
  * outcome must not depend on where the network split the body.
  */
 import { describe, expect, it } from 'vitest';
-import { createFramer } from '../lib/framing.ts';
-import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
-import { gemini } from '../lib/protocols/gemini.ts';
-import { ollama } from '../lib/protocols/ollama.ts';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { openaiCompletions } from '../lib/protocols/openai-completions.ts';
-import { openaiResponses } from '../lib/protocols/openai-responses.ts';
-import type { Protocol, StreamSink } from '../lib/protocols/protocol.ts';
-import { raw } from '../lib/protocols/raw.ts';
-import type { Usage } from '../lib/record.ts';
+import { createFramer } from '../lib/wire/framing.ts';
+import { anthropicMessages } from '../lib/wire/protocols/anthropic-messages.ts';
+import { gemini } from '../lib/wire/protocols/gemini.ts';
+import { ollama } from '../lib/wire/protocols/ollama.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { openaiCompletions } from '../lib/wire/protocols/openai-completions.ts';
+import { openaiResponses } from '../lib/wire/protocols/openai-responses.ts';
+import type { Protocol, StreamSink } from '../lib/wire/protocols/protocol.ts';
+import { raw } from '../lib/wire/protocols/raw.ts';
+import type { Usage } from '../lib/record/record.ts';
 
 interface Outcome {
   /** One letter per token event: R reasoning, A answer. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, type Rng } from '../lib/random.ts';
-import { ERROR_KINDS, type RequestError, type RequestRecord } from '../lib/record.ts';
-import { RecordStore } from '../lib/record-store.ts';
+import { createRng, type Rng } from '../lib/util/random.ts';
+import { ERROR_KINDS, type RequestError, type RequestRecord } from '../lib/record/record.ts';
+import { RecordStore } from '../lib/record/record-store.ts';
 
 const base = (id: number): RequestRecord => ({
   id,
@@ -39,6 +39,8 @@ const VARIANTS: RequestRecord[] = [
   { ...base(21), tokenTimes: [], error: { kind: 'connect', message: 'ECONNREFUSED' } },
   { ...base(22), reasoningTokens: 7, firstTokenAt: 11, firstAnswerAt: 12, status: 200 },
   { ...base(23), id: 2 ** 40, chunks: 2 ** 32 + 1, reasoningTokens: 2.5 },
+  { ...base(24), session: 1, turn: 1 },
+  { ...base(25), session: 2 ** 31, turn: 7 },
 ];
 
 describe('RecordStore', () => {
@@ -190,6 +192,8 @@ function randomRecord(rng: Rng, id: number): RequestRecord {
   if (maybe(0.3)) record.level = pick([1, 2.5, 64, 0]);
   if (maybe(0.3)) record.rowIndex = pick([0, 1, 199_999]);
   if (maybe(0.3)) record.group = pick(['', 'a', 'zh-中文', 'emoji 😀', 'a']);
+  if (maybe(0.3)) record.session = pick([1, 2, 40_000]);
+  if (maybe(0.3)) record.turn = pick([1, 3, 12]);
   return record;
 }
 

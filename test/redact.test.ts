@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../lib/record.ts';
-import { collectSecrets, createRedactor, isHarmlessHeader, isSecretName, REDACTED, redactSecretFields } from '../lib/redact.ts';
-import { buildResults, recordToRow, ResultsSchema } from '../lib/results.ts';
-import { summarize } from '../lib/summary.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { collectSecrets, createRedactor, isHarmlessHeader, isSecretName, REDACTED, redactSecretFields } from '../lib/wire/redact.ts';
+import { buildResults, recordToRow, ResultsSchema } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 describe('redaction', () => {
   it.each([

@@ -1,7 +1,7 @@
 /** Protocol detection: from the URL path before the request, from the content-type after the headers. */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../lib/errors.ts';
-import { protocolByName, protocolForContentType, protocolForPath, resolveProtocol } from '../lib/protocols/registry.ts';
+import { UsageError } from '../lib/record/errors.ts';
+import { protocolByName, protocolForContentType, protocolForPath, resolveProtocol } from '../lib/wire/protocols/registry.ts';
 
 describe('protocol detection', () => {
   it.each([

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig, type ConfigInput } from '../lib/config.ts';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { openaiCompletions } from '../lib/protocols/openai-completions.ts';
-import type { RequestRecord } from '../lib/record.ts';
-import { createRequestPlan, loadRequestData, requestBody, shuffledOrder } from '../lib/request-plan.ts';
+import { validateConfig, type ConfigInput } from '../lib/config/config.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { openaiCompletions } from '../lib/wire/protocols/openai-completions.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { createRequestPlan, loadRequestData, requestBody, shuffledOrder } from '../lib/data/request-plan.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const URL_ = 'http://127.0.0.1:9/v1/chat/completions';

@@ -1,14 +1,14 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/metrics.ts';
-import { anthropicMessages } from '../lib/protocols/anthropic-messages.ts';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { createRedactor } from '../lib/redact.ts';
-import { executeRequest, type RequestContext } from '../lib/request.ts';
-import { runClosedLoop } from '../lib/runner.ts';
-import { fetchTransport } from '../lib/transport-fetch.ts';
-import type { Transport } from '../lib/transport.ts';
+import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/stats/metrics.ts';
+import { anthropicMessages } from '../lib/wire/protocols/anthropic-messages.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { createRedactor } from '../lib/wire/redact.ts';
+import { executeRequest, type RequestContext } from '../lib/wire/request.ts';
+import { runClosedLoop } from '../lib/load/runner.ts';
+import { fetchTransport } from '../lib/wire/transport-fetch.ts';
+import type { Transport } from '../lib/wire/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
 
 const SSE = { 'content-type': 'text/event-stream' };

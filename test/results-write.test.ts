@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../lib/record.ts';
-import { createRedactor } from '../lib/redact.ts';
-import { buildResults, buildResultsHead, readResults, serializeResults, writeFileAtomic, type ResultsInput } from '../lib/results.ts';
-import { summarize } from '../lib/summary.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { createRedactor } from '../lib/wire/redact.ts';
+import { buildResults, buildResultsHead, readResults, serializeResults, writeFileAtomic, type ResultsInput } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 const SECRET = 'sk-test-1234567890';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../fixtures/results/make.ts';
-import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results.ts';
-import { loadResults, parseResultsJsonl } from '../lib/results-load.ts';
-import { summarize } from '../lib/summary.ts';
+import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results/results.ts';
+import { loadResults, parseResultsJsonl } from '../lib/results/results-load.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
 const fixture = (name: string) => join(FIXTURES, name);
@@ -57,7 +57,7 @@ describe('the results contract', () => {
 
   it('gives one line for a JSON file that is not results, naming the field when close', async () => {
     await expect(loadResults(fixture('not-results.json'), 'package.json')).rejects.toThrow(
-      "package.json is not a streambench results file (no schema_version, and not the seed's config/summary/metrics shape)",
+      "package.json is not a streambench results file (no schema_version, and not the original tool's config/summary/metrics shape)",
     );
     const base = JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
     base.metrics[3].timestamps.started = 'soon';
@@ -75,7 +75,7 @@ describe('the results contract', () => {
   });
 });
 
-describe("the seed's results JSON", () => {
+describe("the original tool's results JSON", () => {
   it('becomes records with synthesized start times, keeping TTFT, E2E, tokens and errors', async () => {
     const { results, notes } = await loadResults(fixture('seed-format.json'));
     const seed = JSON.parse(readFileSync(fixture('seed-format.json'), 'utf8'));
@@ -95,16 +95,16 @@ describe("the seed's results JSON", () => {
       expect(got.total_time).toBeCloseTo(row.total_time, 6);
       expect(got.total_tokens).toBe(row.total_tokens);
     });
-    // A closed loop at the seed's concurrency (4): never more than 4 in flight, and the 5th waits for the first to end.
+    // A closed loop at the original tool's concurrency (4): never more than 4 in flight, and the 5th waits for the first to end.
     const starts = records.map((r) => r.startedAt);
     expect(starts.slice(0, 4)).toEqual([0, 0, 0, 0]);
     expect(starts[4]).toBeCloseTo(Math.min(...records.slice(0, 4).map((r) => r.endedAt)), 6);
   });
 
-  it('points at the field when the seed shape is broken', async () => {
+  it('points at the field when the original tool shape is broken', async () => {
     const path = write('seed-bad.json', JSON.stringify({ config: { url: 'x', concurrency: 2, total_requests: 1 }, metrics: [{ request_id: 'a' }] }));
     await expect(loadResults(path, 'seed-bad.json')).rejects.toThrow(
-      /^seed-bad\.json looks like the seed's results JSON but is not valid \(metrics\.0\.request_id: /,
+      /^seed-bad\.json looks like the original tool's results JSON but is not valid \(metrics\.0\.request_id: /,
     );
   });
 });

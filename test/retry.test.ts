@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJournal } from '../lib/journal.ts';
-import { readResults } from '../lib/results.ts';
-import { isRetryable, retryAfterMs, retryDelayMs, type RetryPolicy } from '../lib/retry.ts';
-import { summarize } from '../lib/summary.ts';
+import { readJournal } from '../lib/results/journal.ts';
+import { readResults } from '../lib/results/results.ts';
+import { isRetryable, retryAfterMs, retryDelayMs, type RetryPolicy } from '../lib/load/retry.ts';
+import { summarize } from '../lib/stats/summary.ts';
 import { faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { failedRecord, makeRecord } from './helpers/records.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';

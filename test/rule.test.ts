@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatMetric, metricValue, resolveMetricPath } from '../lib/metric-path.ts';
-import type { RequestRecord } from '../lib/record.ts';
-import { directionWarning, holds, parseRule, parseThreshold } from '../lib/rule.ts';
-import { collectSamples, summarize } from '../lib/summary.ts';
-import { checkThresholds, renderThresholds } from '../lib/thresholds.ts';
+import { formatMetric, metricValue, resolveMetricPath } from '../lib/stats/metric-path.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { directionWarning, holds, parseRule, parseThreshold } from '../lib/stats/rule.ts';
+import { collectSamples, summarize } from '../lib/stats/summary.ts';
+import { checkThresholds, renderThresholds } from '../lib/report/thresholds.ts';
 
 /** Successful requests with the given TTFTs (ms), 10 ms after the first token each, back to back. */
 function records(ttftsMs: number[], failures = 0): RequestRecord[] {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
-import { ResultsSchema } from '../lib/results.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { ResultsSchema } from '../lib/results/results.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 import { captureRunIO } from './helpers/io.ts';
 import { runScript as runChild } from './helpers/run-script.ts';
 

@@ -7,16 +7,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
-import { journalPathFor, readJournal } from '../lib/journal.ts';
-import { createRng } from '../lib/random.ts';
-import { shuffledOrder } from '../lib/request-plan.ts';
-import { readResults } from '../lib/results.ts';
-import { framesToStream, planResponse } from '../lib/simulator.ts';
+import { journalPathFor, readJournal } from '../lib/results/journal.ts';
+import { createRng } from '../lib/util/random.ts';
+import { shuffledOrder } from '../lib/data/request-plan.ts';
+import { readResults } from '../lib/results/results.ts';
+import { framesToStream, planResponse } from '../lib/sim/simulator.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SEED_CONTENT = ['写一个关于人工智能的短文', '介绍Python编程语言的特点和应用', '分析机器学习算法的优缺点', '解释深度学习的原理', '讨论自然语言处理的发展趋势'];
 
-/** The seed README's data-source example, verbatim. */
+/** The original tool README's data-source example, verbatim. */
 const SEED_EXAMPLE_CONFIG = `{
   "url": "https://api.example.com/v1/chat/completions",
   "method": "POST",
@@ -103,7 +103,7 @@ let outputs = 0;
 const outputPath = () => join(dir, `results-${++outputs}.json`);
 
 describe('run with a data source', () => {
-  it("accepts the seed's example config exactly: row i feeds request i, rows cycle, results carry rows and a fingerprint", async () => {
+  it("accepts the original tool's example config exactly: row i feeds request i, rows cycle, results carry rows and a fingerprint", async () => {
     const configDir = await mkdtemp(join(dir, 'seed-'));
     await writeFile(join(configDir, 'config.json'), SEED_EXAMPLE_CONFIG);
     await copyFile(join(ROOT, 'fixtures', 'test_data.csv'), join(configDir, 'test_data.csv'));

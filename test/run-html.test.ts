@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun, type RunIO } from '../lib/commands/run.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 
 let server: SimServer;
 let dir: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { captureIO, captureRunIO } from './helpers/io.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 
 // TTFT >= 40 ms (jitter 0; later under load): thresholds far on either side of it.
 let server: SimServer;

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Results } from '../lib/results.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import type { Results } from '../lib/results/results.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 import { runCaptured } from './helpers/run-capture.ts';
 
 let server: SimServer;

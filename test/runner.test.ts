@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { runClosedLoop, type LoadPlan } from '../lib/runner.ts';
-import type { Transport } from '../lib/transport.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { runClosedLoop, type LoadPlan } from '../lib/load/runner.ts';
+import type { Transport } from '../lib/wire/transport.ts';
 
 const TOKEN = new TextEncoder().encode('data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n');
 

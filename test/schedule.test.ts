@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../lib/random.ts';
+import { createRng } from '../lib/util/random.ts';
 import {
   concurrencyRampSteps,
   createArrivalTimes,
@@ -7,8 +7,8 @@ import {
   driveArrivals,
   rampedTime,
   type ArrivalOptions,
-} from '../lib/schedule.ts';
-import { mean, sampleStd } from '../lib/stats.ts';
+} from '../lib/load/schedule.ts';
+import { mean, sampleStd } from '../lib/stats/stats.ts';
 
 const N = 10_000;
 

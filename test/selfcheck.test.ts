@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderReport } from '../lib/report.ts';
-import { ResultsSchema, buildResults } from '../lib/results.ts';
-import { judgeSelfCheck, startSelfCheck } from '../lib/selfcheck.ts';
-import { summarize } from '../lib/summary.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { ResultsSchema, buildResults } from '../lib/results/results.ts';
+import { judgeSelfCheck, startSelfCheck } from '../lib/stats/selfcheck.ts';
+import { summarize } from '../lib/stats/summary.ts';
 
 describe('judgeSelfCheck', () => {
   it('flags a lagging event loop or a saturated core as client-bound', () => {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
-import { ResultsSchema, type Results } from '../lib/results.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
+import { ResultsSchema, type Results } from '../lib/results/results.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 import { captureIO, captureRunIO } from './helpers/io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'streambench-shard-merge-'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { LoadShape } from '../lib/load-shape.ts';
-import { globalIndex, parseShard, shardLoadShape, shareOf, ShardSchema, type ShardSpec } from '../lib/shard.ts';
+import type { LoadShape } from '../lib/load/load-shape.ts';
+import { parseShard, ShardSchema, type ShardSpec } from '../lib/config/shard-spec.ts';
+import { globalIndex, shardLoadShape, shareOf } from '../lib/load/shard.ts';
 
 const shards = (count: number): ShardSpec[] => Array.from({ length: count }, (_, index) => ({ index, count }));
 

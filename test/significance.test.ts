@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../lib/random.ts';
-import { bootstrapDifferences, normalCdf, rateTest, twoProportionTest } from '../lib/significance.ts';
-import { mean, percentileOfSorted } from '../lib/stats.ts';
+import { createRng } from '../lib/util/random.ts';
+import { bootstrapDifferences, normalCdf, rateTest, twoProportionTest } from '../lib/compare/significance.ts';
+import { mean, percentileOfSorted } from '../lib/stats/stats.ts';
 
 function logNormalSample(seed: number, n: number, median: number, sigma = 0.3): number[] {
   const rng = createRng(seed);

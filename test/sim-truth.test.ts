@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openaiChat } from '../lib/protocols/openai-chat.ts';
-import { runClosedLoop } from '../lib/runner.ts';
-import { startSimServer, STATS_PATH, type SimServer, type SimStats } from '../lib/sim-server.ts';
-import { createTransport } from '../lib/create-transport.ts';
+import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
+import { runClosedLoop } from '../lib/load/runner.ts';
+import { startSimServer, STATS_PATH, type SimServer, type SimStats } from '../lib/sim/server.ts';
+import { createTransport } from '../lib/wire/create-transport.ts';
 
 describe('the simulated endpoint’s ground truth', () => {
   let server: SimServer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSseParser, SseEventTooLargeError, type SseEvent } from '../lib/sse.ts';
+import { createSseParser, SseEventTooLargeError, type SseEvent } from '../lib/wire/sse.ts';
 
 function parse(chunks: string[], maxEventSize?: number): { events: SseEvent[]; comments: string[] } {
   const events: SseEvent[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStartAt, waitUntil, type WallClock } from '../lib/start-at.ts';
+import { parseStartAt, waitUntil, type WallClock } from '../lib/load/start-at.ts';
 
 /** A fake wall clock: sleeping advances it, optionally firing `early` ms before the deadline. */
 function fakeClock(start: number, early = 0) {

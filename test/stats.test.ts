@@ -1,5 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { describe, mean, percentile, sampleStd } from '../lib/stats.ts';
+import { describe, mean, percentile, sampleStd } from '../lib/stats/stats.ts';
 
 group('percentile (linear interpolation, numpy default)', () => {
   // Hand-computed: rank = p/100 * (n - 1).

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { renderAsciiHistogram } from '../lib/ascii-histogram.ts';
+import { renderAsciiHistogram } from '../lib/report/ascii-histogram.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
-import { renderReport } from '../lib/report.ts';
-import { CSV_COLUMNS } from '../lib/report-csv.ts';
-import { rowToRecord } from '../lib/results.ts';
-import { loadResults } from '../lib/results-load.ts';
-import { collectSamples, summarize } from '../lib/summary.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { CSV_COLUMNS } from '../lib/report/report-csv.ts';
+import { rowToRecord } from '../lib/results/results.ts';
+import { loadResults } from '../lib/results/results-load.ts';
+import { collectSamples, summarize } from '../lib/stats/summary.ts';
 import { captureIO } from './helpers/io.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
@@ -115,11 +115,11 @@ describe('summarize', () => {
     expect(stdout).toContain('<code>500</code>');
   });
 
-  it("reads the seed's JSON and a journal, with notes on stderr", async () => {
+  it("reads the original tool's JSON and a journal, with notes on stderr", async () => {
     const seed = await run('seed-format.json');
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/Total requests: +20/);
-    expect(seed.stderr).toMatch(/^note: seed-format\.json: converted from the seed's JSON/);
+    expect(seed.stderr).toMatch(/^note: seed-format\.json: converted from the original tool's JSON/);
     const journal = await run('journal.jsonl');
     expect(journal.code).toBe(0);
     expect(journal.stdout).toMatch(/Total requests: +49/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { histogram } from '../lib/histogram.ts';
-import { decimalsFor, niceStep, niceTicks } from '../lib/nice-numbers.ts';
-import { barChart, histogramChart, xyChart } from '../lib/svg-chart.ts';
+import { histogram } from '../lib/stats/histogram.ts';
+import { decimalsFor, niceStep, niceTicks } from '../lib/util/nice-numbers.ts';
+import { barChart, histogramChart, xyChart } from '../lib/report/svg-chart.ts';
 
 describe('nice numbers', () => {
   it('rounds steps to 1, 2, 2.5 or 5 times a power of ten', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../lib/record.ts';
-import { RecordStore } from '../lib/record-store.ts';
-import type { LoadResult } from '../lib/runner.ts';
-import { summarize } from '../lib/summary.ts';
-import { parseSweepFlag, runSweep, saturationReason, type SweepResults } from '../lib/sweep.ts';
-import { renderSweepChart } from '../lib/sweep-chart.ts';
-import { renderSweepTable } from '../lib/sweep-table.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
+import { RecordStore } from '../lib/record/record-store.ts';
+import type { LoadResult } from '../lib/load/runner.ts';
+import { summarize } from '../lib/stats/summary.ts';
+import { parseSweepFlag, runSweep, saturationReason, type SweepResults } from '../lib/load/sweep.ts';
+import { renderSweepChart } from '../lib/report/sweep-chart.ts';
+import { renderSweepTable } from '../lib/report/sweep-table.ts';
 import { failedRecord, makeRecord } from './helpers/records.ts';
 
 /** A level of `n` requests, `failed` of them failing, each with the given TTFT (ms). */

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataset, type Dataset } from '../lib/dataset.ts';
-import { compileTemplate, findPlaceholders, type RequestTemplate } from '../lib/template.ts';
+import { loadDataset, type Dataset } from '../lib/data/dataset.ts';
+import { compileTemplate, findPlaceholders, type RequestTemplate } from '../lib/data/template.ts';
 
 let dir: string;
 beforeAll(async () => {

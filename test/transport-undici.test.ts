@@ -11,8 +11,8 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransport } from '../lib/create-transport.ts';
-import type { TransportOptions, Transport, TransportRequest, TransportResponse } from '../lib/transport.ts';
+import { createTransport } from '../lib/wire/create-transport.ts';
+import type { TransportOptions, Transport, TransportRequest, TransportResponse } from '../lib/wire/transport.ts';
 
 type Script = (socket: Socket, request: string) => void;
 let server: Server;

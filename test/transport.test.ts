@@ -1,9 +1,9 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransport } from '../lib/create-transport.ts';
-import { fetchTransport } from '../lib/transport-fetch.ts';
-import type { Transport, TransportResponse } from '../lib/transport.ts';
+import { createTransport } from '../lib/wire/create-transport.ts';
+import { fetchTransport } from '../lib/wire/transport-fetch.ts';
+import type { Transport, TransportResponse } from '../lib/wire/transport.ts';
 
 // A real loopback server: both transports go through the network stack, no mocks.
 let server: Server;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ttft } from '../lib/metrics.ts';
-import { startSimServer, type SimServer } from '../lib/sim-server.ts';
-import { globalRequestIndex, runInWorkers, shareOf, type WorkerLoadPlan } from '../lib/workers.ts';
+import { ttft } from '../lib/stats/metrics.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
+import { globalRequestIndex, runInWorkers, shareOf, type WorkerLoadPlan } from '../lib/load/workers.ts';
 
 describe('splitting the load', () => {
   it('shares an amount out with the remainder to the first workers', () => {

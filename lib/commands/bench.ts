@@ -4,8 +4,8 @@
  * with taskset where it exists, recording true TTFT per request), then runs
  * each client in its own process pinned to other cores, one after another:
  * streambench on each transport, two Python aiohttp peers (raw chunks, the
- * original tool's method; and JSON-parsing) and a minimal node:http peer. Prints a table and the goals, writes
- * results/bench-<timestamp>.json.
+ * original tool's method; and JSON-parsing) and a minimal node:http peer.
+ * Prints a table and the goals, writes results/bench-<timestamp>.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -13,16 +13,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArgsDef } from 'citty';
-import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderGoals, renderRounds, type BenchRow, type ClientReport } from '../bench-report.ts';
-import { SCENARIO_NAMES, selectScenarios, type Scenario } from '../bench-scenarios.ts';
-import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { coreCount, hasTaskset, pinnedCommand } from '../cpu.ts';
-import { StreamBenchError, UsageError } from '../errors.ts';
-import { writeFileAtomic } from '../results.ts';
-import { STATS_PATH, type SimStats } from '../sim-server.ts';
-import { startSimProcess, type SimProcess } from '../sim-process.ts';
-import { DEFAULT_TRANSPORT, TRANSPORT_NAMES, type TransportName } from '../transport.ts';
-import { VERSION } from '../version.ts';
+import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderGoals, renderRounds, type BenchRow, type ClientReport } from '../bench/bench-report.ts';
+import { SCENARIO_NAMES, selectScenarios, type Scenario } from '../bench/bench-scenarios.ts';
+import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { coreCount, hasTaskset, pinnedCommand } from '../util/cpu.ts';
+import { StreamBenchError, UsageError } from '../record/errors.ts';
+import { writeFileAtomic } from '../results/results.ts';
+import { STATS_PATH, type SimStats } from '../sim/server.ts';
+import { startSimProcess, type SimProcess } from '../sim/process.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_NAMES, type TransportName } from '../wire/transport.ts';
+import { VERSION } from '../util/version.ts';
 
 export const benchArgs = {
   scenario: { type: 'string', description: `scenarios to run, comma-separated (default ${SCENARIO_NAMES.join(',')})` },

@@ -6,16 +6,18 @@
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { compareRuns, type ComparedRun, type Comparison } from '../compare.ts';
-import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from '../compare-render.ts';
-import { UsageError } from '../errors.ts';
-import { renderCompareHtml } from '../html-report.ts';
-import type { Lang } from '../i18n.ts';
-import { mergeResults } from '../merge.ts';
-import { writeFileAtomic } from '../results.ts';
-import { loadResults } from '../results-load.ts';
-import { directionWarning, parseRule } from '../rule.ts';
+import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { compareRuns, type ComparedRun, type Comparison } from '../compare/compare.ts';
+import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from '../report/compare-render.ts';
+import { UsageError } from '../record/errors.ts';
+import { renderCompareHtml } from '../report/html-report.ts';
+import type { Lang } from '../report/i18n.ts';
+import { mergeResults } from '../results/merge.ts';
+import { writeFileAtomic } from '../results/results.ts';
+import { loadResults } from '../results/results-load.ts';
+import { directionWarning, parseRule } from '../stats/rule.ts';
+import { summarizeTurns, turnSources } from '../stats/turns.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 
 export const compareArgs = {
   base: { type: 'positional', required: false, description: 'the base results file (yesterday, main)' },
@@ -105,5 +107,6 @@ async function loadRun(file: string, io: CommandIO): Promise<ComparedRun> {
   const loaded = await loadResults(resolve(io.cwd, file), file);
   for (const note of loaded.notes) io.stderr.write(`note: ${file}: ${note}\n`);
   const run = mergeResults([{ name: file, results: loaded.results }]);
-  return { name: file, results: run.results, summary: run.summary, samples: run.samples };
+  const server = run.results.server_metrics as ServerMetricsBlock | undefined;
+  return { name: file, results: run.results, summary: run.summary, samples: run.samples, server, turns: turnSources(summarizeTurns(run.records)) };
 }

@@ -5,21 +5,24 @@
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { renderAsciiHistogram } from '../ascii-histogram.ts';
-import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../cli.ts';
-import { UsageError } from '../errors.ts';
-import { summarizeGroups } from '../groups.ts';
-import { renderHtmlReport } from '../html-report.ts';
-import { labels, type Lang } from '../i18n.ts';
-import { mergeResults, type MergedRun } from '../merge.ts';
-import { renderReport } from '../report.ts';
-import { renderRequestsCsv } from '../report-csv.ts';
-import { renderReportMarkdown } from '../report-markdown.ts';
-import { writeFileAtomic } from '../results.ts';
-import { loadResults } from '../results-load.ts';
+import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
+import { EXIT, optionalChoice, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { UsageError } from '../record/errors.ts';
+import { summarizeGroups } from '../stats/groups.ts';
+import { summarizeTurns } from '../stats/turns.ts';
+import { renderHtmlReport } from '../report/html-report.ts';
+import { labels, type Lang } from '../report/i18n.ts';
+import { mergeResults, type MergedRun } from '../results/merge.ts';
+import { renderReport } from '../report/report.ts';
+import { renderRequestsCsv } from '../report/report-csv.ts';
+import { renderReportMarkdown } from '../report/report-markdown.ts';
+import { writeFileAtomic } from '../results/results.ts';
+import { loadResults } from '../results/results-load.ts';
+import type { ServerMetricsBlock } from '../server-metrics/block.ts';
+import type { SelfCheck } from '../stats/selfcheck.ts';
 
 export const summarizeArgs = {
-  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the seed JSON); several are merged' },
+  files: { type: 'positional', required: false, description: 'results files (.json, .jsonl journal, or the original tool\'s JSON); several are merged' },
   format: { type: 'string', alias: 'f', description: 'text (default), markdown, json (the merged results file), csv (one row per request) or html' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   output: { type: 'string', alias: 'o', description: 'write to this file instead of stdout' },
@@ -42,6 +45,8 @@ export const SUMMARY_FORMATS = {
       interrupted: merged.results.run.interrupted,
       sources: files,
       shards: merged.results.merged_from,
+      turns: summarizeTurns(merged.records),
+      server: merged.results.server_metrics as ServerMetricsBlock | undefined,
     }),
   json: ({ merged }: SummaryView) => JSON.stringify(merged.results) + '\n',
   csv: ({ merged, files }: SummaryView) => renderRequestsCsv(merged.records, merged.fileIndex, files),
@@ -57,8 +62,10 @@ function renderText(merged: MergedRun, lang: Lang): string {
     lang,
     interrupted: results.run.interrupted,
     shards: results.merged_from,
-    selfcheck: results.selfcheck,
+    selfcheck: results.selfcheck as SelfCheck | undefined,
+    server: results.server_metrics as ServerMetricsBlock | undefined,
     groups: groupBy !== undefined ? { by: groupBy, rows: summarizeGroups(merged.records) } : undefined,
+    turns: summarizeTurns(merged.records),
   });
   const chart = renderAsciiHistogram(merged.samples.ttft, { title: labels(lang).histogramTitle });
   return chart ? report + '\n' + chart : report;

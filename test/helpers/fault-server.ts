@@ -33,8 +33,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { createRng } from '../../lib/random.ts';
-import { planResponse } from '../../lib/simulator.ts';
+import { createRng } from '../../lib/util/random.ts';
+import { planResponse } from '../../lib/sim/simulator.ts';
 
 export interface ReceivedRequest {
   method: string;

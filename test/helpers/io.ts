@@ -1,5 +1,5 @@
 /** Captured stdout / stderr for the testable commands. */
-import type { CommandIO } from '../../lib/cli.ts';
+import type { CommandIO } from '../../lib/config/cli.ts';
 
 export interface CapturedIO {
   io: CommandIO;

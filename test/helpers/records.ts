@@ -1,5 +1,5 @@
 /** Synthetic request records for pure-function tests: timestamps in ms since the origin. */
-import type { RequestRecord } from '../../lib/record.ts';
+import type { RequestRecord } from '../../lib/record/record.ts';
 
 /**
  * A successful request started at `start` whose tokens arrive at `ttft` and then

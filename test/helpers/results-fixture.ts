@@ -1,8 +1,8 @@
 /** Synthetic results files for renderer tests: deterministic timestamps, errors, groups, sweep, self-check. */
-import { createRng } from '../../lib/random.ts';
-import type { RequestRecord } from '../../lib/record.ts';
-import { buildResults, type Results } from '../../lib/results.ts';
-import { summarize } from '../../lib/summary.ts';
+import { createRng } from '../../lib/util/random.ts';
+import type { RequestRecord } from '../../lib/record/record.ts';
+import { buildResults, type Results } from '../../lib/results/results.ts';
+import { summarize } from '../../lib/stats/summary.ts';
 
 export interface FixtureOptions {
   requests?: number;

@@ -1,8 +1,8 @@
 /** Test helpers: msw handlers built from the shared simulated stream, and quick record fixtures. */
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
-import { createRng } from '../../lib/random.ts';
-import { framesToStream, planResponse, type SimulatorOptions } from '../../lib/simulator.ts';
+import { createRng } from '../../lib/util/random.ts';
+import { framesToStream, planResponse, type SimulatorOptions } from '../../lib/sim/simulator.ts';
 
 export const SIM_BASE = 'http://sim.test';
 
