@@ -346,3 +346,37 @@ describe.each(TRANSPORTS)('runClosedLoop against the simulated stream (msw) over
     }
   });
 });
+
+describe('executeRequest and a transport that held the request back', () => {
+  const TOKEN_EVENT = new TextEncoder().encode('data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n');
+  /** Writes the request `heldMs` after the hand-off (a pooled connection's check), answers at once. */
+  const held = (heldMs: number | undefined): Transport => async () => {
+    const sentAt = heldMs === undefined ? undefined : performance.now() + heldMs;
+    await new Promise((resolve) => setTimeout(resolve, (heldMs ?? 0) + 2));
+    return { status: 200, statusText: 'OK', header: () => null, sentAt, read: async (onChunk) => onChunk(TOKEN_EVENT), cancel: () => {} };
+  };
+
+  it('starts the clock at the write: the wait was the client’s, not the server’s', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(30), protocol: openaiChat, timeoutMs: 5000, origin });
+    expect(record.error).toBeUndefined();
+    expect(record.startedAt).toBeGreaterThanOrEqual(30);
+    // Closed loop: the intended start is the start.
+    expect(record.intendedAt).toBe(record.startedAt);
+    expect(ttft(record)).toBeLessThan(30);
+  });
+
+  it('keeps an open loop’s intended start, so the wait shows as send lag', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(30), protocol: openaiChat, timeoutMs: 5000, origin }, 0);
+    expect(record.intendedAt).toBe(0);
+    expect(record.startedAt).toBeGreaterThanOrEqual(30);
+  });
+
+  it('keeps the hand-off when the transport cannot tell (or opened a connection for it)', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(undefined), protocol: openaiChat, timeoutMs: 5000, origin });
+    expect(record.startedAt).toBeLessThan(2);
+    expect(ttft(record)).toBeGreaterThanOrEqual(2 - TIMER_SLACK * 1000);
+  });
+});

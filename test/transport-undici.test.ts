@@ -155,6 +155,39 @@ describe('the undici transport on the wire', () => {
     expect(requests.length - sentBefore).toBe(2);
   });
 
+  it('starts a request’s clock at the write on a reused connection, at the hand-off when it opened one', async () => {
+    script = (socket) => socket.write(OK_CHUNKED);
+    await withTransport({ connections: 1 }, async (transport) => {
+      const handedFirst = performance.now();
+      const first = await transport(request(), never());
+      await readAll(first);
+      // A new connection: TCP set-up belongs to the request, so no later clock start.
+      expect(first.sentAt).toBeUndefined();
+      const handedSecond = performance.now();
+      const second = await transport(request(), never());
+      await readAll(second);
+      // Reused: undici checks an idle connection for an event-loop turn before writing; that turn is the client's.
+      expect(second.sentAt).toBeGreaterThanOrEqual(handedSecond);
+      expect(second.sentAt).toBeGreaterThan(handedFirst);
+    });
+  });
+
+  it('gives a freed connection to the longest-waiting request, and never opens more than `connections`', async () => {
+    const order: string[] = [];
+    script = (socket, sent) => {
+      order.push(/\/w(\d)/.exec(sent)![1]!);
+      setTimeout(() => socket.write(OK_CHUNKED), 5);
+    };
+    const before = connections;
+    await withTransport({ connections: 2 }, async (transport) => {
+      const bodies = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => transport(request(`/w${i}`), never()).then(readAll)));
+      expect(bodies).toEqual(Array(6).fill('hello'));
+    });
+    expect(connections - before).toBe(2);
+    expect(order.slice(0, 2).sort()).toEqual(['1', '2']);
+    expect(order.slice(2)).toEqual(['3', '4', '5', '6']);
+  });
+
   it('rejects a malformed response with llhttp’s verdict, and a body cut off by a close', async () => {
     script = (socket, sent) => {
       if (sent.includes('/garbage')) socket.write('SMTP ready\r\n\r\n');

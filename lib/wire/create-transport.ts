@@ -10,7 +10,7 @@ import type { Transport, TransportName, TransportOptions } from './transport.ts'
  */
 export function createTransport(name: TransportName, options: TransportOptions): Transport {
   const pool = createHttpDispatcher(options);
-  const transport = name === 'fetch' ? createFetchTransport(pool.dispatcher) : createUndiciTransport(pool.dispatcher);
+  const transport = name === 'fetch' ? createFetchTransport(pool.dispatcher) : createUndiciTransport(pool.send);
   transport.close = pool.close;
   transport.preconnect = pool.preconnect;
   transport.proxyFor = pool.proxyFor;

@@ -1,13 +1,16 @@
 /**
- * The connection pool under every transport: one undici Agent (a keep-alive
- * Pool per origin of at most `connections` sockets, llhttp parsing each
- * response), or undici's EnvHttpProxyAgent when the environment names a proxy
- * for the target. Its `connect` hands out sockets opened by `preconnect`
- * before the clock started, then opens new ones as undici's own connector would.
+ * The connections under every transport. A request that goes direct over
+ * HTTP/1.1 is sent on the pool's own undici Clients (connection-pool.ts); fetch,
+ * `--http2` (undici multiplexes its streams) and proxied requests go through
+ * undici's Agent, or its EnvHttpProxyAgent when the environment names a proxy
+ * for the target. Either way at most `connections` sockets per origin, and
+ * connecting hands out sockets opened by `preconnect` before the clock started,
+ * then opens new ones as undici's own connector would.
  */
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { Dispatcher } from 'undici';
+import { ConnectionPool, type PooledHandler } from './connection-pool.ts';
 import { Agent, buildConnector, EnvHttpProxyAgent } from './undici-parts.ts';
 import { proxyFor, type ProxyEnv } from './proxy-env.ts';
 
@@ -25,7 +28,10 @@ export interface HttpDispatcherOptions {
 }
 
 export interface HttpDispatcher {
-  dispatcher: Dispatcher;
+  /** undici's Agent (or EnvHttpProxyAgent), created on first use: for fetch. */
+  readonly dispatcher: Dispatcher;
+  /** Sends one request: on the pool's own connections when it goes direct over HTTP/1.1, else through `dispatcher`. */
+  send(options: Dispatcher.DispatchOptions & { origin: string }, handler: PooledHandler): void;
   /** The proxy requests to `url` go through, or undefined: direct. */
   proxyFor(url: string): string | undefined;
   /**
@@ -74,10 +80,11 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
     headersTimeout: 0,
     bodyTimeout: 0,
   } satisfies ConstructorParameters<typeof Agent>[0];
-  const direct = new Agent({ ...agentOptions, connect });
   const env = options.proxy;
-  const proxied =
-    env && (env.httpProxy !== undefined || env.httpsProxy !== undefined)
+  const hasProxy = env !== undefined && (env.httpProxy !== undefined || env.httpsProxy !== undefined);
+  let agent: Dispatcher | undefined;
+  const agentFor = (): Dispatcher =>
+    (agent ??= hasProxy
       ? new EnvHttpProxyAgent({
           ...agentOptions,
           // Given explicitly (never read from process.env), so the notice and undici decide from the same values.
@@ -87,7 +94,22 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
           requestTls: options.tls,
           connect: { ...options.tls, timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
         })
-      : undefined;
+      : new Agent({ ...agentOptions, connect }));
+  const pool = new ConnectionPool({
+    max: connections ?? Infinity,
+    connect,
+    client: { pipelining: 1, headersTimeout: 0, bodyTimeout: 0 },
+  });
+  // A run sends to one origin: decide once per origin whether it goes through the agent.
+  let lastOrigin: string | undefined;
+  let lastViaAgent = false;
+  const viaAgent = (origin: string): boolean => {
+    if (origin !== lastOrigin) {
+      lastOrigin = origin;
+      lastViaAgent = options.http2 === true || (hasProxy && proxyFor(origin, env) !== undefined);
+    }
+    return lastViaAgent;
+  };
 
   const preconnect = async (url: string, count: number, signal?: AbortSignal): Promise<number> => {
     if (env && proxyFor(url, env) !== undefined) return 0;
@@ -111,14 +133,20 @@ export function createHttpDispatcher(options: HttpDispatcherOptions): HttpDispat
   };
 
   return {
-    dispatcher: proxied ?? direct,
+    get dispatcher() {
+      return agentFor();
+    },
+    send(request, handler) {
+      if (viaAgent(request.origin)) agentFor().dispatch(request, handler);
+      else pool.dispatch(request, handler);
+    },
     proxyFor: (url) => (env ? proxyFor(url, env) : undefined),
     preconnect,
     close() {
       for (const sockets of ready.values()) for (const socket of sockets) socket.destroy();
       ready.clear();
-      void direct.destroy().catch(() => {});
-      void proxied?.destroy().catch(() => {});
+      pool.close();
+      void agent?.destroy().catch(() => {});
     },
   };
 }

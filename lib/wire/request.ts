@@ -106,6 +106,11 @@ export async function executeRequest(
   record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
+    // The transport held the request back before writing it on a connection it had: the clock starts at the write.
+    if (response.sentAt !== undefined) {
+      record.startedAt = response.sentAt - origin;
+      if (intendedAt === undefined) record.intendedAt = record.startedAt;
+    }
     record.headersAt = sink.now = performance.now() - origin;
     record.status = response.status;
     const { encoding } = response;

@@ -1,10 +1,12 @@
 /**
  * The undici transport (the default): each request goes through undici's
- * dispatcher API (`Dispatcher.dispatch` with a raw handler), so llhttp parses
- * the response and every body chunk reaches the reader in the same call stack
- * that read it from the socket: no WHATWG or Node stream, no promise per chunk.
+ * dispatcher API (`dispatch` with a raw handler), so llhttp parses the response
+ * and every body chunk reaches the reader in the same call stack that read it
+ * from the socket: no WHATWG or Node stream, no promise per chunk.
  */
 import type { Dispatcher } from 'undici';
+import type { PooledHandler } from './connection-pool.ts';
+import type { HttpDispatcher } from './http-dispatcher.ts';
 import { withIdentityEncoding, type Transport, type TransportRequest, type TransportResponse } from './transport.ts';
 
 interface Target {
@@ -18,7 +20,7 @@ interface Prepared {
   body: Buffer | undefined;
 }
 
-export function createUndiciTransport(dispatcher: Dispatcher): Transport {
+export function createUndiciTransport(send: HttpDispatcher['send']): Transport {
   // A run sends to one URL, and usually one request object over and over: prepare each once.
   let last: Target | undefined;
   const targetOf = (url: string): Target => {
@@ -44,7 +46,7 @@ export function createUndiciTransport(dispatcher: Dispatcher): Transport {
       const { headers, body } = prepare(request);
       const exchange = new Exchange(signal, resolve, reject);
       try {
-        dispatcher.dispatch({ origin: target.origin, path: target.path, method: request.method as Dispatcher.HttpMethod, headers, body }, exchange);
+        send({ origin: target.origin, path: target.path, method: request.method as Dispatcher.HttpMethod, headers, body }, exchange);
       } catch (error) {
         // undici refuses bad headers (a line break in a value) synchronously.
         exchange.onResponseError(undefined, error as Error);
@@ -57,9 +59,14 @@ export function createUndiciTransport(dispatcher: Dispatcher): Transport {
  * class, not closures: one per request, and under tsx every closure created is
  * also renamed (esbuild keepNames), an allocation per function.
  */
-class Exchange implements Dispatcher.DispatchHandler, TransportResponse {
+class Exchange implements PooledHandler, TransportResponse {
   status = 0;
   statusText = '';
+  // Set by the connection pool; both stay unset when the request goes through undici's Agent.
+  release: (() => void) | undefined;
+  opening = false;
+  /** When undici wrote the request on a reused connection of the pool (performance.now()); see TransportResponse. */
+  sentAt: number | undefined;
   private headers: Record<string, string | string[] | undefined> = {};
   private controller: Dispatcher.DispatchController | undefined;
   private resolveHead: ((response: TransportResponse) => void) | undefined;
@@ -88,6 +95,9 @@ class Exchange implements Dispatcher.DispatchHandler, TransportResponse {
   // undici's side.
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Called as undici writes the request. Through the pool and on a connection it already had, the time since
+    // the hand-off was the pool's own: the connection's one-turn check before reuse, or a wait for a free one.
+    if (this.release && !this.opening) this.sentAt = performance.now();
     this.controller = controller;
     // Aborted while it waited for a connection: never sent.
     if (this.signal.aborted) controller.abort(abortError(this.signal));
@@ -112,10 +122,14 @@ class Exchange implements Dispatcher.DispatchHandler, TransportResponse {
   }
 
   onResponseEnd(): void {
+    this.release?.();
     this.finish();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+  /** `controller` undefined: our own call (an abort before undici had the request, or a refused dispatch). */
+  onResponseError(controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    // undici is done with the request: its connection may take the next one.
+    if (controller) this.release?.();
     const reject = this.rejectHead;
     if (reject) {
       this.resolveHead = undefined;

@@ -23,6 +23,15 @@ export interface TransportResponse {
    */
   readonly encoding?: string;
   /**
+   * When the request was written to a connection the transport already had
+   * (performance.now()), if later than the hand-off: the wait before was the
+   * client's own (a pooled connection's check before reuse, or a wait for a free
+   * one), so the request's clock starts here. Undefined when the wait included
+   * opening a connection (TCP/TLS set-up counts, as for any client), or when the
+   * transport cannot tell.
+   */
+  readonly sentAt?: number;
+  /**
    * Delivers each body chunk to onChunk as it arrives; resolves at the end of
    * the body, rejects on a transport error or abort. If onChunk throws, the
    * body is cancelled and read rejects with that error. Call at most once.

@@ -3,6 +3,7 @@
  * loads everything it has (fetch, WebSocket, the cache, mocks, …), ~19 MB of
  * RSS in a run; the dispatcher parts alone take ~11 MB (measured with
  * `process.memoryUsage()` around the import), and S3's peak RSS is a goal.
+ * (lib/wire/connection-pool.ts uses Client, http-dispatcher.ts the rest.)
  * The paths are those of the exact version pinned in package.json (the proxy
  * test and the fault matrix would fail on a layout change); the types are
  * undici's own.
@@ -16,6 +17,8 @@ const require = createRequire(import.meta.url);
 Object.assign((require('undici/lib/dispatcher/dispatcher.js') as { prototype: object }).prototype, require('undici/lib/api/index.js'));
 
 export const Agent = require('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export const Client = require('undici/lib/dispatcher/client.js') as typeof Undici.Client;
+export type Client = Undici.Client;
 export const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof Undici.EnvHttpProxyAgent;
 export const buildConnector = require('undici/lib/core/connect.js') as typeof Undici.buildConnector;
 
