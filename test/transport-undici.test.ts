@@ -260,6 +260,17 @@ describe('preconnect', () => {
     }
   });
 
+  it('a refused connection frees its place in the pool: every request behind it fails at once too', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await withTransport({ connections: 1 }, async (transport) => {
+      const outcomes = await Promise.allSettled([1, 2, 3, 4].map(() => transport({ ...request(), url: `http://127.0.0.1:${deadPort}/` }, never())));
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    });
+  });
+
   it('to a port where nothing listens opens nothing and does not throw', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

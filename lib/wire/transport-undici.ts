@@ -49,7 +49,7 @@ export function createUndiciTransport(send: HttpDispatcher['send']): Transport {
         send({ origin: target.origin, path: target.path, method: request.method as Dispatcher.HttpMethod, headers, body }, exchange);
       } catch (error) {
         // undici refuses bad headers (a line break in a value) synchronously.
-        exchange.onResponseError(undefined, error as Error);
+        exchange.refuse(error as Error);
       }
     });
 }
@@ -126,10 +126,14 @@ class Exchange implements PooledHandler, TransportResponse {
     this.finish();
   }
 
-  /** `controller` undefined: our own call (an abort before undici had the request, or a refused dispatch). */
-  onResponseError(controller: Dispatcher.DispatchController | undefined, error: Error): void {
-    // undici is done with the request: its connection may take the next one.
-    if (controller) this.release?.();
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    // undici is done with the request (its controller is unset when it failed before being written): the connection may take the next one.
+    this.release?.();
+    this.refuse(error);
+  }
+
+  /** The request failed: before its head, reject the transport's promise; after it, end the body with the error. */
+  refuse(error: Error): void {
     const reject = this.rejectHead;
     if (reject) {
       this.resolveHead = undefined;
@@ -180,7 +184,7 @@ class Exchange implements PooledHandler, TransportResponse {
   private abort(error: Error): void {
     if (this.rejectHead) {
       // Before the head: reject now; a request still waiting for a connection is dropped when it gets one.
-      this.onResponseError(undefined, error);
+      this.refuse(error);
       this.controller?.abort(error);
       return;
     }
