@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench/bench-report.ts';
+import { benchRow, checkGoals, renderGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench/bench-report.ts';
 import { selectScenarios } from '../lib/bench/bench-scenarios.ts';
 import { runBench, type BenchFile } from '../lib/commands/bench.ts';
 import { captureIO } from './helpers/io.ts';
@@ -82,6 +82,10 @@ describe('bench rows and goals', () => {
       { goal: 'S4 holds with no errors', value: null, met: null },
     ]);
     expect(renderBenchTable(rows).split('\n')[0]).toMatch(/^\| scenario \| client .*\| peak RSS MB \|$/);
+    // A raw-chunk peer that timed the role chunk reads earlier than the truth: no ratio, and the goal says why.
+    const early = checkGoals([...rows.filter((r) => r.client !== CLIENT.aiohttpRaw || r.scenario !== 'S2'), row('S2', CLIENT.aiohttpRaw, { inflation_p99_ms: -40 })], 'undici');
+    expect(early[1]).toMatchObject({ value: null, met: null, note: expect.stringMatching(/^no ratio: the raw peer's TTFT p99 is 40 ms before the truth's/) });
+    expect(renderGoals(early)).toContain("n/a   S2 TTFT inflation p99 vs aiohttp raw <= 0.1x: no ratio: the raw peer's TTFT p99 is 40 ms before");
   });
 
   it('shows a client’s median round by its scenario’s goal metric, with every round’s value', () => {
