@@ -2,6 +2,9 @@
 #   docker build -t streambench .
 #   docker run --rm streambench                       # the demo, against the built-in simulated endpoint
 #   docker run --rm -e OPENAI_API_KEY -v "$PWD/my:/config" streambench scripts/run.ts -c /config/config.json
+# node itself is the container's main process (no npx or tsx launcher in between), so the
+# SIGTERM of `docker stop` or a Kubernetes eviction reaches the run: it aborts what is in
+# flight, writes the partial results and exits 143.
 FROM node:20-slim
 
 WORKDIR /app
@@ -17,5 +20,5 @@ COPY . .
 RUN mkdir -p results && chown node:node results
 
 USER node
-ENTRYPOINT ["npx", "tsx"]
+ENTRYPOINT ["node", "--import", "tsx"]
 CMD ["scripts/run.ts"]

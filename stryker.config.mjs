@@ -34,8 +34,8 @@ export default {
     'lib/results/results.ts',
     'lib/data/template.ts',
     'lib/data/dataset.ts',
-    'lib/wire/transport-socket.ts',
-    'lib/wire/http1-parser.ts',
+    'lib/wire/transport-undici.ts',
+    'lib/wire/connection-pool.ts',
   ],
   coverageAnalysis: 'perTest',
   // The machine is shared: one test runner. Raise with `--concurrency N` on your own.

@@ -39,7 +39,7 @@ mark('summary');
 const report = renderReport({ summary }, { lang: 'en', detail: 'full' });
 const head = buildResultsHead({
   config: { url: 'http://127.0.0.1/', concurrency: 1, total_requests: count },
-  startedAt: new Date(), protocol: 'openai-chat', transport: 'socket', interrupted: false, version: '0', summary, records: store,
+  startedAt: new Date(), protocol: 'openai-chat', transport: 'undici', interrupted: false, version: '0', summary, records: store,
 });
 mark('results head');
 const file = join(tmpdir(), `end-phase-${process.pid}.json`);

@@ -1,13 +1,14 @@
 /**
  * The per-event path, step by step: what one SSE event of the simulated
  * OpenAI stream costs to decode, frame, classify and timestamp, in ns,
- * measured in-process on synthetic chunks (no network).
+ * measured in-process on synthetic chunks (no network). HTTP framing is
+ * undici's (llhttp) and is measured with the rest of the client by
+ * `npm run bench` (CPU ms per request).
  *   npx tsx bench/hot-path.ts
  */
 import { StringDecoder } from 'node:string_decoder';
 import { openaiChat, quickDeltaTokens } from '../lib/wire/protocols/openai-chat.ts';
 import type { StreamSink } from '../lib/wire/protocols/protocol.ts';
-import { createResponseParser } from '../lib/wire/http1-parser.ts';
 import { createRng } from '../lib/util/random.ts';
 import { TimeBuffer } from '../lib/record/record.ts';
 import { planResponse } from '../lib/sim/simulator.ts';
@@ -20,19 +21,6 @@ const chunks = frames.map((frame) => Buffer.from(frame.text));
 const texts = frames.map((frame) => frame.text);
 const events = texts.flatMap((text) => text.split('\n\n').filter(Boolean).map((block) => block.slice('data: '.length)));
 const jsonEvents = events.filter((data) => data !== '[DONE]');
-// The same frames as the socket transport reads them: HTTP/1.1 chunked, one chunk per frame, one socket read each.
-const wireHead = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n');
-const wireChunks = chunks.map((chunk) => Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
-wireChunks.push(Buffer.from('0\r\n\r\n'));
-
-/** Feeds one chunked response through the HTTP/1.1 parser, body bytes to onBody. */
-function parseWire(onBody: (bytes: Buffer) => void): void {
-  const parser = createResponseParser({ onHead: () => {}, onBody, onComplete: () => {} });
-  parser.expectHeadResponse(false);
-  parser.feed(wireHead);
-  for (const chunk of wireChunks) parser.feed(chunk);
-}
-
 let sinkCount = 0;
 const sink: StreamSink = {
   token: () => sinkCount++,
@@ -74,9 +62,6 @@ const steps: Array<[string, number]> = [
   ['JSON.parse of the event (before)', measure(jsonEvents.length, () => {
     for (const data of jsonEvents) sinkCount += (JSON.parse(data) as { choices: unknown[] }).choices.length;
   })],
-  ['HTTP/1.1 chunked framing (socket transport)', measure(chunks.length, () => {
-    parseWire((bytes) => (sinkCount += bytes.length));
-  })],
   ['token timestamp store (TimeBuffer)', measure(64, () => {
     const times = new TimeBuffer();
     for (let i = 0; i < 64; i++) times.push(i);
@@ -87,13 +72,6 @@ const steps: Array<[string, number]> = [
     const whole: StreamSink = { ...sink, token: () => times.push(1) };
     const parser = createSseParser({ onEvent: (event) => openaiChat.onMessage(event.data, event.event, whole) });
     for (const chunk of chunks) parser.feed(decoder.write(chunk));
-  })],
-  ['whole path from the wire: HTTP framing + the above', measure(events.length, () => {
-    const decoder = new StringDecoder('utf8');
-    const times = new TimeBuffer();
-    const whole: StreamSink = { ...sink, token: () => times.push(1) };
-    const parser = createSseParser({ onEvent: (event) => openaiChat.onMessage(event.data, event.event, whole) });
-    parseWire((bytes) => parser.feed(decoder.write(bytes)));
   })],
 ];
 

@@ -25,6 +25,7 @@ const args = {
   'prefix-cache': { type: 'string', description: `prefix cache size in tokens, 0 for none (default ${DEFAULT_SIMULATOR.prefixCacheTokens})` },
   tokenizer: { type: 'string', description: 'count prompts with o200k, cl100k or a tokenizer.json (default: ~4 characters a token)' },
   truth: { type: 'boolean', description: 'record ground-truth TTFT per request, served at GET /stats (DELETE clears)' },
+  'exit-with-stdin': { type: 'boolean', description: 'exit when stdin closes (a parent process that dies closes it)' },
 } as const;
 
 const FLAG_FOR_FIELD: Record<string, string> = {
@@ -82,6 +83,11 @@ const command = defineCommand({
       const stop = () => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      if (values['exit-with-stdin'] === true) {
+        // The parent is gone (or closed the pipe): stop at once, in-flight streams with it.
+        process.stdin.once('end', () => process.exit(0)).once('error', () => process.exit(0));
+        process.stdin.resume();
+      }
     } catch (error) {
       process.stderr.write(`error: ${error instanceof UsageError ? error.message : String(error)}\n`);
       process.exit(2);

@@ -71,6 +71,13 @@ const cases: Array<{ name: string; args: () => string[]; error: RegExp }> = [
     args: () => ['-u', url, '-o', join(dir.path, 'in-the-way', 'out.json')],
     error: /^error: output folder .*in-the-way is not writable \(a file is in the way\); choose another with --output$/,
   },
+  {
+    name: 'output an existing folder: refused before the load, not lost after it',
+    args: () => ['-u', url, '-o', dir.path],
+    error: /^error: --output .* is a folder: name a file in it, e\.g\. .*\/run\.json$/,
+  },
+  { name: '--html an existing folder', args: () => ['-u', url, '--html', dir.path], error: /^error: --html .* is a folder: name a file in it/ },
+  { name: 'URL port out of range', args: () => ['-u', 'http://127.0.0.1:181510/v1/chat/completions'], error: /^error: invalid option: --url \(url\): port 181510 is out of range \(1-65535\)$/ },
   { name: 'unknown flag', args: () => ['-u', url, '--concurency', '3'], error: /^error: Unknown option '--concurency'$/ },
   { name: 'flag without a value', args: () => ['-u', url, '--timeout'], error: /^error: option '-t, --timeout <value>' argument missing$/ },
   { name: 'negative idle timeout', args: () => ['-u', url, '--idle-timeout=-1'], error: /--idle-timeout \(idle_timeout\): Too small/ },

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { benchRow, checkGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench/bench-report.ts';
+import { benchRow, checkGoals, renderGoals, CLIENT, medianRound, renderBenchTable, renderRounds, type BenchRow, type ClientReport } from '../lib/bench/bench-report.ts';
 import { selectScenarios } from '../lib/bench/bench-scenarios.ts';
 import { runBench, type BenchFile } from '../lib/commands/bench.ts';
 import { captureIO } from './helpers/io.ts';
@@ -64,21 +64,28 @@ describe('bench rows and goals', () => {
       ...fields,
     });
     const rows = [
-      row('S1', CLIENT.streambench('http'), { req_per_s: 2000 }),
-      row('S1', CLIENT.aiohttp, { req_per_s: 1000 }),
-      row('S2', CLIENT.streambench('http'), { inflation_p99_ms: 100 }),
-      row('S2', CLIENT.aiohttp, { inflation_p99_ms: 300 }),
-      row('S2', CLIENT.nodeHttp, { inflation_p99_ms: 50 }),
-      row('S3', CLIENT.streambench('http'), { peak_rss_mb: 120 }),
+      row('S1', CLIENT.streambench('undici'), { req_per_s: 2000 }),
+      row('S1', CLIENT.aiohttpRaw, { req_per_s: 1000 }),
+      // The JSON-parsing peer is shown, but the goals are against the raw one.
+      row('S1', CLIENT.aiohttp, { req_per_s: 100 }),
+      row('S2', CLIENT.streambench('undici'), { inflation_p99_ms: 20 }),
+      row('S2', CLIENT.aiohttpRaw, { inflation_p99_ms: 300 }),
+      row('S2', CLIENT.aiohttp, { inflation_p99_ms: 100 }),
+      row('S2', CLIENT.nodeHttp, { inflation_p99_ms: 10 }),
+      row('S3', CLIENT.streambench('undici'), { peak_rss_mb: 245 }),
     ];
-    expect(checkGoals(rows, 'http')).toEqual([
-      { goal: 'S1 req/s vs aiohttp >= 1.25x', value: 2, met: true },
-      { goal: 'S2 TTFT inflation p99 vs aiohttp <= 0.5x', value: 0.33, met: true },
+    expect(checkGoals(rows, 'undici')).toEqual([
+      { goal: 'S1 req/s vs aiohttp raw >= 1.25x', value: 2, met: true },
+      { goal: 'S2 TTFT inflation p99 vs aiohttp raw <= 0.1x', value: 0.07, met: true },
       { goal: 'S2 TTFT inflation p99 vs node:http minimal <= 1.2x', value: 2, met: false },
-      { goal: 'S3 peak RSS <= 150 MB', value: 120, met: true },
+      { goal: 'S3 peak RSS <= 240 MB', value: 245, met: false },
       { goal: 'S4 holds with no errors', value: null, met: null },
     ]);
     expect(renderBenchTable(rows).split('\n')[0]).toMatch(/^\| scenario \| client .*\| peak RSS MB \|$/);
+    // A raw-chunk peer that timed the role chunk reads earlier than the truth: no ratio, and the goal says why.
+    const early = checkGoals([...rows.filter((r) => r.client !== CLIENT.aiohttpRaw || r.scenario !== 'S2'), row('S2', CLIENT.aiohttpRaw, { inflation_p99_ms: -40 })], 'undici');
+    expect(early[1]).toMatchObject({ value: null, met: null, note: expect.stringMatching(/^no ratio: the raw peer's TTFT p99 is 40 ms before the truth's/) });
+    expect(renderGoals(early)).toContain("n/a   S2 TTFT inflation p99 vs aiohttp raw <= 0.1x: no ratio: the raw peer's TTFT p99 is 40 ms before");
   });
 
   it('shows a client’s median round by its scenario’s goal metric, with every round’s value', () => {
@@ -103,16 +110,16 @@ describe('bench rows and goals', () => {
 describe('npm run bench at a tiny scale', () => {
   it('runs the endpoint and the clients, prints the table and the goals, writes the results', async () => {
     const { code, stdout, stderr, file } = await bench([
-      '--scenario', 'S1', '--scale', '0.004', '--transports', 'http', '--peers', 'node-http,aiohttp', '--python', '/nonexistent/python3',
+      '--scenario', 'S1', '--scale', '0.004', '--transports', 'undici', '--peers', 'node-http,aiohttp', '--python', '/nonexistent/python3',
     ]);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/\| scenario \| client/);
-    expect(stdout).toMatch(/\| S1 +\| streambench\/http +\| 20\/20 /);
+    expect(stdout).toMatch(/\| S1 +\| streambench\/undici +\| 20\/20 /);
     expect(stdout).toMatch(/\| S1 +\| node:http \(minimal peer\) +\| 20\/20 /);
-    expect(stdout).toContain('Goals (streambench/http');
-    expect(stdout).toContain('S1 req/s vs aiohttp >= 1.25x: not measured in this run');
+    expect(stdout).toContain('Goals (streambench/undici');
+    expect(stdout).toContain('S1 req/s vs aiohttp raw >= 1.25x: not measured in this run');
     expect(stdout).toContain('aiohttp peer skipped: /nonexistent/python3 cannot import aiohttp');
-    expect(file!.rows.map((r) => r.client)).toEqual(['streambench/http', 'node:http (minimal peer)']);
+    expect(file!.rows.map((r) => r.client)).toEqual(['streambench/undici', 'node:http (minimal peer)']);
     for (const row of file!.rows) {
       expect(row.ok).toBe(20);
       expect(row.true_p50_ms).not.toBeNull();
@@ -122,19 +129,25 @@ describe('npm run bench at a tiny scale', () => {
     expect(file!.rows[0]!.selfcheck).toBeDefined();
     expect(file!.goals).toHaveLength(5);
     // S1 runs three rounds, each client in rotated order; the table shows each client's median round.
-    expect(stderr).toMatch(/round 1 streambench\/http[^]*round 2 node:http \(minimal peer\)[^]*round 2 streambench\/http/);
-    expect(stdout).toMatch(/S1 streambench\/http: req\/s by round [\d.]+, [\d.]+, [\d.]+ \(median shown\)/);
+    expect(stderr).toMatch(/round 1 streambench\/undici[^]*round 2 node:http \(minimal peer\)[^]*round 2 streambench\/undici/);
+    expect(stdout).toMatch(/S1 streambench\/undici: req\/s by round [\d.]+, [\d.]+, [\d.]+ \(median shown\)/);
     expect(file!.rows[0]!.rounds!.values).toHaveLength(3);
   });
 
   const hasAiohttp = spawnSync('/usr/bin/python3', ['-c', 'import aiohttp'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!hasAiohttp)('runs the Python aiohttp peer when python3-aiohttp is installed', async () => {
-    const { code, file } = await bench(['--scenario', 'S1', '--scale', '0.002', '--transports', 'http', '--peers', 'aiohttp']);
+  it.skipIf(!hasAiohttp)('runs both Python aiohttp peers when python3-aiohttp is installed', async () => {
+    const { code, file } = await bench(['--scenario', 'S1', '--scale', '0.002', '--transports', 'undici', '--peers', 'aiohttp-raw,aiohttp']);
     expect(code).toBe(0);
     expect(file!.rows.map((r) => [r.client, r.ok])).toEqual([
-      ['streambench/http', 10],
-      ['aiohttp (Python peer)', 10],
+      ['streambench/undici', 10],
+      ['aiohttp, raw chunks (the original tool)', 10],
+      ['aiohttp, JSON (Python peer)', 10],
     ]);
+    const raw = file!.rows.find((r) => r.client === CLIENT.aiohttpRaw)!;
+    const json = file!.rows.find((r) => r.client === CLIENT.aiohttp)!;
+    // The raw peer counts chunks, the JSON peer content tokens (64 a request).
+    expect(Math.round(json.tokens_per_s / json.req_per_s)).toBe(64);
+    expect(Math.round(raw.tokens_per_s / raw.req_per_s)).toBeLessThan(64);
     expect(file!.goals[0]!.value).not.toBeNull();
   });
 

@@ -3,7 +3,7 @@
  * open-file limit, against a real loopback server. Nothing lost: whatever the
  * way the run ends, every request it reported as finished is in the journal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/results/journal.ts';
@@ -93,6 +93,22 @@ describe('the run script', () => {
       expect(row.total_tokens).toBe(10);
     }
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('kill -9 of a sim:// run: the simulated endpoint it started exits too', async () => {
+    const run = spawnRun(['-u', 'sim://local/v1/chat/completions', '-n', '400', '-p', '4', '-q', '-o', join(dir.path, 'sim-killed.json')]);
+    await run.waitForStderr((stderr) => stderr.includes('using the built-in simulated endpoint'));
+    const children = readFileSync(`/proc/${run.child.pid}/task/${run.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children).toHaveLength(1);
+    const simPid = children[0]!;
+    expect(readFileSync(`/proc/${simPid}/cmdline`, 'utf8')).toContain('mock-server.ts');
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const deadline = Date.now() + 5000;
+    while (existsSync(`/proc/${simPid}`) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Gone, or a zombie waiting to be reaped by init.
+    const state = existsSync(`/proc/${simPid}`) ? /^State:\s+(\S)/m.exec(readFileSync(`/proc/${simPid}/status`, 'utf8'))?.[1] : 'gone';
+    expect(['gone', 'Z']).toContain(state);
   });
 
   it('refuses 10,000 concurrent streams under a low open-file limit, before sending anything', async () => {

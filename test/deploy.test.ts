@@ -4,10 +4,11 @@
  * (or not at all) for kubectl, field names the API server rejects, pieces that
  * don't refer to each other, and args our own CLI would refuse.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { captureRunIO } from './helpers/io.ts';
 import { z } from 'zod';
@@ -114,7 +115,7 @@ describe('deploy/k8s', () => {
   });
 
   it('gives each pod its shard of the same N, from JOB_COMPLETION_INDEX', () => {
-    expect(container.command).toEqual(['npx', 'tsx', 'scripts/run.ts']);
+    expect(container.command).toEqual(['node', '--import', 'tsx', 'scripts/run.ts']);
     expect(argAfter('--shard')).toBe(`$(JOB_COMPLETION_INDEX)/${job.spec.completions}`);
     // What a pod's args become once Kubernetes expands the index: a shard our parser accepts.
     for (let index = 0; index < job.spec.completions; index++) {
@@ -195,7 +196,7 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
     expect(dockerfile).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["npx", "tsx"\]$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--import", "tsx"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["scripts\/run\.ts"\]$/m);
     expect(Object.keys(pkg.dependencies)).toContain('tsx');
   });
@@ -224,5 +225,84 @@ describe('Dockerfile', () => {
     const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.git', 'results']));
     for (const needed of ['lib', 'scripts', 'package.json', 'package-lock.json', 'config.json']) expect(ignored).not.toContain(needed);
+  });
+});
+
+/** A JSON exec-form instruction of the Dockerfile, e.g. ENTRYPOINT ["node", "--import", "tsx"]. */
+function execForm(dockerfile: string, instruction: string): string[] {
+  const line = new RegExp(`^${instruction} (\\[.*\\])$`, 'm').exec(dockerfile)?.[1];
+  expect(line, `${instruction} in exec form`).toBeDefined();
+  return JSON.parse(line!) as string[];
+}
+
+const spawned: ChildProcess[] = [];
+// A failed test must not leave its run going.
+afterAll(() => {
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Spawns `command` in the repository (the image's WORKDIR), resolving `node` through PATH as the container does. */
+function spawnCommand(command: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { PATH: process.env.PATH, ...env } });
+  spawned.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const stderrMatches = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => (pattern.test(stderr) ? resolve() : undefined);
+      child.stderr.on('data', check);
+      void exited.then(() => reject(new Error(`exited before ${pattern}; stderr:\n${stderr}`)));
+      check();
+    });
+  return { child, exited, stdout: () => stdout, stderr: () => stderr, stderrMatches };
+}
+
+describe('SIGTERM reaches the run, as the container and the Job start it', () => {
+  // Streams of 10 tokens 15 ms apart: 3000 requests at 12 in flight last ~40 s, TERM comes long before.
+  let sim: Awaited<ReturnType<typeof startSimServer>>;
+  beforeAll(async () => {
+    sim = await startSimServer({ ttftMs: 5, itlMs: 15, tokens: 10, jitter: 0 });
+  });
+  afterAll(() => sim.close());
+  const load = () => ['-u', `${sim.url}/v1/chat/completions`, '-n', '3000', '-p', '12'];
+  const dockerfile = read('Dockerfile');
+  const manifests = { job: JobSchema.parse(parse(read('deploy/k8s/job.yaml'))) };
+  const container = manifests.job.spec.template.spec.containers[0]!;
+
+  it("the Dockerfile's ENTRYPOINT + CMD: exit 143 with the partial results written", async () => {
+    const output = join(mkdtempSync(join(tmpdir(), 'streambench-term-')), 'r.json');
+    const command = [...execForm(dockerfile, 'ENTRYPOINT'), ...execForm(dockerfile, 'CMD'), ...load(), '-o', output];
+    const run = spawnCommand(command);
+    // Three requests reported done (ids finish out of order: count the lines).
+    await run.stderrMatches(/(^\[\d+\] done [^]*){3}/m);
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.stderr()).toBe(143);
+    const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
+    expect(results.run.interrupted).toBe(true);
+    expect(results.summary.success_count).toBeGreaterThanOrEqual(3);
+    expect(results.metrics.length).toBeLessThan(3000);
+  });
+
+  it("the Job's command and args: exit 143 with the partial results on stdout", async () => {
+    const mount = mkdtempSync(join(tmpdir(), 'streambench-pod-'));
+    const configMap = ConfigMapSchema.parse(parse(read('deploy/k8s/configmap.yaml')));
+    for (const [file, text] of Object.entries(configMap.data)) writeFileSync(join(mount, file), text);
+    const mountPath = container.volumeMounts[0]!.mountPath;
+    const podArgs = container.args.map((arg) =>
+      arg.replace('$(JOB_COMPLETION_INDEX)', '0').replace('__START_AT__', new Date(Date.now() - 1000).toISOString()).replace(mountPath, mount),
+    );
+    const run = spawnCommand([...container.command, ...podArgs, ...load()], { OPENAI_API_KEY: 'sk-pod-secret' });
+    // --quiet: no per-request lines; a second after the load starts, some have finished.
+    await run.stderrMatches(/\| transport undici/);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.stderr()).toBe(143);
+    const results = ResultsSchema.parse(JSON.parse(run.stdout()));
+    expect(results.run.interrupted).toBe(true);
+    expect(results.summary.success_count).toBeGreaterThanOrEqual(1);
+    expect(results.metrics.length).toBeLessThan(1000);
   });
 });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../lib/results/journal.ts';
 import type { ErrorKind } from '../lib/record/record.ts';
 import { readResults } from '../lib/results/results.ts';
+import { TRANSPORT_NAMES } from '../lib/wire/transport.ts';
 import { closedPort, faultUrl, useFaultServer } from './helpers/fault-server.ts';
 import { runCaptured, tempDir } from './helpers/run-capture.ts';
 
@@ -81,6 +82,21 @@ const cases: Case[] = [
   { name: 'one event of 10 MB', path: '/huge-event', kind: 'protocol', message: /exceeded the buffer limit of 8388608 characters/ },
   // Decoded as the SSE standard says: invalid bytes become U+FFFD, the token still counts.
   { name: 'invalid UTF-8', path: '/invalid-utf8', kind: null },
+  // The BOM is dropped, so the first token is not lost with it.
+  { name: 'a stream starting with a byte order mark', path: '/bom', kind: null },
+  {
+    name: 'a redirect',
+    path: '/redirect',
+    kind: 'http',
+    status: 301,
+    message: /: 301 Moved Permanently: a redirect to https:\/\/api\.example\.invalid\/v1\/chat\/completions \(streambench does not follow redirects/,
+  },
+  {
+    name: 'a compressed stream',
+    path: '/gzip',
+    kind: 'protocol',
+    message: /the stream is compressed \(Content-Encoding: gzip\) although the request asked for none \(Accept-Encoding: identity\)/,
+  },
   {
     name: 'keep-alive comments forever, ended by the overall timeout',
     path: '/keep-alive',
@@ -91,8 +107,8 @@ const cases: Case[] = [
   },
 ];
 
-// Every case over both socket-level transports (fetch is covered by the transport tests).
-describe.each(['socket', 'http'])('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
+// Every case over every transport.
+describe.each(TRANSPORT_NAMES)('fault matrix over the %s transport: a whole run against a failing server', (transport) => {
   it.each(cases)('$name -> $kind', async (c) => {
     const url = c.path === 'REFUSED' ? faultUrl(refusedUrl, '/') : c.unknownPath ? fault.server.url + c.path : faultUrl(fault.server.url, c.path);
     const output = join(dir.path, `${transport}-${c.name.replace(/\W+/g, '-')}.json`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../lib/record/record.ts';
-import { collectSecrets, createRedactor, isSecretName, REDACTED, redactSecretFields } from '../lib/wire/redact.ts';
+import { collectSecrets, createRedactor, isHarmlessHeader, isSecretName, REDACTED, redactSecretFields } from '../lib/wire/redact.ts';
 import { buildResults, recordToRow, ResultsSchema } from '../lib/results/results.ts';
 import { summarize } from '../lib/stats/summary.ts';
 
@@ -18,6 +18,33 @@ describe('redaction', () => {
     expect(isSecretName(name)).toBe(secret);
   });
 
+  it.each([
+    ['Content-Type', true],
+    ['accept', true],
+    ['User-Agent', true],
+    ['anthropic-version', true],
+    ['X-Api-Version', true],
+    ['X-Auth', false],
+    ['Ocp-Apim-Subscription-Key', false],
+    ['X-Goog-Api-Key', false],
+    ['X-Trace', false],
+    ['X-Token-Version', false],
+  ])('the %s header is shown in results: %s', (name, shown) => {
+    expect(isHarmlessHeader(name)).toBe(shown);
+  });
+
+  it('treats a header no name marks as secret as one: X-Auth is redacted in the config and scrubbed from echoes', () => {
+    const key = 'sk-gateway-0123456789';
+    const headers = { 'X-Auth': key, 'Content-Type': 'application/json', 'anthropic-version': '2023-06-01', 'X-Mode': 'fast' };
+    const redactor = createRedactor();
+    collectSecrets(redactor, headers, 'http://h/v1');
+    const out = redactor.value(redactSecretFields({ headers, error: `401: unknown key ${key}; mode fast` }));
+    expect(out.headers).toEqual({ 'X-Auth': REDACTED, 'Content-Type': 'application/json', 'anthropic-version': '2023-06-01', 'X-Mode': REDACTED });
+    expect(JSON.stringify(out)).not.toContain(key);
+    // A short everyday value is not scrubbed from text (it would garble messages), only from the config.
+    expect(out.error).toBe(`401: unknown key ${REDACTED}; mode fast`);
+  });
+
   it('scrubs secret fields and secret values anywhere, including echoed bodies and query strings', () => {
     const canary = 'sk-canary-0123456789';
     const redactor = createRedactor();
@@ -32,7 +59,8 @@ describe('redaction', () => {
     const text = JSON.stringify(out);
     expect(text).not.toContain(canary);
     expect(text).not.toContain('gem-canary-42');
-    expect(out.headers['X-Trace']).toBe('abc');
+    // Every header but the harmless ones is redacted in the config, named secret or not.
+    expect(out.headers['X-Trace']).toBe(REDACTED);
     expect(out.body.max_tokens).toBe(5);
     expect(out.url).toBe(`http://h/v1?key=${REDACTED}&alt=sse`);
     expect(out.headers.Authorization).toBe(REDACTED);

@@ -20,7 +20,6 @@ import { runClosedLoop } from '../lib/load/runner.ts';
 import { recordToRow } from '../lib/results/results.ts';
 import { summarize } from '../lib/stats/summary.ts';
 import { fetchTransport } from '../lib/wire/transport-fetch.ts';
-import { createHttpTransport } from '../lib/wire/transport-http.ts';
 import type { Transport } from '../lib/wire/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
 
@@ -35,10 +34,8 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const request = { url: URL_, method: 'POST', headers: {}, body: '{"stream":true}' };
-const TRANSPORTS: Array<[string, Transport]> = [
-  ['fetch', fetchTransport],
-  ['http', createHttpTransport({ maxSockets: 4 })],
-];
+// msw intercepts global fetch only: the undici transport is tested against real servers (transport, faults, conformance tests).
+const TRANSPORTS: Array<[string, Transport]> = [['fetch', fetchTransport]];
 
 describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transport) => {
   function ctx(extra: Partial<RequestContext> = {}): RequestContext {
@@ -389,5 +386,39 @@ describe.each(TRANSPORTS)('runClosedLoop against the simulated stream (msw) over
       sim.close();
       server.listen({ onUnhandledRequest: 'error' });
     }
+  });
+});
+
+describe('executeRequest and a transport that held the request back', () => {
+  const TOKEN_EVENT = new TextEncoder().encode('data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n');
+  /** Writes the request `heldMs` after the hand-off (a pooled connection's check), answers at once. */
+  const held = (heldMs: number | undefined): Transport => async () => {
+    const sentAt = heldMs === undefined ? undefined : performance.now() + heldMs;
+    await new Promise((resolve) => setTimeout(resolve, (heldMs ?? 0) + 2));
+    return { status: 200, statusText: 'OK', header: () => null, sentAt, read: async (onChunk) => onChunk(TOKEN_EVENT), cancel: () => {} };
+  };
+
+  it('starts the clock at the write: the wait was the client’s, not the server’s', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(30), protocol: openaiChat, timeoutMs: 5000, origin });
+    expect(record.error).toBeUndefined();
+    expect(record.startedAt).toBeGreaterThanOrEqual(30);
+    // Closed loop: the intended start is the start.
+    expect(record.intendedAt).toBe(record.startedAt);
+    expect(ttft(record)).toBeLessThan(30);
+  });
+
+  it('keeps an open loop’s intended start, so the wait shows as send lag', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(30), protocol: openaiChat, timeoutMs: 5000, origin }, 0);
+    expect(record.intendedAt).toBe(0);
+    expect(record.startedAt).toBeGreaterThanOrEqual(30);
+  });
+
+  it('keeps the hand-off when the transport cannot tell (or opened a connection for it)', async () => {
+    const origin = performance.now();
+    const record = await executeRequest(1, request, { transport: held(undefined), protocol: openaiChat, timeoutMs: 5000, origin });
+    expect(record.startedAt).toBeLessThan(2);
+    expect(ttft(record)).toBeGreaterThanOrEqual(2 - TIMER_SLACK * 1000);
   });
 });

@@ -1,10 +1,10 @@
-/** End-to-end: `run` with a data source, against msw (no sockets) and, once, the built-in simulator. */
+/** End-to-end: `run` with a data source, against a loopback server that records what it received and, once, the built-in simulator. */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { http, HttpResponse, passthrough } from 'msw';
-import { setupServer } from 'msw/node';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
@@ -16,7 +16,6 @@ import { readResults } from '../lib/results/results.ts';
 import { framesToStream, planResponse } from '../lib/sim/simulator.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const SIM_URL = 'http://sim.test/v1/chat/completions';
 const SEED_CONTENT = ['写一个关于人工智能的短文', '介绍Python编程语言的特点和应用', '分析机器学习算法的优缺点', '解释深度学习的原理', '讨论自然语言处理的发展趋势'];
 
 /** The original tool README's data-source example, verbatim. */
@@ -56,29 +55,34 @@ interface Seen {
 }
 const seen: Seen[] = [];
 const rng = createRng(1);
-const server = setupServer(
-  http.post('http://sim.test/*', async ({ request }) => {
-    const body = (await request.json()) as Seen['body'];
-    seen.push({ url: request.url, headers: Object.fromEntries(request.headers), body });
-    const response = planResponse(new URL(request.url).pathname, body, { ttftMs: 1, itlMs: 0, tokens: 3, jitter: 0 }, rng)!;
-    return new HttpResponse(framesToStream(response.frames), { headers: { 'content-type': response.contentType } });
-  }),
-  // The built-in simulator's child process, on loopback.
-  http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()),
-);
+const server: Server = createServer((req, res) => {
+  const parts: Buffer[] = [];
+  req.on('data', (part: Buffer) => parts.push(part));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as Seen['body'];
+    const url = SIM_BASE + req.url;
+    seen.push({ url, headers: req.headers as Record<string, string>, body });
+    const response = planResponse(new URL(url).pathname, body, { ttftMs: 1, itlMs: 0, tokens: 3, jitter: 0 }, rng)!;
+    res.writeHead(200, { 'content-type': response.contentType });
+    void (async () => {
+      for await (const chunk of framesToStream(response.frames)) res.write(chunk);
+      res.end();
+    })();
+  });
+});
+let SIM_BASE = '';
+let SIM_URL = '';
 
 let dir: string;
 beforeAll(async () => {
-  server.listen({
-    onUnhandledRequest(request, print) {
-      // run's fetch warm-up (warmFetch) reads a data: URL: nothing is sent.
-      if (!request.url.startsWith('data:')) print.error();
-    },
-  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  SIM_BASE = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  SIM_URL = `${SIM_BASE}/v1/chat/completions`;
   dir = await mkdtemp(join(tmpdir(), 'streambench-run-data-'));
 });
 afterAll(async () => {
-  server.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -88,8 +92,7 @@ beforeEach(() => {
 async function run(args: string[], cwd = dir) {
   let stdout = '';
   let stderr = '';
-  // msw intercepts node:http and fetch, not raw sockets: the http transport.
-  const code = await runRun([...args, '--transport', 'http'], {
+  const code = await runRun(args, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
     env: {},
@@ -159,11 +162,11 @@ describe('run with a data source', () => {
     await writeFile(data, '{"tenant":"a b","model":"m1"}\n{"tenant":"c","model":"m2"}\n');
     const body = JSON.stringify({ model: '{{model}}', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const { code, stderr } = await run(
-      ['-u', 'http://sim.test/{{tenant}}/v1/chat/completions', '-H', 'X-Model: {{model}}', '--data', data, '-d', body, '-n', '2', '-q', '-o', outputPath()],
+      ['-u', `${SIM_BASE}/{{tenant}}/v1/chat/completions`, '-H', 'X-Model: {{model}}', '--data', data, '-d', body, '-n', '2', '-q', '-o', outputPath()],
     );
     expect(code, stderr).toBe(0);
     const byModel = Object.fromEntries(seen.map((s) => [s.headers['x-model'], s.url]));
-    expect(byModel).toEqual({ m1: 'http://sim.test/a%20b/v1/chat/completions', m2: 'http://sim.test/c/v1/chat/completions' });
+    expect(byModel).toEqual({ m1: `${SIM_BASE}/a%20b/v1/chat/completions`, m2: `${SIM_BASE}/c/v1/chat/completions` });
   });
 
   it('with an open loop and warm-up: one seed feeds the shuffle and the schedule; request i still uses row order[i]', async () => {

@@ -5,20 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { captureIO, captureRunIO } from './helpers/io.ts';
-import { createSimMsw, SIM_BASE } from './helpers/sim.ts';
+import { startSimServer, type SimServer } from '../lib/sim/server.ts';
 
 // TTFT >= 40 ms (jitter 0; later under load): thresholds far on either side of it.
-const server = createSimMsw({ ttftMs: 40, itlMs: 2, tokens: 3, jitter: 0, seed: 1 });
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+let server: SimServer;
+let URL_ = '';
+beforeAll(async () => {
+  server = await startSimServer({ ttftMs: 40, itlMs: 2, tokens: 3, jitter: 0, seed: 1 });
+  URL_ = `${server.url}/v1/chat/completions`;
+});
 afterAll(() => server.close());
 
 const tmp = mkdtempSync(join(tmpdir(), 'streambench-thresholds-'));
-const URL_ = `${SIM_BASE}/v1/chat/completions`;
 
 async function run(...args: string[]) {
   const captured = captureRunIO(tmp);
-  // msw intercepts node:http and fetch, not raw sockets: the http transport.
-  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '--transport', 'http', '-o', join(tmp, 'out.json'), ...args], captured.io);
+  const code = await runRun(['-u', URL_, '-n', '4', '-p', '2', '-q', '-o', join(tmp, 'out.json'), ...args], captured.io);
   return { code, stdout: captured.stdout(), stderr: captured.stderr() };
 }
 

@@ -25,10 +25,11 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('run --transport and --workers', () => {
-  it('uses the socket transport by default and records the transport and the self-check', async () => {
+  it('uses the undici transport by default and records the transport and the self-check', async () => {
     const { code, stdout, results } = await run(['-n', '6', '-p', '3']);
     expect(code).toBe(0);
-    expect(results!.run.transport).toBe('socket');
+    expect(results!.run.transport).toBe('undici');
+    expect(results!.run.http2).toBe(false);
     expect(results!.summary.success_count).toBe(6);
     expect(results!.selfcheck).toMatchObject({ client_bound: expect.any(Boolean), cpu_percent: expect.any(Number) });
     expect(stdout).toContain('Client self-check');
@@ -49,12 +50,23 @@ describe('run --transport and --workers', () => {
     expect(plain.results!.config.preconnect).toBe(false);
   });
 
-  it('runs over node:http when asked', async () => {
-    const { code, results } = await run(['-n', '4', '-p', '2', '--transport', 'http']);
+  it('runs a retired transport name (socket, http) on undici, with a warning', async () => {
+    for (const retired of ['socket', 'http']) {
+      const { code, stderr, results } = await run(['-n', '4', '-p', '2', '--transport', retired]);
+      expect(code).toBe(0);
+      expect(stderr).toContain(`warning: transport "${retired}" was retired; running on undici`);
+      expect(results!.run.transport).toBe('undici');
+      expect(results!.summary.success_count).toBe(4);
+      expect(results!.metrics.every((row) => row.total_tokens === 4)).toBe(true);
+    }
+  });
+
+  it('records --http2 in the results (plain http:// stays HTTP/1.1: HTTP/2 is offered in TLS)', async () => {
+    const { code, stderr, results } = await run(['-n', '2', '-p', '1', '--http2']);
     expect(code).toBe(0);
-    expect(results!.run.transport).toBe('http');
-    expect(results!.summary.success_count).toBe(4);
-    expect(results!.metrics.every((row) => row.total_tokens === 4)).toBe(true);
+    expect(stderr).toContain('transport undici (HTTP/2 offered)');
+    expect(results!.run.http2).toBe(true);
+    expect(results!.config.http2).toBe(true);
   });
 
   it('runs over fetch when asked, by flag or config field', async () => {

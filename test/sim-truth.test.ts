@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
 import { runClosedLoop } from '../lib/load/runner.ts';
 import { startSimServer, STATS_PATH, type SimServer, type SimStats } from '../lib/sim/server.ts';
-import { createHttpTransport } from '../lib/wire/transport-http.ts';
+import { createTransport } from '../lib/wire/create-transport.ts';
 
 describe('the simulated endpoint’s ground truth', () => {
   let server: SimServer;
@@ -15,7 +15,7 @@ describe('the simulated endpoint’s ground truth', () => {
 
   it('records request received -> first token written per request, and clears on DELETE', async () => {
     expect((await stats('DELETE')).requests).toBe(0);
-    const transport = createHttpTransport({ maxSockets: 3 });
+    const transport = createTransport('undici', { connections: 3 });
     const load = await runClosedLoop({
       total: 6,
       concurrency: 3,

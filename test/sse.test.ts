@@ -68,6 +68,34 @@ describe('createSseParser', () => {
     }
   });
 
+  it.each(splits('\uFEFFdata: first\n\ndata: second\n\n').map((chunks, i) => ({ i, chunks })))(
+    'drops one leading byte order mark, so the first event is not lost (split #$i)',
+    ({ chunks }) => {
+      expect(parse(chunks).events.map((e) => e.data)).toEqual(['first', 'second']);
+    },
+  );
+
+  it('drops only one BOM, only at the very start, and again after reset', () => {
+    // A second BOM is part of the field name, which then names no field.
+    expect(parse(['\uFEFF\uFEFFdata: x\n\n']).events).toEqual([]);
+    expect(parse(['data: \uFEFFx\n\n']).events.map((e) => e.data)).toEqual(['\uFEFFx']);
+    expect(parse(['', '\uFEFFdata: x\n\n']).events.map((e) => e.data)).toEqual(['x']);
+    const events: SseEvent[] = [];
+    const parser = createSseParser({ onEvent: (e) => events.push(e) });
+    parser.feed('\uFEFFdata: a\n\n');
+    parser.reset();
+    parser.feed('\uFEFFdata: b\n\n');
+    expect(events.map((e) => e.data)).toEqual(['a', 'b']);
+  });
+
+  it('takes an empty event field as the default type', () => {
+    expect(parse(['event:\ndata: a\n\nevent: \ndata: b\n\nevent: delta\nevent:\ndata: c\n\n']).events.map((e) => e.event)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it('does not dispatch an event without its blank line', () => {
     expect(parse(['data: partial\n']).events).toEqual([]);
   });

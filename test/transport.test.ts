@@ -1,17 +1,16 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchTransport } from '../lib/wire/transport-fetch.ts';
-import { createHttpTransport } from '../lib/wire/transport-http.ts';
-import { createSocketTransport } from '../lib/wire/transport-socket.ts';
 import { createTransport } from '../lib/wire/create-transport.ts';
+import { fetchTransport } from '../lib/wire/transport-fetch.ts';
 import type { Transport, TransportResponse } from '../lib/wire/transport.ts';
 
 // A real loopback server: both transports go through the network stack, no mocks.
 let server: Server;
 let base: string;
 const sockets = new Set<Socket>();
-let connections = 0;
+/** The client ports that carried a request: a test counts the connections its own requests used. */
+const requestSockets = new Set<number>();
 let lastBody = '';
 let lastHeaders: Record<string, string | string[] | undefined> = {};
 const held: ServerResponse[] = [];
@@ -23,6 +22,7 @@ beforeAll(async () => {
     req.on('end', () => {
       lastBody = Buffer.concat(parts).toString('utf8');
       lastHeaders = req.headers;
+      requestSockets.add(req.socket.remotePort!);
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'X-Custom': 'yes' });
         res.write('one,');
@@ -43,7 +43,6 @@ beforeAll(async () => {
     });
   });
   server.on('connection', (socket) => {
-    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -73,9 +72,9 @@ async function readAll(response: TransportResponse): Promise<string> {
 }
 
 const TRANSPORTS: Array<[string, () => Transport]> = [
-  ['fetch', () => fetchTransport],
-  ['http', () => createHttpTransport({ maxSockets: 4 })],
-  ['socket', () => createSocketTransport({ maxSockets: 4 })],
+  ['undici', () => createTransport('undici', { connections: 4 })],
+  ['fetch over the pool', () => createTransport('fetch', { connections: 4 })],
+  ['fetch on its own', () => fetchTransport],
 ];
 
 describe.each(TRANSPORTS)('the %s transport', (_name, make) => {
@@ -146,26 +145,23 @@ describe.each(TRANSPORTS)('the %s transport', (_name, make) => {
   });
 });
 
-describe.each([
-  ['createHttpTransport', createHttpTransport],
-  ['createSocketTransport', createSocketTransport],
-])('%s', (_name, createPooled) => {
-  it('reuses keep-alive connections, never more than maxSockets', async () => {
-    const transport = createPooled({ maxSockets: 2 });
-    const before = connections;
+describe.each(['undici', 'fetch'] as const)('createTransport(%s) pools connections', (name) => {
+  it('reuses keep-alive connections, never more than `connections`', async () => {
+    const transport = createTransport(name, { connections: 2 });
+    requestSockets.clear();
     try {
       for (let round = 0; round < 3; round++) {
         const bodies = await Promise.all([1, 2, 3, 4].map(() => transport(post('/stream'), never()).then(readAll)));
         expect(bodies).toEqual(['one,two', 'one,two', 'one,two', 'one,two']);
       }
-      expect(connections - before).toBeLessThanOrEqual(2);
+      expect(requestSockets.size).toBe(2);
     } finally {
       transport.close?.();
     }
   });
 
   it('does not add a second content-length when the caller set one', async () => {
-    const transport = createPooled({ maxSockets: 1 });
+    const transport = createTransport(name, { connections: 1 });
     try {
       const request = { ...post('/stream', 'abc'), headers: { 'Content-Length': '3' } };
       await readAll(await transport(request, never()));
@@ -175,14 +171,16 @@ describe.each([
       transport.close?.();
     }
   });
-});
 
-describe('createTransport', () => {
-  it('maps the config name to the implementation', () => {
-    expect(createTransport('fetch', 8)).toBe(fetchTransport);
-    const http = createTransport('http', 8);
-    expect(http).not.toBe(fetchTransport);
-    expect(typeof http.close).toBe('function');
-    http.close?.();
+  it('asks for no compression unless the caller chose an Accept-Encoding', async () => {
+    const transport = createTransport(name, { connections: 1 });
+    try {
+      await readAll(await transport(post('/stream'), never()));
+      expect(lastHeaders['accept-encoding']).toBe('identity');
+      await readAll(await transport({ ...post('/stream'), headers: { 'Accept-Encoding': 'gzip' } }, never()));
+      expect(lastHeaders['accept-encoding']).toBe('gzip');
+    } finally {
+      transport.close?.();
+    }
   });
 });

@@ -32,7 +32,8 @@ describe('runInWorkers', () => {
     concurrency: 4,
     requests: [{ url: `${server.url}/v1/chat/completions`, method: 'POST', headers: {}, body: '{"stream":true}' }],
     protocol: 'openai-chat',
-    transport: 'http',
+    transport: 'undici',
+    transportOptions: {},
     timeoutMs: 10_000,
     secrets: [],
   });

@@ -1,6 +1,8 @@
-"""The original tool's method as a benchmark peer: aiohttp with an asyncio.Semaphore
-holding N requests in flight, TTFT at the first SSE line whose
-choices[0].delta.content is non-empty. Prints one ClientReport JSON line.
+"""A JSON-parsing aiohttp peer: aiohttp with an asyncio.Semaphore holding N
+requests in flight, TTFT at the first SSE line whose choices[0].delta.content
+is non-empty (each event parsed with json.loads). The original tool's own method,
+raw chunks and no parsing, is aiohttp_raw_client.py. Prints one ClientReport
+JSON line.
 
     /usr/bin/python3 bench/peers/aiohttp_client.py --url URL -n 100 -c 10 --body '{...}'
 

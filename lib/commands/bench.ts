@@ -3,9 +3,9 @@
  * each scenario it starts the simulated endpoint in its own process (pinned
  * with taskset where it exists, recording true TTFT per request), then runs
  * each client in its own process pinned to other cores, one after another:
- * streambench on each transport, the Python aiohttp peer (the original tool's method)
- * and a minimal node:http peer. Prints a table and the goals, writes
- * results/bench-<timestamp>.json.
+ * streambench on each transport, two Python aiohttp peers (raw chunks, the
+ * original tool's method; and JSON-parsing) and a minimal node:http peer.
+ * Prints a table and the goals, writes results/bench-<timestamp>.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -29,19 +29,22 @@ export const benchArgs = {
   scale: { type: 'string', description: 'multiply request counts (and S4 streams and hold time) by this, e.g. 0.1 (default 1)' },
   rounds: { type: 'string', description: 'rounds of every client per scenario, median shown (default: 3 for S1 and S2, 1 for S3 and S4)' },
   transports: { type: 'string', description: `streambench transports to bench (default ${TRANSPORT_NAMES.join(',')})` },
-  peers: { type: 'string', description: 'peer clients: aiohttp,node-http (default both), or none' },
+  peers: { type: 'string', description: 'peer clients: aiohttp-raw,aiohttp,node-http (default), undici-minimal, or none' },
   python: { type: 'string', description: 'Python with aiohttp for the aiohttp peer (default /usr/bin/python3)' },
   workers: { type: 'string', description: 'streambench --workers for its runs (default 1); clients get cores 0..K-1' },
   output: { type: 'string', alias: 'o', description: 'results file (default results/bench-<timestamp>.json)' },
   debug: { type: 'boolean', description: 'show stack traces' },
 } as const satisfies ArgsDef;
 
-const PEERS = ['aiohttp', 'node-http'] as const;
+const PEERS = ['aiohttp-raw', 'aiohttp', 'node-http', 'undici-minimal'] as const;
+const DEFAULT_PEERS: readonly Peer[] = ['aiohttp-raw', 'aiohttp', 'node-http'];
 type Peer = (typeof PEERS)[number];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STREAMBENCH_CLIENT = join(ROOT, 'bench/streambench-client.ts');
 const NODE_PEER = join(ROOT, 'bench/peers/node-http-client.ts');
+const UNDICI_PEER = join(ROOT, 'bench/peers/undici-minimal-client.ts');
 const AIOHTTP_PEER = join(ROOT, 'bench/peers/aiohttp_client.py');
+const AIOHTTP_RAW_PEER = join(ROOT, 'bench/peers/aiohttp_raw_client.py');
 /** No scenario takes near this long at full scale; a client past it is stuck. */
 const CLIENT_TIMEOUT_MS = 15 * 60_000;
 
@@ -71,7 +74,7 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
     if (rounds !== undefined && (!Number.isInteger(rounds) || rounds < 1)) throw new UsageError(`--rounds must be an integer >= 1, got ${rounds}`);
     const scenarios = selectScenarios(listOf(values.scenario) ?? SCENARIO_NAMES, scale, rounds);
     const transports = (listOf(values.transports) ?? [...TRANSPORT_NAMES]).map(transportName);
-    const peerNames = listOf(values.peers) ?? [...PEERS];
+    const peerNames = listOf(values.peers) ?? [...DEFAULT_PEERS];
     const peers = peerNames.length === 1 && peerNames[0] === 'none' ? [] : peerNames.map(peerName);
     const python = optionalString(values.python) ?? '/usr/bin/python3';
     const workers = optionalNumber(values.workers, '--workers') ?? 1;
@@ -93,9 +96,10 @@ export async function runBench(rawArgs: string[], io: CommandIO): Promise<number
 
     const clients: ClientSpec[] = transports.map((transport) => streambenchClient(transport, workers));
     for (const peer of peers) {
-      if (peer === 'node-http') clients.push(nodePeer());
-      else if (pythonHasAiohttp(python)) clients.push(aiohttpPeer(python));
-      else note(`aiohttp peer skipped: ${python} cannot import aiohttp (install Debian's python3-aiohttp: apt-get install python3-aiohttp)`);
+      if (peer === 'node-http') clients.push(nodePeer(CLIENT.nodeHttp, NODE_PEER));
+      else if (peer === 'undici-minimal') clients.push(nodePeer(CLIENT.undiciMinimal, UNDICI_PEER));
+      else if (pythonHasAiohttp(python)) clients.push(aiohttpPeer(python, peer === 'aiohttp-raw'));
+      else note(`${peer} peer skipped: ${python} cannot import aiohttp (install Debian's python3-aiohttp: apt-get install python3-aiohttp)`);
     }
 
     const startedAt = new Date();
@@ -265,17 +269,18 @@ function streambenchClient(transport: TransportName, workers: number): ClientSpe
   };
 }
 
-function nodePeer(): ClientSpec {
+/** A peer written in TypeScript, run under Node as streambench is. */
+function nodePeer(name: string, script: string): ClientSpec {
   return {
-    name: CLIENT.nodeHttp,
-    command: (s, url, body) => tsNode(NODE_PEER, ['--url', url, '--n', String(s.requests), '--c', String(s.concurrency), '--body', body]),
+    name,
+    command: (s, url, body) => tsNode(script, ['--url', url, '--n', String(s.requests), '--c', String(s.concurrency), '--body', body]),
   };
 }
 
-function aiohttpPeer(python: string): ClientSpec {
+function aiohttpPeer(python: string, raw: boolean): ClientSpec {
   return {
-    name: CLIENT.aiohttp,
-    command: (s, url, body) => [python, AIOHTTP_PEER, '--url', url, '-n', String(s.requests), '-c', String(s.concurrency), '--body', body],
+    name: raw ? CLIENT.aiohttpRaw : CLIENT.aiohttp,
+    command: (s, url, body) => [python, raw ? AIOHTTP_RAW_PEER : AIOHTTP_PEER, '--url', url, '-n', String(s.requests), '-c', String(s.concurrency), '--body', body],
   };
 }
 

@@ -2,9 +2,9 @@
  * `run`: the load test, as a testable function. The script (scripts/run.ts)
  * only wires process signals and exit codes to it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config/config.ts';
@@ -44,8 +44,10 @@ import { freeCores } from '../util/cpu.ts';
 import { startSelfCheck, type SelfCheck } from '../stats/selfcheck.ts';
 import { warmFetch } from '../wire/transport-fetch.ts';
 import { shouldPreconnect } from '../wire/preconnect.ts';
+import { describeProxy, readProxyEnv } from '../wire/proxy-env.ts';
+import { npmLogWarning } from '../config/npm-log-warning.ts';
 import { createTransport } from '../wire/create-transport.ts';
-import type { Transport } from '../wire/transport.ts';
+import { DEFAULT_TRANSPORT, TRANSPORT_NAMES, type Transport, type TransportName, type TransportOptions } from '../wire/transport.ts';
 import { runInWorkers } from '../load/workers.ts';
 import type { Records } from '../record/record.ts';
 import { VERSION } from '../util/version.ts';
@@ -68,7 +70,8 @@ export const runArgs = {
     type: 'string',
     description: `${TOKENIZERS.join(', ')} or a tokenizer.json path: sizes --input-tokens prompts (default o200k) and estimates output tokens when the server reports no usage`,
   },
-  transport: { type: 'string', description: 'HTTP client: socket (HTTP/1.1 on node:net/tls, default), http (node:http) or fetch' },
+  transport: { type: 'string', description: 'HTTP client: undici (its dispatcher API, default) or fetch (web-standard, over the same pool)' },
+  http2: { type: 'boolean', description: 'offer HTTP/2 to https:// servers (TLS ALPN); the server picks; recorded in the results' },
   preconnect: { type: 'boolean', description: 'open the connections before the clock starts (default: for https, and for more than 511 connections)' },
   'no-preconnect': { type: 'boolean', description: 'do not open the connections before the clock starts: the first requests then include TCP/TLS set-up' },
   workers: { type: 'string', description: 'worker threads driving the load: a number, or auto (one per free core); default 1' },
@@ -159,6 +162,9 @@ export async function runRun(rawArgs: string[], io: RunIO): Promise<number> {
   // Known before parsing, so that a flag error can show its stack too.
   const debug = rawArgs.includes('--debug');
   const held: Held = { redactor: createRedactor() };
+  // First of all, whatever comes next: npm (npx, npm run) has already logged its whole command line, a key typed into a flag included.
+  const npmWarning = npmLogWarning(rawArgs, io.env);
+  if (npmWarning) io.stderr.write(`warning: ${npmWarning}\n`);
   try {
     const run = await prepare(rawArgs, io, held);
     const endpoint = await startEndpoint(run, io, held);
@@ -240,9 +246,9 @@ async function prepare(rawArgs: string[], io: RunIO, held: Held): Promise<Prepar
   const startAt = typeof values['start-at'] === 'string' ? parseStartAt(values['start-at']) : undefined;
   const toStdout = config.output === STDOUT_OUTPUT;
   const outputPath = toStdout ? undefined : resolve(io.cwd, config.output ?? defaultOutputPath());
-  if (outputPath) await assertWritableFolder(dirname(outputPath));
+  if (outputPath) await assertWritableFile(outputPath, '--output');
   const htmlPath = htmlOutputPath(values.html, outputPath, io.cwd);
-  if (htmlPath) await assertWritableFolder(dirname(htmlPath));
+  if (htmlPath) await assertWritableFile(htmlPath, '--html');
 
   const { shape: runShape, notes } = loadShapeFromConfig(config);
   if (config.trace) {
@@ -341,6 +347,10 @@ interface Endpoint {
   conversations: ReturnType<PreparedConversations['source']> | undefined;
   workers: number;
   transport: Transport;
+  /** The transport's name (a retired one is replaced), its pool settings, and the proxy it goes through. */
+  transportName: TransportName;
+  transportOptions: Omit<TransportOptions, 'connections'>;
+  proxy: string | undefined;
   preconnect: boolean;
 }
 
@@ -381,27 +391,43 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
     );
     if (unsupported) throw new UsageError(`--workers ${workers}: ${unsupported}`);
   }
+  const transportName = chosenTransport(config.transport, io);
   io.stderr.write(
-    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)}${requestStreams(run.choice.protocol, run.body, targetUrl) ? '' : ' non-streaming (one JSON answer each: measured end to end, no TTFT)'} | transport ${config.transport}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
+    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)}${requestStreams(run.choice.protocol, run.body, targetUrl) ? '' : ' non-streaming (one JSON answer each: measured end to end, no TTFT)'} | transport ${transportName}${config.http2 ? ' (HTTP/2 offered)' : ''}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
   );
 
+  const transportOptions = {
+    http2: config.http2,
+    // The built-in endpoint is on this machine: never through a proxy.
+    proxy: held.sim ? undefined : readProxyEnv(io.env),
+    // A connection is part of its request: the request's --timeout bounds its set-up too.
+    connectTimeoutMs: config.timeout * 1000,
+  };
   // Sockets per origin: the most requests the run keeps in flight (no cap for an uncapped open loop).
-  const transport = createTransport(config.transport, peak?.count ?? Infinity);
+  const transport = createTransport(transportName, { ...transportOptions, connections: peak?.count ?? Infinity });
   held.transport = transport;
-  if (config.transport === 'fetch') await warmFetch();
+  if (transportName === 'fetch') await warmFetch();
+  const proxy = transport.proxyFor?.(plan.buildRequest(0).url);
+  if (proxy) {
+    io.stderr.write(
+      `proxy: requests go through ${held.redactor.text(describeProxy(proxy))} (from the HTTP(S)_PROXY environment): every time measured includes the proxy; NO_PROXY=${new URL(targetUrl).hostname} measures the server directly\n`,
+    );
+  }
   // A closed loop (or a capped open loop) holds a known number of connections: open them before the clock starts.
-  const preconnect = peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
+  const preconnect = proxy === undefined && peak !== undefined && Number.isFinite(peak.count) && shouldPreconnect(config.preconnect, targetUrl, peak.count);
   if (preconnect && transport.preconnect && workers === 1) {
     const began = performance.now();
     const opened = await transport.preconnect(plan.buildRequest(0).url, peak.count, io.signal);
     io.stderr.write(`preconnect: ${opened}/${peak.count} connections open in ${Math.round(performance.now() - began)} ms\n`);
   }
-  return { targetUrl, plan, conversations, workers, transport, preconnect };
+  return { targetUrl, plan, conversations, workers, transport, transportName, transportOptions, proxy: proxy && held.redactor.text(describeProxy(proxy)), preconnect };
 }
 
 interface RunOutcome {
   load: LoadOutcome;
   selfcheck: SelfCheck;
+  /** How the requests went: the transport and the proxy (credentials hidden), for the results. */
+  wire: { transport: TransportName; proxy: string | undefined };
   /** The server's own metrics, scraped during the run (--server-metrics). */
   server?: ServerMetricsBlock;
 }
@@ -435,7 +461,8 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
       retry: levelShape.retry,
       requests: [target.buildRequest(0)],
       protocol: protocol?.name,
-      transport: config.transport,
+      transport: endpoint.transportName,
+      transportOptions: endpoint.transportOptions,
       secrets: redactor.secrets(),
       preconnect: endpoint.preconnect,
     };
@@ -474,9 +501,10 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
   });
   const selfcheck = selfCheck.stop(workerDelays);
   journal?.close();
-  if (!scrapes) return { load, selfcheck };
+  const wire = { transport: endpoint.transportName, proxy: endpoint.proxy };
+  if (!scrapes) return { load, selfcheck, wire };
   const { block, cost } = await scrapes.end(load.origin);
-  return { load, selfcheck: { ...selfcheck, server_metrics: cost }, server: block };
+  return { load, selfcheck: { ...selfcheck, server_metrics: cost }, server: block, wire };
 }
 
 /** --server-metrics: the scrapes of the run, or undefined when not asked for. */
@@ -535,7 +563,7 @@ function protocolName(run: PreparedRun, records: Records): string {
 }
 
 /** Phase 5: the results file (or stdout) and the HTML report, secrets redacted. */
-async function persist(run: PreparedRun, { load, selfcheck, server }: RunOutcome, thresholds: ThresholdOutcome[], io: RunIO, held: Held): Promise<void> {
+async function persist(run: PreparedRun, { load, selfcheck, server, wire }: RunOutcome, thresholds: ThresholdOutcome[], io: RunIO, held: Held): Promise<void> {
   const { config, shard, startAt, outputPath, htmlPath } = run;
   const { redactor } = held;
   // The head only: the per-request rows are streamed into the output one by one below.
@@ -544,7 +572,9 @@ async function persist(run: PreparedRun, { load, selfcheck, server }: RunOutcome
     config: redactSecretFields(publicConfig({ ...config, body: run.body })),
     startedAt: load.startedAt,
     protocol: protocolName(run, load.records),
-    transport: config.transport,
+    transport: wire.transport,
+    http2: config.http2,
+    proxy: wire.proxy,
     interrupted: load.interrupted,
     version: VERSION,
     summary: load.summary,
@@ -606,6 +636,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     protocol: optionalString(values.protocol),
     tokenizer: tokenizerFlag(values.tokenizer, cwd),
     transport: optionalString(values.transport),
+    http2: values.http2 === true ? true : undefined,
     preconnect: values['no-preconnect'] === true ? false : values.preconnect === true ? true : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
@@ -800,6 +831,25 @@ function htmlOutputPath(flag: unknown, outputPath: string | undefined, cwd: stri
 function defaultOutputPath(): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   return `results/${stamp}.json`;
+}
+
+/** The results (or HTML) file can be written: its folder is writable and the path is not a folder itself. */
+async function assertWritableFile(path: string, flag: string): Promise<void> {
+  let isFolder = false;
+  try {
+    isFolder = statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    // ENOTDIR and the like: the folder check below names the problem.
+  }
+  if (isFolder) throw new UsageError(`${flag} ${path} is a folder: name a file in it, e.g. ${join(path, 'run.json')}`);
+  await assertWritableFolder(dirname(path));
+}
+
+/** The transport to run on: a retired name runs on the default, with a warning. */
+function chosenTransport(name: Config['transport'], io: RunIO): TransportName {
+  if ((TRANSPORT_NAMES as readonly string[]).includes(name)) return name as TransportName;
+  io.stderr.write(`warning: transport "${name}" was retired; running on ${DEFAULT_TRANSPORT}, which replaces it (docs/transports.md)\n`);
+  return DEFAULT_TRANSPORT;
 }
 
 async function assertWritableFolder(folder: string): Promise<void> {

@@ -13,23 +13,31 @@ import { jsonErrorOffset, lineColumn } from '../util/json-position.ts';
 import { parseThreshold } from '../stats/rule.ts';
 import { ShardSchema } from './shard-spec.ts';
 import { DEFAULT_SIMULATOR } from '../sim/simulator.ts';
-import { DEFAULT_TRANSPORT, TRANSPORT_NAMES } from '../wire/transport.ts';
+import { DEFAULT_TRANSPORT, RETIRED_TRANSPORTS, TRANSPORT_NAMES } from '../wire/transport.ts';
 import { isBuiltinTokenizer, TOKENIZERS } from '../stats/tokenizer.ts';
 import { workloadFlag, WorkloadSchema } from './workload-spec.ts';
 
 export const SIM_SCHEME = 'sim:';
 export const DEFAULT_URL = 'sim://local/v1/chat/completions';
 
-const httpUrl = z.string().refine(
-  (value) => {
-    try {
-      return ['http:', 'https:', SIM_SCHEME].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s):// URL (or sim:// for the built-in simulated endpoint)' },
-);
+const URL_SCHEMES = ['http:', 'https:', SIM_SCHEME];
+
+const httpUrl = z.string().superRefine((value, ctx) => {
+  const problem = urlProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Why `value` is not a URL the run can send to, or undefined. */
+function urlProblem(value: string): string | undefined {
+  try {
+    if (URL_SCHEMES.includes(new URL(value).protocol)) return undefined;
+  } catch {
+    // WHATWG URL parsing refuses a port above 65535 outright: say so rather than "not a URL".
+    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:]*):(\d+)(?:[/?#]|$)/i.exec(value)?.[1];
+    if (port !== undefined && Number(port) > 65535) return `port ${port} is out of range (1-65535)`;
+  }
+  return 'must be an http(s):// URL (or sim:// for the built-in simulated endpoint)';
+}
 
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -225,8 +233,11 @@ export const ConfigSchema = z.strictObject({
   concurrency: z.int().min(1).default(10),
   total_requests: z.int().min(1).default(100),
   protocol: z.string().default('auto'),
-  transport: z.enum(TRANSPORT_NAMES).default(DEFAULT_TRANSPORT),
-  /** Open the run's connections before the clock starts (socket transport); 'auto': lib/preconnect.ts's rule. */
+  /** A retired name (socket, http) is accepted with a warning and runs on undici. */
+  transport: z.enum([...TRANSPORT_NAMES, ...RETIRED_TRANSPORTS]).default(DEFAULT_TRANSPORT),
+  /** Offer HTTP/2 to https:// servers (TLS ALPN); the server picks. */
+  http2: z.boolean().default(false),
+  /** Open the run's connections before the clock starts; 'auto': lib/preconnect.ts's rule. */
   preconnect: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   /** Worker threads driving the load; 'auto': one per free core. */
   workers: z.union([z.int().min(1), z.literal('auto')]).default(1),
@@ -332,6 +343,7 @@ export interface ConfigOverrides {
   report?: string;
   protocol?: string;
   transport?: string;
+  http2?: boolean;
   preconnect?: boolean | 'auto';
   workers?: number | 'auto';
   tokenizer?: string;

@@ -34,7 +34,7 @@ const flush = () => {
 const timer = setInterval(flush, BATCH_INTERVAL_MS);
 
 const loop = monitorLoopDelay();
-const transport = createTransport(plan.transport, init.concurrency);
+const transport = createTransport(plan.transport, { ...plan.transportOptions, connections: init.concurrency });
 const protocol = plan.protocol === undefined ? undefined : protocolByName(plan.protocol);
 const redact = createRedactor(plan.secrets).text;
 if (plan.preconnect && plan.requests[0]) await transport.preconnect?.(plan.requests[0].url, init.concurrency, controller.signal);

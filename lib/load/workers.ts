@@ -11,7 +11,7 @@ import type { RequestRecord } from '../record/record.ts';
 import { RecordStore } from '../record/record-store.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { LoadHooks, LoadResult } from './runner.ts';
-import type { TransportName, TransportRequest } from '../wire/transport.ts';
+import type { TransportName, TransportOptions, TransportRequest } from '../wire/transport.ts';
 
 /** Everything a worker needs, as plain data (functions cannot cross threads). */
 export interface WorkerLoadPlan {
@@ -22,6 +22,8 @@ export interface WorkerLoadPlan {
   /** A protocol name; undefined: each response's content-type picks it. */
   protocol: string | undefined;
   transport: TransportName;
+  /** The pool's settings but its size (each worker sizes its own to its share). */
+  transportOptions: Omit<TransportOptions, 'connections'>;
   timeoutMs: number;
   idleTimeoutMs?: number;
   collectText?: boolean;

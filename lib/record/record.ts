@@ -36,7 +36,11 @@ export interface RequestRecord {
    * Closed loop: equal to startedAt. Undefined reads as startedAt.
    */
   intendedAt?: number;
-  /** Just before the request was handed to the transport. */
+  /**
+   * When the request went out: just before it was handed to the transport, or,
+   * when the transport reports it (TransportResponse.sentAt), when it was written
+   * on a connection the transport already had.
+   */
   startedAt: number;
   /** Response status line and headers received. */
   headersAt?: number;

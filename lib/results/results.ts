@@ -251,6 +251,10 @@ export const ResultsSchema = z.looseObject({
     started_at: z.string(),
     protocol: z.string(),
     transport: z.string(),
+    /** HTTP/2 was offered to the server (--http2). */
+    http2: z.boolean().optional(),
+    /** The proxy the requests went through (credentials hidden). */
+    proxy: z.string().optional(),
     interrupted: z.boolean(),
     node: z.string(),
     platform: z.string(),
@@ -400,6 +404,8 @@ export interface ResultsInput {
   startedAt: Date;
   protocol: string;
   transport: string;
+  http2?: boolean;
+  proxy?: string;
   interrupted: boolean;
   version: string;
   summary: RunSummary;
@@ -448,6 +454,8 @@ export function buildResultsHead(input: ResultsInput): Results {
     ...(input.dataset ? { dataset: input.dataset } : {}),
     ...(input.workload ? { workload: input.workload } : {}),
   };
+  if (input.http2 !== undefined) results.run.http2 = input.http2;
+  if (input.proxy !== undefined) results.run.proxy = input.proxy;
   const turns = summarizeTurns(input.records);
   if (turns) results.turns = turnsResult(turns);
   if (input.selfcheck) results.selfcheck = input.selfcheck;

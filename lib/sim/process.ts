@@ -49,9 +49,12 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     ...(options.prefixCacheTokens !== undefined ? ['--prefix-cache', String(options.prefixCacheTokens)] : []),
     ...(options.tokenizer !== undefined ? ['--tokenizer', options.tokenizer] : []),
     ...(options.recordTruth ? ['--truth'] : []),
+    '--exit-with-stdin',
   ];
   const [command, ...commandArgs] = pinnedCommand(options.cpus, [process.execPath, ...args]);
-  const child = spawn(command!, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its stdin is a pipe we never write to: when this process dies, even by kill -9, the
+  // kernel closes our end, the endpoint reads end-of-file and exits (--exit-with-stdin).
+  const child = spawn(command!, commandArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
 

@@ -55,6 +55,41 @@ export function describeHttpError(
   return hints.length > 0 ? `${text} (${hints.join('; ')})` : text;
 }
 
+/**
+ * Why the response broke HTTP/1.1, when `error` (or a cause of it) is undici's
+ * (llhttp's) verdict on the bytes; undefined for any other error.
+ */
+export function malformedHttpReason(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    const message = current.message;
+    // llhttp: "Response does not match the HTTP/1.1 protocol (Invalid header field char)" (its code is often unset).
+    if (current.name === 'HTTPParserError') return `${/\((.*)\)$/.exec(message)?.[1] ?? message}${typeof code === 'string' ? ` [${code}]` : ''}`;
+    if (typeof code === 'string') {
+      if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return `the body length does not match Content-Length (or Content-Length came with Transfer-Encoding) [${code}]`;
+      if (code === 'UND_ERR_HEADERS_OVERFLOW') return `the response head is larger than the 16 KB limit [${code}]`;
+      if (code === 'UND_ERR_SOCKET' && message === 'bad upgrade') return `a 101 Switching Protocols that the request never asked for [${code}]`;
+      if (code === 'UND_ERR_SOCKET' && message === 'bad response') return `a response nobody asked for, or a 100 Continue [${code}]`;
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** "301 Moved Permanently: a redirect to https://… (not followed: …)". */
+export function describeRedirect(status: number, statusText: string, location: string | null): string {
+  const line = `${status} ${statusText}`.trim();
+  if (location === null) return `${line}: a redirect status without a Location header`;
+  return `${line}: a redirect to ${location} (streambench does not follow redirects, which would time two requests as one: use the final URL)`;
+}
+
+/** A stream the server compressed: its bytes are not the stream's, and the compressor decides when they leave. */
+export function describeCompressedStream(encoding: string, acceptEncoding: string): string {
+  const asked = acceptEncoding === 'identity' ? 'although the request asked for none (Accept-Encoding: identity)' : `(the request sent Accept-Encoding: ${acceptEncoding})`;
+  return `the stream is compressed (Content-Encoding: ${encoding}) ${asked}: streambench times the bytes as they arrive and does not decompress them; turn compression off for this route on the server or its proxy`;
+}
+
 /** Why a 200 response gave no token, judged from its content type and first characters. */
 export function describeTokenlessStream(contentType: string | null, head: string, bytes: number, messages: number): string {
   if (bytes === 0) return 'the response body was empty';

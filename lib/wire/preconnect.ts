@@ -1,6 +1,6 @@
 /**
- * Whether a run opens its connections before the clock starts (the socket
- * transport's preconnect), by the README's rule, decided by the benchmark:
+ * Whether a run opens its connections before the clock starts (the pool's
+ * preconnect, lib/http-dispatcher.ts), by the README's rule, decided by the benchmark:
  * - https: always. A TLS handshake costs round trips and crypto on both ends,
  *   which would otherwise sit in the first wave's TTFT.
  * - plain http: only for more connections than a listen backlog commonly

@@ -1,12 +1,13 @@
 /**
  * Keeps secrets out of results, logs and error messages. Secret config fields
- * are found by name (headers and config fields whose name says key, token,
- * secret, password, authorization or cookie, but not token *counts* like
- * max_tokens); their values, and the values of expanded ${ENV} variables, are
- * then scrubbed from every string we write, wherever they appear (e.g. a 401
- * body echoing the key), also URL-encoded or JSON-escaped. Bearer / Basic
- * credentials, URL passwords and secret-named query parameters are scrubbed by
- * shape as well.
+ * are found by name (config fields whose name says key, token, secret,
+ * password, authorization or cookie, but not token *counts* like max_tokens);
+ * request headers are all treated as secret but a short list of harmless ones
+ * (gateways invent their own key headers: X-Auth, X-Goog-…, Ocp-Apim-…).
+ * Their values, and the values of expanded ${ENV} variables, are then scrubbed
+ * from every string we write, wherever they appear (e.g. a 401 body echoing the
+ * key), also URL-encoded or JSON-escaped. Bearer / Basic credentials, URL
+ * passwords and secret-named query parameters are scrubbed by shape as well.
  */
 
 export const REDACTED = '[REDACTED]';
@@ -16,6 +17,30 @@ const MIN_SECRET_LENGTH = 4;
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !COUNT_NAME.test(name);
+}
+
+/** Request headers whose values are shown: standard, and never a credential. Any `*-version` header (anthropic-version) too. */
+const HARMLESS_HEADERS = new Set(['content-type', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'content-length', 'connection', 'cache-control']);
+
+/** Whether a request header's value may be shown: only the harmless ones (and never a secret-named one). */
+export function isHarmlessHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return (HARMLESS_HEADERS.has(lower) || lower.endsWith('-version')) && !isSecretName(lower);
+}
+
+/**
+ * A header value not named secret is scrubbed from text only from this length:
+ * shorter values ("1", "true", "auto") are everyday words, and scrubbing them
+ * everywhere would garble messages. Such a header's value is still redacted in
+ * the results' config.
+ */
+const MIN_UNNAMED_SECRET_LENGTH = 8;
+
+/** `headers` with every value but the harmless ones replaced by [REDACTED]. */
+export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = isHarmlessHeader(name) ? value : REDACTED;
+  return out;
 }
 
 export interface Redactor {
@@ -72,7 +97,9 @@ export function collectSecrets(
   url: string | undefined,
   body?: unknown,
 ): void {
-  for (const [name, value] of Object.entries(headers)) if (isSecretName(name)) redactor.add(value);
+  for (const [name, value] of Object.entries(headers)) {
+    if (isSecretName(name) || (!isHarmlessHeader(name) && value.length >= MIN_UNNAMED_SECRET_LENGTH)) redactor.add(value);
+  }
   if (url) {
     try {
       const parsed = new URL(url);
@@ -97,16 +124,18 @@ function collectSecretFields(redactor: Redactor, value: unknown): void {
 }
 
 /**
- * A deep copy of a config-like value with every secret-named field (a header,
- * a body field, a query parameter holder) replaced by [REDACTED]. Only for
- * user-supplied config: results fields such as token_times are not secrets.
+ * A deep copy of a config-like value with every secret-named field (a body
+ * field, a query parameter holder) and every `headers` value but the harmless
+ * ones replaced by [REDACTED]. Only for user-supplied config: results fields
+ * such as token_times are not secrets.
  */
 export function redactSecretFields<T>(input: T): T {
   if (Array.isArray(input)) return input.map(redactSecretFields) as T;
   if (input && typeof input === 'object') {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(input)) {
-      out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : redactSecretFields(value);
+      if (name === 'headers' && value && typeof value === 'object' && !Array.isArray(value)) out[name] = redactHeaders(value as Record<string, unknown>);
+      else out[name] = isSecretName(name) && (typeof value === 'string' || typeof value === 'number') ? REDACTED : redactSecretFields(value);
     }
     return out as T;
   }

@@ -5,7 +5,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { onAbort } from './abort-fanout.ts';
-import { connectHint, describeHttpError, describeTokenlessStream, isHtml } from './error-hints.ts';
+import { connectHint, describeCompressedStream, describeHttpError, describeRedirect, describeTokenlessStream, isHtml, malformedHttpReason } from './error-hints.ts';
 import { describeRequest, errorCode, messageOf, RequestFailure } from '../record/errors.ts';
 import { TimeBuffer, type RequestError, type RequestRecord, type Usage } from '../record/record.ts';
 import { createFramer } from './framing.ts';
@@ -113,10 +113,22 @@ export async function executeRequest(
   record.intendedAt = intendedAt ?? record.startedAt;
   try {
     response = await ctx.transport(request, controller.signal);
+    // The transport held the request back before writing it on a connection it had: the clock starts at the write.
+    if (response.sentAt !== undefined) {
+      record.startedAt = response.sentAt - origin;
+      if (intendedAt === undefined) record.intendedAt = record.startedAt;
+    }
     record.headersAt = sink.now = performance.now() - origin;
     record.status = response.status;
+    const { encoding } = response;
+    if (response.status >= 300 && response.status < 400) {
+      // Read to its end (a redirect body is short), so the connection can be reused.
+      await readPrefix(response, ERROR_READ_BYTES);
+      const detail = describeRedirect(response.status, response.statusText, response.header('location'));
+      throw new RequestFailure('http', describeRequest(request.method, request.url, detail), { status: response.status });
+    }
     if (response.status >= 400) {
-      const body = redact(await readPrefix(response, ERROR_READ_BYTES));
+      const body = encoding ? `(a ${encoding}-compressed body, not shown)` : redact(await readPrefix(response, ERROR_READ_BYTES));
       const retryAfter = response.header('retry-after') ?? undefined;
       const detail = describeHttpError(response.status, response.statusText, response.header('content-type'), body, retryAfter);
       throw new RequestFailure('http', describeRequest(request.method, request.url, detail), {
@@ -124,6 +136,10 @@ export async function executeRequest(
         body,
         retryAfter,
       });
+    }
+    if (encoding) {
+      const detail = describeCompressedStream(encoding, acceptEncoding(request.headers));
+      throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail));
     }
     let protocol = ctx.protocol;
     if (ctx.nonStreaming) {
@@ -291,6 +307,11 @@ function parseWhole(text: string, protocol: Protocol, sink: RecordingSink, recor
   sink.end();
 }
 
+function acceptEncoding(headers: Record<string, string>): string {
+  for (const name in headers) if (name.toLowerCase() === 'accept-encoding') return headers[name]!;
+  return 'identity';
+}
+
 async function readPrefix(response: TransportResponse, limit: number): Promise<string> {
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -350,6 +371,11 @@ function classify(error: unknown, f: FailureContext): RequestError {
     const data = f.redact(error.data);
     const excerpt = data.length > EXCERPT_CHARS ? data.slice(0, EXCERPT_CHARS) + '…' : data;
     return { kind: 'protocol', message: where(`${error.message}: ${JSON.stringify(excerpt)}`) };
+  }
+  const malformed = malformedHttpReason(error);
+  if (malformed !== undefined) {
+    const when = record.headersAt === undefined ? '' : ` mid-stream after ${count(tokens, 'token')}`;
+    return { kind: 'protocol', message: where(`malformed HTTP response${when}: ${malformed}`) };
   }
   if (record.headersAt === undefined) {
     const hint = connectHint(errorCode(error));

@@ -3,7 +3,9 @@
  * A pure state machine: feed it decoded text in any split; it calls onEvent once
  * per dispatched event. Handles CRLF / CR / LF line ends (a CR at the end of one
  * chunk and LF at the start of the next count as one line end), comments,
- * multi-line data and `event:` / `id:` fields.
+ * multi-line data and `event:` / `id:` fields. A UTF-8 byte order mark at the
+ * very start of the stream is dropped (WHATWG: one leading U+FEFF is skipped),
+ * so it cannot spoil the first field name.
  */
 
 export interface SseEvent {
@@ -61,6 +63,8 @@ class EventStreamParser implements SseParser {
   private lastId: string | undefined;
   // Stryker disable next-line BooleanLiteral: a body that starts with LF starts with a blank line, which dispatches nothing either way
   private skipLeadingLF = false;
+  /** No character seen yet: a leading BOM is still possible. */
+  private atStart = true;
 
   constructor(options: SseParserOptions) {
     this.onEvent = options.onEvent;
@@ -71,6 +75,10 @@ class EventStreamParser implements SseParser {
   feed(chunk: string): void {
     // An empty chunk must not clear skipLeadingLF: CR, '', LF is one line end.
     if (chunk.length === 0) return;
+    if (this.atStart) {
+      this.atStart = false;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
     const { maxEventSize } = this;
     // A long line split over many chunks: append without rescanning what is pending,
     // so one huge event costs O(size), not O(size^2).
@@ -145,6 +153,7 @@ class EventStreamParser implements SseParser {
     this.lastId = undefined;
     // Stryker disable next-line BooleanLiteral: a leading LF after a reset is a blank line with no data, which dispatches nothing
     this.skipLeadingLF = false;
+    this.atStart = true;
   }
 
   private dispatch(): void {
@@ -180,7 +189,8 @@ class EventStreamParser implements SseParser {
         if (this.data.length > this.maxEventSize) throw new SseEventTooLargeError(this.maxEventSize);
         break;
       case 'event':
-        this.eventType = value;
+        // An empty type is the default type ("message"), as if the field were absent.
+        this.eventType = value === '' ? undefined : value;
         break;
       case 'id':
         if (!value.includes('\0')) this.lastId = value;

@@ -21,6 +21,9 @@
  *   /huge-event?mb=N               one SSE event of N MB (default 10)
  *   /invalid-utf8                  a token whose text holds invalid UTF-8 bytes
  *   /keep-alive                    one token, then `: keep-alive` comments forever
+ *   /bom                           a stream that starts with a UTF-8 byte order mark
+ *   /redirect                      301 to https://api.example.invalid/v1/chat/completions
+ *   /gzip                          a gzip-compressed stream (whatever Accept-Encoding said)
  *   /echo-401                      401 whose body echoes the request's headers and URL
  *   /echo-malformed                one token, then broken JSON echoing the Authorization header
  *
@@ -29,6 +32,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createRng } from '../../lib/util/random.ts';
 import { planResponse } from '../../lib/sim/simulator.ts';
 
@@ -195,6 +199,16 @@ export async function startFaultServer(): Promise<FaultServer> {
       res.write(': keep-alive\n\n');
       const interval = setInterval(() => res.write(': keep-alive\n\n'), 20);
       return void res.on('close', () => clearInterval(interval));
+    }
+    if (path === '/bom') {
+      sse();
+      return void res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(token('a') + 'data: [DONE]\n\n')]));
+    }
+    if (path === '/redirect') {
+      return void res.writeHead(301, { location: 'https://api.example.invalid/v1/chat/completions', 'content-type': 'text/html' }).end('<a href="https://api.example.invalid/">moved</a>');
+    }
+    if (path === '/gzip') {
+      return void res.writeHead(200, { ...SSE_HEADERS, 'content-encoding': 'gzip' }).end(gzipSync(token('a') + 'data: [DONE]\n\n'));
     }
     if (path === '/echo-401') {
       return void res
