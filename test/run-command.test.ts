@@ -26,7 +26,7 @@ describe('runRun', () => {
     expect(code).toBe(0);
     // The one-screen report: the run line, requests and tokens, one table of metric × mean/P50/P90/P99 in ms.
     const report = stdout().split('\n');
-    expect(report[0]).toBe(`streambench · POST ${sim.url}/v1/chat/completions · openai-chat · concurrency 5 · 20 requests · transport socket`);
+    expect(report[0]).toBe(`streambench · POST ${sim.url}/v1/chat/completions · openai-chat · concurrency 5 · 20 requests · transport undici`);
     expect(report.find((line) => line.startsWith('Requests:'))).toMatch(/^Requests: 20 ok · 0 failed \(0\.0%\) · [\d.]+ s · [\d.]+ req\/s$/);
     expect(report).toContainEqual(expect.stringMatching(/^ {2}Metric +Mean +P50 +P90 +P99$/));
     expect(report.find((line) => line.startsWith('  TTFT (ms) '))).toMatch(/^ {2}TTFT \(ms\) (?: +\d+\.\d+){4}$/);
