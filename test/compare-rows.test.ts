@@ -150,6 +150,13 @@ describe('compareRuns: values, tests and verdicts', () => {
     const next = makeRun('b', { summary: { total_requests: 1000, success_count: 1000, failed_count: 0, wall_time: 20, requests_per_second: 50 } });
     const comparison = compare(base, next, ['failed_count > +1', 'wall_time > +10%']);
     expect(rowOf(comparison, 'failed_count')).toMatchObject({ test: 'two-proportion', verdict: 'same' });
+    // One failure against two in 1000: a change, but not a significant one.
+    const noisy = compare(
+      makeRun('a', { summary: { total_requests: 1000, success_count: 999, failed_count: 1 } }),
+      makeRun('b', { summary: { total_requests: 1000, success_count: 998, failed_count: 2 } }),
+    );
+    expect(rowOf(noisy, 'failed_count')).toMatchObject({ change: 1, test: 'two-proportion', significant: false, verdict: 'same' });
+    expect(rowOf(noisy, 'error_rate')!.p).toBeGreaterThan(0.05);
     expect(rowOf(comparison, 'requests_per_second')).toMatchObject({ test: 'poisson-rate', significant: true, verdict: 'worse' });
     expect(rowOf(comparison, 'requests_per_second')!.p).toBeLessThan(0.05);
     expect(rowOf(comparison, 'wall_time')).toMatchObject({ test: 'none', p: undefined, significant: false, verdict: 'n/a', relative: 1 });
