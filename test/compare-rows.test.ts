@@ -154,6 +154,7 @@ describe('compareRuns: values, tests and verdicts', () => {
     const noisy = compare(
       makeRun('a', { summary: { total_requests: 1000, success_count: 999, failed_count: 1 } }),
       makeRun('b', { summary: { total_requests: 1000, success_count: 998, failed_count: 2 } }),
+      ['failed_count > +5'],
     );
     expect(rowOf(noisy, 'failed_count')).toMatchObject({ change: 1, test: 'two-proportion', significant: false, verdict: 'same' });
     expect(rowOf(noisy, 'error_rate')!.p).toBeGreaterThan(0.05);
