@@ -36,7 +36,7 @@ const peaks: string[] = [];
 const mark = (step: string) => peaks.push(`${step} ${mb(process.resourceUsage().maxRSS * 1024)}`);
 const { summary } = summarizeWithSamples(store, {});
 mark('summary');
-const report = renderReport(summary, { lang: 'en', interrupted: false });
+const report = renderReport({ summary }, { lang: 'en', detail: 'full' });
 const head = buildResultsHead({
   config: { url: 'http://127.0.0.1/', concurrency: 1, total_requests: count },
   startedAt: new Date(), protocol: 'openai-chat', transport: 'undici', interrupted: false, version: '0', summary, records: store,

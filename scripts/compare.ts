@@ -4,14 +4,15 @@
  *   npx tsx scripts/compare.ts base.json new.json --fail-on "ttft.p95 > +10%" --format markdown
  */
 import { defineCommand, runMain } from 'citty';
+import { showUsage } from '../lib/config/cli.ts';
 import { compareArgs, runCompare } from '../lib/commands/compare.ts';
 
 const command = defineCommand({
-  meta: { name: 'compare', description: 'Compare two streambench results files; exit 1 on a regression' },
+  meta: { name: 'compare', description: 'Compare two or more streambench results files (the first is the base); exit 1 when any regresses' },
   args: compareArgs,
   async run({ rawArgs }) {
     process.exit(await runCompare(rawArgs, { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }));
   },
 });
 
-await runMain(command);
+await runMain(command, { showUsage });

@@ -7,7 +7,7 @@
  *   npx tsx scripts/mock-server.ts --truth     # also serve ground-truth TTFT at GET /stats
  */
 import { defineCommand, runMain } from 'citty';
-import { optionalNumber, parseStrict } from '../lib/config/cli.ts';
+import { optionalNumber, parseStrict, showUsage } from '../lib/config/cli.ts';
 import { SimulatorSchema } from '../lib/config/config.ts';
 import { UsageError } from '../lib/record/errors.ts';
 import { startSimServer } from '../lib/sim/server.ts';
@@ -95,4 +95,4 @@ const command = defineCommand({
   },
 });
 
-await runMain(command);
+await runMain(command, { showUsage });

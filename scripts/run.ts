@@ -4,6 +4,7 @@
  *   npx tsx scripts/run.ts -u URL -n 200 -p 50  # any OpenAI-compatible server
  */
 import { defineCommand, runMain } from 'citty';
+import { showUsage } from '../lib/config/cli.ts';
 import { EXIT, runArgs, runRun } from '../lib/commands/run.ts';
 import { createInterruptHandler } from '../lib/util/interrupt.ts';
 
@@ -30,4 +31,4 @@ const command = defineCommand({
   },
 });
 
-await runMain(command);
+await runMain(command, { showUsage });

@@ -4,6 +4,7 @@
  *   npx tsx scripts/summarize.ts shard-*.json --format markdown >> "$GITHUB_STEP_SUMMARY"
  */
 import { defineCommand, runMain } from 'citty';
+import { showUsage } from '../lib/config/cli.ts';
 import { runSummarize, summarizeArgs } from '../lib/commands/summarize.ts';
 
 const command = defineCommand({
@@ -14,4 +15,4 @@ const command = defineCommand({
   },
 });
 
-await runMain(command);
+await runMain(command, { showUsage });

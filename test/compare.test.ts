@@ -62,7 +62,7 @@ describe('compare', () => {
   it('two samples of one distribution with noise are not flagged', async () => {
     const { code, stdout } = await compare('base.json', 'noisy.json');
     expect(code).toBe(0);
-    expect(verdicts(stdout)).toHaveLength(14);
+    expect(verdicts(stdout)).toHaveLength(15);
     expect(new Set(verdicts(stdout))).toEqual(new Set(['no significant change']));
     // The changes are not all zero: it is the test, not identical numbers, that says "no significant change".
     expect(row(stdout, 'ttft.p95')[4]).not.toBe('±0.0%');
@@ -83,6 +83,7 @@ describe('compare', () => {
       ['base.json', 'missing.json'],
       ['base.json', 'not-results.json'],
       ['base.json'],
+      ['base.json', 'base.json', 'missing.json'],
       ['base.json', 'base.json', '--format', 'pdf'],
       ['base.json', 'base.json', '--confidence', '2'],
       ['base.json', 'base.json', '--fail-on', 'ttft.p95 >> 3'],
@@ -212,12 +213,77 @@ describe('compare', () => {
     expect(json.rows.find((r: { metric: string }) => r.metric === 'error_rate').relative).toBeNull();
   });
 
+  it('json: each scalar row names its test, and rules on error kinds and counts say why they did not fire', async () => {
+    const broken = variant('broken-timeout.json', (r) => {
+      for (const row of r.metrics.slice(10, 110)) {
+        row.error = 'timed out';
+        row.error_kind = 'timeout';
+      }
+    });
+    const { stdout } = await compare('base.json', broken, '--format', 'json', ...['errors.timeout > +0%', 'failed_count > 1000', 'success_rate < 0.5', 'ttft.p50 > +10%'].flatMap((rule) => ['--fail-on', rule]));
+    const json = JSON.parse(stdout);
+    const rowOf = (metric: string) => json.rows.find((r: { metric: string }) => r.metric === metric);
+    expect(rowOf('success_rate')).toMatchObject({ test: 'two-proportion', verdict: 'worse', significant: true });
+    expect(rowOf('failed_count')).toMatchObject({ test: 'two-proportion', verdict: 'worse' });
+    expect(rowOf('requests_per_second').test).toBe('poisson-rate');
+    // base.json has no timeouts: 0 -> 100 is an infinite relative change, tested as a proportion, and it fires.
+    expect(rowOf('errors.timeout')).toMatchObject({ base: 0, new: 100, change: 100, relative: null, test: 'two-proportion', verdict: 'worse', significant: true });
+    const ruleOf = (metric: string) => json.rules.find((r: { metric: string }) => r.metric === metric);
+    expect(ruleOf('errors.timeout')).toMatchObject({ mode: 'relative', fired: true });
+    expect(ruleOf('failed_count')).toMatchObject({ mode: 'absolute', observed: 102, fired: false });
+    expect(ruleOf('success_rate')).toMatchObject({ observed: 0.796, fired: false });
+    expect(ruleOf('ttft.p50')).toMatchObject({ mode: 'relative', fired: false });
+    expect(json.rules.map((r: { metric: string }) => r.metric)).toEqual(['errors.timeout', 'failed_count', 'success_rate', 'ttft.p50']);
+  });
+
   it('writes to a file with -o', async () => {
     const out = join(tmp, 'comparison.md');
     const { code, stdout } = await compare('base.json', 'noisy.json', '-f', 'markdown', '-o', out);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toMatch(/^### ✅/);
+  });
+});
+
+describe('compare over more than two runs', () => {
+  it('compares every run with the first in one table, and exits 1 when any regresses', async () => {
+    const { code, stdout } = await compare('base.json', 'noisy.json', 'slow-ttft.json');
+    expect(code).toBe(1);
+    expect(stdout).toContain('  Base: base.json (500 requests');
+    expect(stdout).toContain('  #2: noisy.json (');
+    expect(stdout).toContain('  #3: slow-ttft.json (');
+    const header = stdout.split('\n').find((l) => l.trimStart().startsWith('Metric '))!;
+    expect(header.trim().split(/\s{2,}/)).toEqual(['Metric', 'Base', '#2', 'Change %', 'Verdict', '#3', 'Change %', 'Verdict']);
+    const p50 = row(stdout, 'ttft.p50');
+    expect(p50[4]).toBe('no significant change');
+    expect(p50[7]).toBe('worse');
+    expect(stdout).toMatch(/Result: REGRESSION: #3 slow-ttft\.json: ttft\.p50 > \+10%/);
+    expect(stdout).not.toMatch(/REGRESSION: #2/);
+    // Without a regressing run, exit 0.
+    expect((await compare('base.json', 'noisy.json', 'base.json')).code).toBe(0);
+  });
+
+  it('markdown and json carry every run; json keeps the two-file shape for the first', async () => {
+    const markdown = await compare('base.json', 'noisy.json', 'slow-ttft.json', '-f', 'markdown');
+    expect(markdown.stdout).toMatch(/^### ❌ streambench comparison: REGRESSION: #3 slow-ttft\.json/);
+    expect(markdown.stdout).toContain('| Metric | Base | #2 | Change % | Verdict | #3 | Change % | Verdict |');
+    const json = JSON.parse((await compare('base.json', 'noisy.json', 'slow-ttft.json', '-f', 'json')).stdout);
+    expect(json.regression).toBe(true);
+    expect(json.new.name).toBe('noisy.json');
+    expect(json.comparisons.map((c: { new: { name: string }; regression: boolean }) => [c.new.name, c.regression])).toEqual([
+      ['noisy.json', false],
+      ['slow-ttft.json', true],
+    ]);
+  });
+
+  it('tests output tokens/s by default (a compound Poisson rate test), so a rule on it is tested', async () => {
+    const { stdout } = await compare('base.json', 'faster.json');
+    expect(row(stdout, 'output_tokens_per_second')[5]).toBe('better');
+    const json = JSON.parse((await compare('base.json', 'noisy.json', '-f', 'json')).stdout);
+    expect(json.rows.find((r: { metric: string }) => r.metric === 'output_tokens_per_second')).toMatchObject({ test: 'compound-poisson-rate', verdict: 'same' });
+    const rule = await compare('faster.json', 'base.json', '--fail-on', 'output_tokens_per_second < -10%');
+    expect(rule.code).toBe(1);
+    expect(rule.stdout).toMatch(/✗ output_tokens_per_second < -10% +observed -\d+\.\d%$/m);
   });
 });
 

@@ -68,18 +68,83 @@ describe('every dialect against the simulated endpoint', () => {
       if (reasoning > 0) expect(row.timestamps.first_answer!).toBeGreaterThan(row.timestamps.first_token!);
     }
     expect(results.summary.truncated_count).toBe(0);
-    expect(stdout).toMatch(/Usage vs token events:\s+agree/);
+    expect(stdout).toContain("usage agrees with events");
+  });
+
+  it.each([
+    ['/v1/chat/completions', 'openai-chat'],
+    ['/v1/completions', 'openai-completions'],
+    ['/v1/responses', 'openai-responses'],
+    ['/v1/messages', 'anthropic-messages'],
+    ['/api/chat', 'ollama'],
+    ['/api/generate', 'ollama'],
+  ])('%s with "stream": false is measured end to end: tokens from usage, no TTFT', async (path, protocol) => {
+    const body = { model: 'm', stream: false, messages: [{ role: 'user', content: 'hi' }], prompt: 'hi', input: 'hi', max_tokens: 64 };
+    const { results, stdout, stderr } = await run(['-u', `${sim.url}${path}`, '-d', JSON.stringify(body)]);
+    expect(results.run.protocol).toBe(protocol);
+    expect(stderr).toContain('non-streaming (one JSON answer each');
+    for (const row of results.metrics) {
+      expect(row).toMatchObject({ error: null, non_streaming: true, ttft: null, token_source: 'usage', total_tokens: ANSWER + REASONING, token_times: [] });
+      expect(row.timestamps.first_token).toBeNull();
+      // The whole answer comes when its last token is generated: E2E covers the generation.
+      expect(row.total_time!).toBeGreaterThanOrEqual((30 + 15 * (ANSWER + REASONING - 1)) / 1000 - 0.002);
+      expect(row.tokens_per_second).toBeCloseTo((ANSWER + REASONING) / row.total_time!, 2);
+    }
+    expect(results.summary).toMatchObject({ non_streaming: 3, success_count: 3 });
+    expect(results.summary.ttft).toBeUndefined();
+    // TTFT is "not applicable", never the E2E.
+    expect(stdout).toMatch(/^ {2}TTFT \(ms\) +n\/a +n\/a +n\/a +n\/a$/m);
+    expect(stdout).toContain('TTFT, TPOT and ITL do not apply to the 3 non-streaming request(s)');
+    expect(stdout).not.toContain('differ: usage');
+  });
+
+  it("Gemini's :generateContent endpoint is non-streaming; :streamGenerateContent still needs alt=sse", async () => {
+    const { results } = await run(['-u', `${sim.url}/v1beta/models/m:generateContent`]);
+    expect(results.metrics.every((row) => row.non_streaming === true && row.total_tokens === ANSWER + REASONING && row.ttft === null)).toBe(true);
+    let stderr = '';
+    const code = await runRun(['-u', `${sim.url}/v1beta/models/m:streamGenerateContent`, '-n', '1'], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: {},
+      cwd: dir,
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('needs "?alt=sse"');
+  });
+
+  it('a non-streaming answer without text or usage is a protocol error, not a success', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": []}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
+      let stdout = '';
+      const output = join(dir, 'empty.json');
+      await runRun(['-u', url, '-d', '{"stream": false, "messages": []}', '-n', '1', '-q', '-o', output], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: () => true },
+        env: {},
+        cwd: dir,
+      });
+      const results = await readResults(output);
+      expect(results.metrics[0]).toMatchObject({ error_kind: 'protocol', non_streaming: true });
+      expect(results.metrics[0]!.error).toContain('no generated text in the non-streaming response');
+      expect(stdout).toContain('protocol ×1');
+    } finally {
+      server.close();
+    }
   });
 
   it('sends no stream_options when include_usage is off, and then counts token events', async () => {
     const config = join(dir, 'no-usage.json');
     await writeFile(config, JSON.stringify({ url: `${sim.url}/v1/chat/completions`, include_usage: false }));
-    const { results } = await run(['-c', config]);
+    const { results, stdout } = await run(['-c', config]);
     for (const row of results.metrics) {
       expect(row.usage).toBeUndefined();
       expect(row.token_source).toBe('events');
       expect(row.total_tokens).toBe(ANSWER + REASONING);
     }
+    // Counted per event with no usage: the report says so and names --tokenizer.
+    expect(stdout).toMatch(/^! output tokens were counted per stream event for 3 request\(s\): .*--tokenizer o200k/m);
   });
 
   it('estimates output tokens with --tokenizer when the server reports no usage', async () => {
@@ -93,7 +158,7 @@ describe('every dialect against the simulated endpoint', () => {
       expect(row.tokenizer_tokens).toBe(expected);
       expect(row.total_tokens).toBe(expected);
     }
-    expect(stdout).toMatch(/Output token counts from:\s+tokenizer 3/);
+    expect(stdout).toContain('output tokens from tokenizer 3');
     expect(JSON.stringify(results)).not.toContain('measured');
   });
 

@@ -118,7 +118,7 @@ describe.each(TRANSPORT_NAMES)('fault matrix over the %s transport: a whole run 
 
     // A completed run: exit 0, a report, a results file and a journal.
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Test report/);
+    expect(run.stdout).toMatch(/^streambench · POST /);
     const results = await readResults(output);
     const journal = readJournal(output + 'l');
     expect(results.metrics).toHaveLength(2);
@@ -127,11 +127,11 @@ describe.each(TRANSPORT_NAMES)('fault matrix over the %s transport: a whole run 
     if (c.kind === null) {
       expect(results.summary.success_count).toBe(2);
       expect(results.metrics.every((row) => row.error === null && row.total_tokens === 1)).toBe(true);
-      expect(run.stdout).toMatch(/Errors】\n {2}none/);
+      expect(run.stdout).toMatch(/^Errors: none$/m);
       return;
     }
     expect(results.summary.errors).toEqual({ [c.kind]: 2 });
-    expect(run.stdout).toMatch(new RegExp(`Errors】\\n {2}${c.kind}: +2 {2}e\\.g\\. `));
+    expect(run.stdout).toMatch(new RegExp(`^Errors:\\n {2}${c.kind} ×2 {2}e\\.g\\. `, 'm'));
     for (const row of [...results.metrics, ...journal.rows]) {
       expect(row.error_kind).toBe(c.kind);
       expect(row.ttft).toBeNull();

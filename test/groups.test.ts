@@ -53,21 +53,23 @@ describe('the per-group table', () => {
   const groups = { by: 'category', rows: summarizeGroups(records) };
 
   it('shows count, failures, TTFT P50/P95 and mean tokens/s per group, aligned', () => {
-    const report = renderReport(summary, { lang: 'en', groups });
+    const report = renderReport({ summary, groups }, { lang: 'en', detail: 'full' });
     const table = report.slice(report.indexOf('【Per group: category】')).split('\n').slice(0, 5);
     expect(table).toEqual([
       '【Per group: category】',
-      '  Group  Requests  Failed  TTFT P50  TTFT P95  tok/s (mean)',
-      '  AI            2       1    0.500s    0.500s         10.00',
-      '  down          1       1         -         -             -',
-      '  科技          3       0    0.200s    0.290s          8.33',
+      '  Group  Requests  Failed  TTFT P50 (ms)  TTFT P95 (ms)  TTFT P99 (ms)  E2E P50 (ms)  E2E P99 (ms)  tok/s (mean)',
+      '  AI            2       1          500.0          500.0          500.0         500.0         500.0          10.0',
+      '  down          1       1              –              –              –             –             –             –',
+      '  科技          3       0          200.0          290.0          298.0          1000          1980           8.3',
     ]);
+    // The one-screen report names the section it leaves out.
+    expect(renderReport({ summary, groups }, { lang: 'en' })).toMatch(/More with --report full: .*Per group: category/);
   });
 
   it('has Chinese labels, and is absent without group_by', () => {
-    const zh = renderReport(summary, { lang: 'zh', groups });
+    const zh = renderReport({ summary, groups }, { lang: 'zh', detail: 'full' });
     expect(zh).toContain('【分组统计: category】');
-    expect(zh).toMatch(/ {2}分组 {2}请求数 {2}失败 {2}TTFT P50 {2}TTFT P95 {2}tok\/s \(平均\)/);
-    expect(renderReport(summary, { lang: 'en' })).not.toContain('Per group');
+    expect(zh).toMatch(/ {2}分组 {2}请求数 {2}失败 {2}TTFT P50 \(ms\) {2}TTFT P95 \(ms\)/);
+    expect(renderReport({ summary }, { lang: 'en', detail: 'full' })).not.toContain('Per group');
   });
 });

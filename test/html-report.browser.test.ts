@@ -12,6 +12,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderCompareHtml, renderHtmlReport } from '../lib/report/html-report.ts';
 import { syntheticResults, withSweepAndSelfcheck } from './helpers/results-fixture.ts';
+import { compareMany } from '../lib/compare/compare.ts';
+import { mergeResults } from '../lib/results/merge.ts';
 
 // CHROMIUM_PATH, when set, is the only candidate.
 const CANDIDATES = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -94,7 +96,7 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     const { page, problems } = await open('report', renderHtmlReport(results, { lang: 'en' }));
 
     const charts = await chartStates(page);
-    expect(charts.map((c) => c.id)).toEqual(['ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups', 'sweep']);
+    expect(charts.map((c) => c.id)).toEqual(['sweep', 'pareto', 'ttft-histogram', 'ttft-cdf', 'latency-by-start', 'throughput', 'token-throughput', 'in-flight', 'rate-histogram', 'groups']);
     for (const chart of charts) {
       expect(chart, `chart ${chart.id}`).toMatchObject({ svg: true });
       expect(chart.width, `chart ${chart.id} width`).toBeGreaterThan(200);
@@ -126,14 +128,22 @@ describe.skipIf(!CHROMIUM)('HTML report in headless Chromium', () => {
     await page.close();
   });
 
-  it('renders the comparison of two runs', async () => {
-    const base = syntheticResults({ requests: 60, ttftMs: 320, seed: 5 });
-    const next = syntheticResults({ requests: 80, ttftMs: 180, seed: 6 });
-    const { page, problems } = await open('compare', renderCompareHtml(base, next, { lang: 'en', baseName: 'yesterday.json', nextName: 'today.json' }));
+  it('renders the comparison of three runs', async () => {
+    const runs = [
+      { name: 'yesterday.json', results: syntheticResults({ requests: 60, ttftMs: 320, seed: 5 }) },
+      { name: 'today.json', results: syntheticResults({ requests: 80, ttftMs: 180, seed: 6 }) },
+      { name: 'branch.json', results: syntheticResults({ requests: 70, ttftMs: 400, seed: 7 }) },
+    ];
+    const comparison = compareMany(
+      runs.map(({ name, results }) => ({ name, ...mergeResults([{ name, results }]) })),
+      { confidence: 0.99, seed: 1 },
+    );
+    const { page, problems } = await open('compare', renderCompareHtml(runs, comparison, { lang: 'en' }));
     const charts = await chartStates(page);
     expect(charts.length).toBeGreaterThanOrEqual(7);
-    for (const chart of charts) expect(chart.marks, `chart ${chart.id}`).toBeGreaterThanOrEqual(2);
-    expect(await page.textContent('#compare tbody tr:first-child')).toMatch(/60\s*80/);
+    for (const chart of charts) expect(chart.marks, `chart ${chart.id}`).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#compare thead th').count()).toBe(2 + 2 * 2);
+    expect(await page.textContent('#verdict')).toMatch(/REGRESSION: #3 branch\.json/);
     await page.screenshot({ path: join(ARTIFACTS, 'compare.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

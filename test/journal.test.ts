@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { journalPathFor, openJournal, readJournal } from '../lib/results/journal.ts';
+import { journalPathFor, openJournal, parseJournal, readJournal } from '../lib/results/journal.ts';
 import type { RequestRecord } from '../lib/record/record.ts';
 import { recordToRow, rowToRecord } from '../lib/results/results.ts';
 import { summarize } from '../lib/stats/summary.ts';
@@ -82,6 +82,36 @@ describe('the journal', () => {
 
     writeFileSync(path, '{"not":"a row"}\n' + JSON.stringify(recordToRow(ok(1, 0))) + '\n');
     expect(() => readJournal(path)).toThrow(/cut\.jsonl:1: not a streambench metric row/);
+  });
+
+  it('keeps a complete, valid last line that has no newline (a journal written by another tool, or edited)', () => {
+    const path = join(dir.path, 'no-newline.jsonl');
+    writeFileSync(path, JSON.stringify(recordToRow(ok(1, 0))) + '\n' + JSON.stringify(recordToRow(ok(2, 0))));
+    const contents = readJournal(path);
+    expect(contents.truncatedTail).toBe(false);
+    expect(contents.rows.map((row) => row.request_id)).toEqual([1, 2]);
+    expect(rowToRecord(contents.rows[1]!)).toEqual(ok(2, 0));
+  });
+
+  it('skips blank lines, ignores a whitespace-only tail, and names the file line of a bad row', () => {
+    const row = JSON.stringify(recordToRow(ok(1, 0)));
+    expect(parseJournal(`${row}\n\n  \n${row}\n  `, 'j.jsonl')).toMatchObject({ truncatedTail: false, rows: [{ request_id: 1 }, { request_id: 1 }] });
+    // A reader that took a header line off passes firstLine 2: the bad second line is the file's line 3.
+    expect(() => parseJournal(`${row}\n{oops\n${row}\n`, 'j.jsonl', 2)).toThrow(/^j\.jsonl:3: invalid JSON: /);
+  });
+
+  it('cannot read a journal that is not there: a usage error naming it', () => {
+    expect(() => readJournal(join(dir.path, 'missing.jsonl'))).toThrow(`cannot read journal ${join(dir.path, 'missing.jsonl')}: ENOENT`);
+  });
+
+  it('writes nothing more once closed', () => {
+    const path = join(dir.path, 'closed.jsonl');
+    const journal = openJournal(path, () => {});
+    journal.append(recordToRow(ok(1, 0)));
+    journal.close();
+    journal.append(recordToRow(ok(2, 0)));
+    journal.close();
+    expect(readJournal(path).rows.map((row) => row.request_id)).toEqual([1]);
   });
 
   it.skipIf(!existsSync('/dev/full'))('reports a failed write once and keeps the run going', () => {

@@ -71,8 +71,40 @@ describe('createLimiter', () => {
     await Promise.all(tasks);
   });
 
-  it('rejects a bad concurrency', () => {
-    expect(() => createLimiter(0)).toThrow(RangeError);
+  it('rejects a bad concurrency, saying which', () => {
+    expect(() => createLimiter(0)).toThrow(new RangeError('concurrency must be an integer >= 1, got 0'));
     expect(() => createLimiter(1.5)).toThrow(RangeError);
+    const limit = createLimiter(2);
+    expect(limit.concurrency).toBe(2);
+    expect(() => (limit.concurrency = -1)).toThrow(new RangeError('concurrency must be an integer >= 1, got -1'));
+    expect(limit.concurrency).toBe(2);
+  });
+
+  it('runs thousands of queued calls once each, in order (the queue compacts as it drains)', async () => {
+    const limit = createLimiter(1);
+    const order: number[] = [];
+    const n = 3000;
+    await Promise.all(Array.from({ length: n }, (_, i) => limit(async () => void order.push(i))));
+    expect(order).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(limit.pendingCount).toBe(0);
+  });
+
+  it('clearQueue drops the calls not yet started; running ones finish', async () => {
+    const limit = createLimiter(1);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: string[] = [];
+    const first = limit(async () => {
+      await gate;
+      ran.push('first');
+    });
+    void limit(async () => void ran.push('queued'));
+    expect(limit.pendingCount).toBe(1);
+    limit.clearQueue();
+    expect(limit.pendingCount).toBe(0);
+    release();
+    await first;
+    await limit(async () => void ran.push('after'));
+    expect(ran).toEqual(['first', 'after']);
   });
 });

@@ -22,21 +22,24 @@ describe('coordinated omission metrics', () => {
     const onTime = [makeRecord({ id: 1, start: 0 }), makeRecord({ id: 2, start: 50 })];
     const closed = summarize(onTime);
     expect(closed.send_lag).toBeUndefined();
-    expect(renderReport(closed, { lang: 'en' })).not.toContain('Coordinated omission');
+    expect(renderReport({ summary: closed }, { lang: 'en', detail: 'full' })).not.toContain('Coordinated omission');
 
     const late = Array.from({ length: 10 }, (_, i) => makeRecord({ id: i + 1, intendedAt: i * 100, start: i * 100 + i * 5 }));
     const open = summarize(late);
     expect(open.send_lag!.max).toBeCloseTo(0.045, 9);
     expect(open.ttft_from_intended!.max).toBeCloseTo(0.145, 9);
     expect(open.ttft!.max).toBeCloseTo(0.1, 9);
-    const report = renderReport(open, { lang: 'en' });
+    const report = renderReport({ summary: open }, { lang: 'en', detail: 'full' });
     expect(report).toContain('【Coordinated omission (open loop)】');
-    expect(report).toMatch(/TTFT, from intended send:\s+P50 0\.\d+s\s+P99 0\.14\ds/);
+    expect(report).toMatch(/TTFT, from intended send +\d+\.\d+ +\d+\.\d+ +14\d\.\d +145\.0/);
     expect(report).toContain('send lag p99 is over 10 ms');
+    const brief = renderReport({ summary: open }, { lang: 'en' });
+    expect(brief).toMatch(/^Send lag: P50 [\d.]+ ms, P99 4\d\.\d\d ms · TTFT P99 from intended send 14\d\.\d ms/m);
+    expect(brief).toContain('! send lag p99 is over 10 ms');
 
     const slight = summarize(late.map((r) => ({ ...r, startedAt: r.intendedAt! + 2 })));
-    expect(renderReport(slight, { lang: 'en' })).not.toContain('over 10 ms');
-    expect(renderReport(slight, { lang: 'zh' })).toContain('协调遗漏');
+    expect(renderReport({ summary: slight }, { lang: 'en', detail: 'full' })).not.toContain('over 10 ms');
+    expect(renderReport({ summary: slight }, { lang: 'zh', detail: 'full' })).toContain('协调遗漏');
   });
 });
 
@@ -54,7 +57,8 @@ describe('warm-up', () => {
     expect(summary.ttft!.max).toBeCloseTo(0.2, 9);
     expect(summary.wall_time).toBeCloseTo(summarize(measured).wall_time, 9);
     expect(summarize(measured).warmup_requests).toBeUndefined();
-    expect(renderReport(summary, { lang: 'en' })).toMatch(/Warm-up requests \(not in the statistics\):\s+2/);
+    expect(renderReport({ summary }, { lang: 'en', detail: 'full' })).toMatch(/Warm-up requests \(not in the statistics\):\s+2/);
+    expect(renderReport({ summary }, { lang: 'en' })).toContain('· 2 warm-up not counted');
   });
 
   it('round-trips warmup, intended_start and level through a results row', () => {
@@ -98,7 +102,8 @@ describe('goodput', () => {
     const summary = summarize(records, { slo: { ttft: 0.5 } });
     expect(summary.goodput).toMatchObject({ met: 1, share: 1 / 3 });
     expect(summary.goodput!.per_second).toBeCloseTo(1 / summary.wall_time, 9);
-    expect(renderReport(summary, { lang: 'en' })).toMatch(/Goodput \(met every SLO\): TTFT <= 0\.500s[\s\S]*Met:\s+1\/3 \(33\.3%\)/);
+    expect(renderReport({ summary }, { lang: 'en', detail: 'full' })).toMatch(/【Goodput \(met every SLO\)】\n  SLO: +TTFT ≤ 500 ms\n  Met: +1 \/ 3\n  Share: +33\.3%/);
+    expect(renderReport({ summary }, { lang: 'en' })).toMatch(/^Goodput \(TTFT ≤ 500 ms\): 1\/3 \(33\.3%\)/m);
   });
 
   it('parses the --slo flag form', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
+import { runLoadShape, type LoadShape } from '../lib/load/load-shape.ts';
 import { sendLag } from '../lib/stats/metrics.ts';
 import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
 import { ResultsSchema } from '../lib/results/results.ts';
@@ -88,6 +89,25 @@ describe('open loop: coordinated omission', () => {
   });
 });
 
+describe('open loop: the seed fixes the schedule', () => {
+  // Gaps between intended sends (ms), from the first: the runs' origins differ by a clock read.
+  async function intendedGaps(seed: number): Promise<number[]> {
+    const shape: LoadShape = { concurrency: 1, rate: 200, arrival: 'poisson', seed, total: 6, graceMs: 0 };
+    const load = await runLoadShape(shape, target(slow));
+    const intended = load.records.toArray().map((r) => r.intendedAt!);
+    return intended.slice(1).map((t, k) => Number((t - intended[k]!).toFixed(6)));
+  }
+
+  it('two runs with one seed send at the same intended times; another seed at other times', async () => {
+    const first = await intendedGaps(7);
+    expect(first).toHaveLength(5);
+    // Poisson gaps differ from each other: the schedule is random, not constant.
+    expect(new Set(first).size).toBe(5);
+    expect(await intendedGaps(7)).toEqual(first);
+    expect(await intendedGaps(8)).not.toEqual(first);
+  });
+});
+
 describe('duration and grace', () => {
   it('stops sending at the deadline and aborts what is still in flight when the grace ends, marked as such', async () => {
     const started = performance.now();
@@ -156,9 +176,9 @@ describe('run command: load shape flags', () => {
     );
     expect(code).toBe(0);
     expect(stderr()).toMatch(/4 requests \| rate 40\/s constant \| max concurrency 1 \| seed \d+/);
-    expect(stdout()).toContain('TTFT, from intended send');
+    expect(stdout()).toMatch(/^Send lag: P50 [\d.]+ ms, P99 [\d.]+ ms · TTFT P99 from intended send [\d.]+ ms/m);
     expect(stdout()).toContain('send lag p99 is over 10 ms');
-    expect(stdout()).toMatch(/Met:\s+4\/4/);
+    expect(stdout()).toMatch(/^Goodput \(TTFT ≤ 1000 ms\): 4\/4 \(100\.0%\)/m);
     const results = readResults(output);
     expect(results.metrics.every((m) => m.intended_start! <= m.timestamps.started)).toBe(true);
     expect(results.config.seed).toEqual(expect.any(Number));
@@ -172,7 +192,7 @@ describe('run command: load shape flags', () => {
     const code = await runRun(['-u', `${slow.url}/v1/chat/completions`, '--sweep', 'concurrency=1,2', '-n', '2', '--warmup', '1', '-q', '-o', output], io);
     expect(code).toBe(0);
     expect(stdout()).toContain('【Sweep: concurrency】');
-    expect(stdout()).toContain('【Throughput vs TTFT p99】');
+    expect(stdout()).toContain('【Sweep: output tokens/s vs TTFT P99】');
     expect(stderr()).toMatch(/concurrency 1: [\d.]+ req\/s/);
     const results = readResults(output);
     expect(results.sweep!.levels.map((l) => [l.value, l.summary.total_requests, l.summary.warmup_requests])).toEqual([

@@ -6,6 +6,11 @@ import {
   outputTokens,
   outputTokenSource,
   tokenCountMismatch,
+  tokenEvents,
+  tokensPerSecond,
+  sendLag,
+  ttftFromIntended,
+  totalTimeFromIntended,
   totalTime,
   tpot,
   truncated,
@@ -58,6 +63,9 @@ describe('per-request metrics', () => {
     expect(tokenCountMismatch(withUsage)).toBe(true);
     expect(tokenCountMismatch({ ...reasoningFirst, usage: { outputTokens: 5 } })).toBe(false);
     expect(tokenCountMismatch(reasoningFirst)).toBe(false);
+    // tokens/s counts the server's 8 tokens over the 1 s end to end, not the 5 events.
+    expect(tokensPerSecond(withUsage)).toBeCloseTo(8, 9);
+    expect(tokensPerSecond(reasoningFirst)).toBeCloseTo(5, 9);
 
     const estimated = { ...reasoningFirst, tokenizerTokens: 6 };
     expect(outputTokens(estimated)).toBe(6);
@@ -80,6 +88,28 @@ describe('per-request metrics', () => {
       undefined,
     ]);
     expect(interTokenLatencies(failed)).toEqual([]);
+  });
+
+  it('gives undefined, never NaN or Infinity, for what a record cannot support', () => {
+    // A successful record with no token at all (raw timestamps only).
+    const tokenless = record({ startedAt: 0, firstByteAt: 5, endedAt: 40, usage: { outputTokens: 3 } });
+    expect([ttft(tokenless), ttfat(tokenless), tpot(tokenless), ttftFromIntended(tokenless)]).toEqual([undefined, undefined, undefined, undefined]);
+    expect(tokenEvents(tokenless)).toBe(0);
+    expect(tokenEvents(reasoningFirst)).toBe(5);
+    // Zero time end to end: no tokens/s.
+    expect(tokensPerSecond(record({ startedAt: 10, firstTokenAt: 10, tokenTimes: [10], endedAt: 10 }))).toBeUndefined();
+    expect(tokensPerSecond({ ...reasoningFirst, error: { kind: 'protocol', message: 'x' } })).toBeUndefined();
+  });
+
+  it('times from the intended send when the schedule had one, from the send otherwise; nothing for a failed request but its lag', () => {
+    const late = { ...reasoningFirst, intendedAt: 40 };
+    expect(sendLag(late)).toBeCloseTo(0.06, 9);
+    expect(ttftFromIntended(late)).toBeCloseTo(0.26, 9);
+    expect(totalTimeFromIntended(late)).toBeCloseTo(1.06, 9);
+    expect([sendLag(reasoningFirst), ttftFromIntended(reasoningFirst), totalTimeFromIntended(reasoningFirst)]).toEqual([0, ttft(reasoningFirst), totalTime(reasoningFirst)]);
+    const failed = { ...late, error: { kind: 'http' as const, message: 'x' } };
+    expect([ttftFromIntended(failed), totalTimeFromIntended(failed)]).toEqual([undefined, undefined]);
+    expect(sendLag(failed)).toBeCloseTo(0.06, 9);
   });
 
   it('flags a successful stream without its end marker as truncated, but not a failed one', () => {
@@ -154,22 +184,26 @@ describe('summarize', () => {
   });
 
   it('renders stream health: truncated streams, provider error codes and the usage mismatch', () => {
-    const text = renderReport(summary, { lang: 'en' });
-    expect(text).toContain('Peak output rate (1 s):  8.0 tok/s');
+    const text = renderReport({ summary }, { lang: 'en', detail: 'full' });
+    expect(text).toMatch(/Peak output rate \(1 s\): +8\.0 tok\/s/);
     expect(text).toMatch(/Truncated \(no end marker\):\s+1/);
     expect(text).toMatch(/In-stream errors:\s+overloaded_error ×1/);
     expect(text).toMatch(/Output token counts from:\s+server usage 1, token events 1/);
     expect(text).toContain('! 1 request(s) differ: usage 10 tokens vs 5 events');
     expect(text).toContain("! 1 stream(s) ended without their protocol's end marker");
-    expect(text).toContain('【Inter-token latency (ITL)】');
-    const zh = renderReport(summary, { lang: 'zh' });
+    expect(text).toMatch(/^  ITL \(ms\) +7 /m);
+    // The one-screen report keeps the warnings.
+    const brief = renderReport({ summary }, { lang: 'en' });
+    expect(brief).toMatch(/^Stream health: 1 truncated · In-stream errors: overloaded_error ×1 · output tokens from server usage 1, token events 1$/m);
+    expect(brief).toContain('! 1 request(s) differ: usage 10 tokens vs 5 events');
+    const zh = renderReport({ summary }, { lang: 'zh', detail: 'full' });
     expect(zh).toContain('【流健康状况】');
     expect(zh).toMatch(/截断 \(缺少结束标记\):\s+1/);
   });
 
   it('says the counts agree when usage matches the events', () => {
     const agreeing = summarize([{ ...withUsage, usage: { outputTokens: 5 } }]);
-    expect(renderReport(agreeing, { lang: 'en' })).toMatch(/Usage vs token events:\s+agree/);
+    expect(renderReport({ summary: agreeing }, { lang: 'en', detail: 'full' })).toMatch(/Usage vs token events:\s+agree/);
   });
 });
 

@@ -129,6 +129,13 @@ describe('openai-chat', () => {
     expect(openaiChat.prepareBody!({ stream: false }, { includeUsage: true })).toEqual({ stream: false });
     const explicit = { stream: true, stream_options: { include_usage: false } };
     expect(openaiChat.prepareBody!(explicit, { includeUsage: true })).toBe(explicit);
+    // A body that is not a JSON object is left as it is.
+    for (const body of [null, undefined, 'stream', 7, [{ stream: true }]]) expect(openaiChat.prepareBody!(body, { includeUsage: true })).toBe(body);
+    // Other stream_options are kept.
+    expect(openaiChat.prepareBody!({ stream: true, stream_options: { continuous_usage_stats: true } }, { includeUsage: true })).toEqual({
+      stream: true,
+      stream_options: { continuous_usage_stats: true, include_usage: true },
+    });
   });
 });
 
@@ -149,6 +156,33 @@ describe('openai-completions', () => {
       sse({ id: 'cmpl-1', object: 'text_completion', choices: [], usage: { prompt_tokens: 5, total_tokens: 8, completion_tokens: 3 } }) +
       'data: [DONE]\n\n';
     expectAllSplits(openaiCompletions, transcript, { events: 'AA', text: ' The sky', usage: { inputTokens: 5, outputTokens: 3 }, ended: true });
+  });
+});
+
+describe('openai-completions errors', () => {
+  it('turns an error object into a failure, and a chunk without choices into nothing', () => {
+    const transcript = sse({ choices: [{ text: 'a' }] }) + sse({ object: 'text_completion' }) + sse({ error: { message: 'boom', type: 'server_error' } });
+    expectAllSplits(openaiCompletions, transcript, { events: 'A', text: 'a', usage: {}, ended: false, failure: { message: 'boom', code: 'server_error' } });
+    expect(openaiCompletions.prepareBody!({ stream: true }, { includeUsage: true })).toEqual({ stream: true, stream_options: { include_usage: true } });
+  });
+});
+
+describe('each adapter', () => {
+  const PROMPT = 'Write a short essay about artificial intelligence.';
+  it.each([
+    [openaiChat, 'openai-chat', 'sse', '[DONE]', { messages: [{ role: 'user', content: PROMPT }], stream: true, max_tokens: 256 }],
+    [openaiCompletions, 'openai-completions', 'sse', '[DONE]', { prompt: PROMPT, stream: true, max_tokens: 256 }],
+    [openaiResponses, 'openai-responses', 'sse', 'response.completed', { input: PROMPT, stream: true, max_output_tokens: 256 }],
+    [anthropicMessages, 'anthropic-messages', 'sse', 'message_stop', { messages: [{ role: 'user', content: PROMPT }], stream: true, max_tokens: 256 }],
+    [gemini, 'gemini', 'sse', 'finishReason', { contents: [{ role: 'user', parts: [{ text: PROMPT }] }], generationConfig: { maxOutputTokens: 256 } }],
+    [ollama, 'ollama', 'ndjson', '"done": true', { messages: [{ role: 'user', content: PROMPT }], stream: true, options: { num_predict: 256 } }],
+  ] as Array<[Protocol, string, string, string, unknown]>)('%#: names itself, its framing and end marker, and a default streaming body', (protocol, name, framing, endMarker, body) => {
+    expect([protocol.name, protocol.framing, protocol.endMarker]).toEqual([name, framing, endMarker]);
+    expect(protocol.defaultBody!(new URL('http://127.0.0.1/v1beta/models/m:streamGenerateContent?alt=sse'))).toEqual(body);
+  });
+
+  it('raw has no default body and ends at the end of the body', () => {
+    expect([raw.name, raw.framing, raw.endMarker, raw.defaultBody]).toEqual(['raw', 'raw', 'end of body', undefined]);
   });
 });
 
@@ -196,6 +230,51 @@ describe('openai-responses', () => {
       response: { id: 'resp_1', status: 'failed', error: { code: 'rate_limit_exceeded', message: 'Slow down' } },
     });
     expect(run(openaiResponses, [new TextEncoder().encode(failed)]).failure).toEqual({ message: 'Slow down', code: 'rate_limit_exceeded' });
+    const bare = named('response.failed', { type: 'response.failed' });
+    expect(run(openaiResponses, [new TextEncoder().encode(bare)]).failure).toEqual({ message: 'response.failed' });
+  });
+
+  const bytes = (text: string) => [new TextEncoder().encode(text)];
+  it.each([
+    ['response.output_text.delta', 'A'],
+    ['response.refusal.delta', 'A'],
+    ['response.function_call_arguments.delta', 'A'],
+    ['response.custom_tool_call_input.delta', 'A'],
+    ['response.mcp_call_arguments.delta', 'A'],
+    ['response.code_interpreter_call_code.delta', 'A'],
+    ['response.audio.transcript.delta', 'A'],
+    ['response.reasoning_text.delta', 'R'],
+    ['response.reasoning_summary_text.delta', 'R'],
+    ['response.reasoning.delta', 'R'],
+    ['response.reasoning_summary.delta', 'R'],
+  ])('%s is a token event of kind %s, named in the event: line or only in the data', (type, kind) => {
+    const delta = { type, delta: 'x' };
+    expect(run(openaiResponses, bytes(named(type, delta)))).toEqual({ events: kind, text: 'x', usage: {}, ended: false });
+    expect(run(openaiResponses, bytes(sse(delta))).events).toBe(kind);
+    expect(run(openaiResponses, bytes(named('message', delta))).events).toBe(kind);
+    // An empty or non-text delta is no token.
+    expect(run(openaiResponses, bytes(named(type, { type, delta: '' }) + named(type, { type, delta: 7 }) + named(type, { type })))).toEqual({
+      events: '',
+      text: '',
+      usage: {},
+      ended: false,
+    });
+  });
+
+  it('ends at response.incomplete as at response.completed, with or without usage', () => {
+    const incomplete = named('response.incomplete', { type: 'response.incomplete', response: { status: 'incomplete', usage: { output_tokens: 4 } } });
+    expect(run(openaiResponses, bytes(incomplete))).toEqual({ events: '', text: '', usage: { outputTokens: 4 }, ended: true });
+    const bare = named('response.completed', { type: 'response.completed' }) + named('response.completed', { type: 'response.completed', response: { usage: null } });
+    expect(run(openaiResponses, bytes(bare))).toEqual({ events: '', text: '', usage: {}, ended: true });
+  });
+
+  it('does not parse the events it does not measure (their data may be anything)', () => {
+    const skipped = 'event: response.output_item.added\ndata: {not json\n\n' + named('response.output_text.delta', { type: 'response.output_text.delta', delta: 'x' });
+    expect(run(openaiResponses, bytes(skipped))).toEqual({ events: 'A', text: 'x', usage: {}, ended: false });
+    // An unnamed event is parsed: its type is in the data.
+    expect(() => run(openaiResponses, bytes('data: {not json\n\n'))).toThrow(/malformed JSON/);
+    // Parsed, of no type we measure: nothing.
+    expect(run(openaiResponses, bytes(sse({ delta: 'x' })))).toEqual({ events: '', text: '', usage: {}, ended: false });
   });
 });
 
@@ -258,6 +337,36 @@ describe('anthropic-messages', () => {
       failure: { message: 'Overloaded', code: 'overloaded_error' },
     });
   });
+
+  const outcome = (text: string) => run(anthropicMessages, [new TextEncoder().encode(text)]);
+  it('reads the type from the data when a server omits the event: lines', () => {
+    expect(outcome(transcript.replace(/^event: .*\r\n/gm, ''))).toEqual({ events: 'RAAA', text: 'Let meHello 世界{"city": "Paris"}', usage: { inputTokens: 30, outputTokens: 15 }, ended: true });
+    expect(outcome(sse({ type: 'error', error: { type: 'api_error', message: 'Internal' } })).failure).toEqual({ message: 'Internal', code: 'api_error' });
+  });
+
+  it('does not parse ping, content_block_stop or message_stop (their data may be anything)', () => {
+    expect(outcome('event: ping\ndata: {\n\nevent: content_block_stop\ndata: {\n\nevent: message_stop\ndata: {\n\n')).toEqual({ events: '', text: '', usage: {}, ended: true });
+  });
+
+  it('counts a block that opens with its text (thinking or text), and nothing for an empty or absent block or delta', () => {
+    const blockStart = (block: object | null) => named('content_block_start', { type: 'content_block_start', index: 0, content_block: block });
+    expect(outcome(blockStart({ type: 'thinking', thinking: 'hm' }) + blockStart({ type: 'text', text: 'hi' }))).toEqual({ events: 'RA', text: 'hmhi', usage: {}, ended: false });
+    expect(outcome(blockStart(null) + blockStart({ type: 'text', text: '' }) + blockStart({ type: 'thinking', text: 'not thinking text' })).events).toBe('');
+    expect(outcome(named('content_block_delta', { type: 'content_block_delta', index: 0, delta: null })).events).toBe('');
+  });
+
+  it('an error event without an error object fails with the event itself', () => {
+    expect(outcome(named('error', { type: 'error', message: 'plain' })).failure).toEqual({ message: 'plain', code: 'error' });
+  });
+
+  it('sums cached input tokens when given, and reads no output from message_start', () => {
+    const usage = (u: object | null) => named('message_start', { type: 'message_start', message: { usage: u } });
+    expect(outcome(usage({ input_tokens: 10, output_tokens: 1 })).usage).toEqual({ inputTokens: 10 });
+    expect(outcome(usage({ input_tokens: 10, cache_creation_input_tokens: 4 })).usage).toEqual({ inputTokens: 14 });
+    expect(outcome(usage({ output_tokens: 1 })).usage).toEqual({});
+    expect(outcome(usage(null) + named('message_start', { type: 'message_start' })).usage).toEqual({});
+    expect(outcome(named('message_delta', { type: 'message_delta', usage: { output_tokens: 7 } })).usage).toEqual({ outputTokens: 7 });
+  });
 });
 
 describe('gemini', () => {
@@ -284,6 +393,28 @@ describe('gemini', () => {
       message: 'The model is overloaded. Please try again later.',
       code: 'UNAVAILABLE',
     });
+  });
+
+  const once = (value: unknown) => run(gemini, [new TextEncoder().encode(sse(value))]);
+  it('fails a blocked prompt, naming the reason', () => {
+    expect(once({ promptFeedback: { blockReason: 'SAFETY' } }).failure).toEqual({ message: 'prompt blocked: SAFETY', code: 'blocked' });
+    expect(once({ promptFeedback: {}, candidates: [{ content: { parts: [{ text: 'ok' }] } }] })).toEqual({ events: 'A', text: 'ok', usage: {}, ended: false });
+  });
+
+  it('counts a whole function call as answer output, and a thought-only chunk as reasoning', () => {
+    const call = { name: 'f', args: { a: 1 } };
+    expect(once({ candidates: [{ content: { parts: [{ functionCall: call }] } }] })).toEqual({ events: 'A', text: JSON.stringify(call), usage: {}, ended: false });
+    expect(once({ candidates: [{ content: { parts: [{ text: 't', thought: true }, { text: 'a' }] } }] }).events).toBe('A');
+    expect(once({ candidates: [{ content: { parts: [{ text: 't', thought: true }] } }] }).events).toBe('R');
+    // Parts without text or a call, a candidate without content, a chunk without candidates: nothing.
+    expect(once({ candidates: [{ content: { parts: [{ text: '' }, { thought: true }] } }, { finishReason: null }, {}] })).toEqual({ events: '', text: '', usage: {}, ended: false });
+    expect(once({ usageMetadata: { promptTokenCount: 3 } })).toEqual({ events: '', text: '', usage: { inputTokens: 3 }, ended: false });
+  });
+
+  it('sums output tokens from whichever of candidates and thoughts it reports', () => {
+    expect(once({ usageMetadata: { candidatesTokenCount: 5 } }).usage).toEqual({ outputTokens: 5 });
+    expect(once({ usageMetadata: { thoughtsTokenCount: 4 } }).usage).toEqual({ outputTokens: 4 });
+    expect(once({ usageMetadata: { candidatesTokenCount: 5, thoughtsTokenCount: 4 } }).usage).toEqual({ outputTokens: 9 });
   });
 });
 
@@ -325,6 +456,28 @@ describe('ollama', () => {
       failure: { message: 'unexpected EOF' },
     });
   });
+
+  const once = (value: object) => run(ollama, [new TextEncoder().encode(line(value))]);
+  it('counts whole tool calls as answer output; thinking alone is reasoning; a generate line reads its own thinking', () => {
+    const calls = [{ function: { name: 'f', arguments: { a: 1 } } }];
+    expect(once({ message: { role: 'assistant', content: '', tool_calls: calls }, done: false })).toEqual({ events: 'A', text: JSON.stringify(calls), usage: {}, ended: false });
+    expect(once({ message: { role: 'assistant', content: '', tool_calls: [] }, done: false }).events).toBe('');
+    expect(once({ thinking: 'hm', response: '', done: false })).toEqual({ events: 'R', text: 'hm', usage: {}, ended: false });
+    // A chat line reads only message.*: a stray top-level response is not its text.
+    expect(once({ message: { role: 'assistant', content: '' }, response: 'stray', thinking: 'stray', done: false }).events).toBe('');
+    // Only done: true ends the stream.
+    expect(once({ response: 'x', done: 'yes' }).ended).toBe(false);
+  });
+
+  it('asks /api/generate for a prompt and /api/chat for messages', () => {
+    const prompt = 'Write a short essay about artificial intelligence.';
+    expect(ollama.defaultBody!(new URL('http://127.0.0.1:11434/api/generate'))).toEqual({ prompt, stream: true, options: { num_predict: 256 } });
+    expect(ollama.defaultBody!(new URL('http://127.0.0.1:11434/api/chat'))).toEqual({
+      messages: [{ role: 'user', content: prompt }],
+      stream: true,
+      options: { num_predict: 256 },
+    });
+  });
 });
 
 describe('raw', () => {
@@ -332,5 +485,13 @@ describe('raw', () => {
     const encoder = new TextEncoder();
     const outcome = run(raw, [encoder.encode('hello '), encoder.encode('world')]);
     expect(outcome).toEqual({ events: 'AA', text: 'hello world', usage: {}, ended: true });
+  });
+
+  it('counts an empty chunk as nothing', () => {
+    const tokens: boolean[] = [];
+    const sink: StreamSink = { token: (r) => tokens.push(r), text: () => {}, usage: () => {}, end: () => {}, fail: () => {} };
+    raw.onMessage('', undefined, sink);
+    raw.onMessage('x', undefined, sink);
+    expect(tokens).toEqual([false]);
   });
 });

@@ -138,7 +138,62 @@ describe('createRedactor().value, copy on write', () => {
   });
 });
 
+describe('redaction details', () => {
+  it('a name that holds "tokens" only inside another word is still a secret name', () => {
+    expect(isSecretName('tokensecret')).toBe(true);
+    expect(isSecretName('prompt_tokens_details')).toBe(false);
+    expect(isSecretName('tokenizer')).toBe(false);
+  });
+
+  it('scrubs a secret of 4 characters or more, never a shorter one (it would scrub common words)', () => {
+    const r = createRedactor(['abcd', 'xyz', 'Bearer qrs']);
+    expect(r.text('abcd xyz qrs')).toBe(`${REDACTED} xyz qrs`);
+    expect(r.secrets()).toEqual(['abcd', 'Bearer qrs']);
+  });
+
+  it('scrubs the longest secret first, so a longer one never leaks its tail', () => {
+    const r = createRedactor(['abcd', 'abcdefgh12']);
+    expect(r.text('[abcdefgh12] [abcd]')).toBe(`[${REDACTED}] [${REDACTED}]`);
+    const reversed = createRedactor(['abcdefgh12', 'abcd']);
+    expect(reversed.text('[abcdefgh12]')).toBe(`[${REDACTED}]`);
+  });
+
+  it('strips a Bearer prefix followed by any spaces, and scrubs Bearer tokens after any spaces', () => {
+    const r = createRedactor(['Bearer   tok12345']);
+    expect(r.text('"tok12345"')).toBe(`"${REDACTED}"`);
+    expect(createRedactor().text('Authorization: Bearer    abcdefgh12345')).toBe(`Authorization: Bearer ${REDACTED}`);
+  });
+
+  it('rebuilds from its secrets() in another thread', () => {
+    const r = createRedactor(['Bearer sk-secret-123']);
+    const copy = createRedactor(r.secrets());
+    expect(copy.text('sk-secret-123 and Bearer sk-secret-123')).toBe(r.text('sk-secret-123 and Bearer sk-secret-123'));
+    expect(copy.text('sk-secret-123')).toBe(REDACTED);
+  });
+
+  it('redactSecretFields replaces secret strings and numbers, inside arrays too, and leaves other fields', () => {
+    expect(redactSecretFields([{ api_key: 'k-123456', token: 123456, model: 'llama3', max_tokens: 256 }])).toEqual([
+      { api_key: REDACTED, token: REDACTED, model: 'llama3', max_tokens: 256 },
+    ]);
+  });
+
+  it('value() returns a clean value holding arrays and nulls as is', () => {
+    const r = createRedactor(['sk-canary-secret-value']);
+    const clean = { rows: [{ a: 'x', b: [1, 'y', null] }], none: null, n: 3 };
+    expect(r.value(clean)).toBe(clean);
+    expect(r.value(clean.rows)).toBe(clean.rows);
+  });
+});
+
 describe('collectSecrets', () => {
+  it('collects only secret-named query parameters and body fields, in arrays too', () => {
+    const r = createRedactor();
+    collectSecrets(r, {}, 'http://h/x?model=llama3-70b&api_key=q-secret-9', { items: [{ api_key: 'arr-secret-7' }], model: 'mistral-large' });
+    expect(r.text('llama3-70b q-secret-9 arr-secret-7 mistral-large')).toBe(`llama3-70b ${REDACTED} ${REDACTED} mistral-large`);
+    // Not a URL: nothing to collect from it.
+    expect(() => collectSecrets(r, {}, 'not a url')).not.toThrow();
+  });
+
   it('collects secret-named headers, query parameters, body fields at any depth and URL passwords', () => {
     const r = createRedactor();
     collectSecrets(r, { Authorization: 'Bearer hdr-secret-1', Accept: 'text/event-stream' }, 'http://u:pw-secret-2@h/x?key=q-secret-3&model=m', {

@@ -1,7 +1,7 @@
 /** Protocol detection: from the URL path before the request, from the content-type after the headers. */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../lib/record/errors.ts';
-import { protocolByName, protocolForContentType, protocolForPath, resolveProtocol } from '../lib/wire/protocols/registry.ts';
+import { PROTOCOL_NAMES, protocolByName, protocolForContentType, protocolForPath, resolveProtocol } from '../lib/wire/protocols/registry.ts';
 
 describe('protocol detection', () => {
   it.each([
@@ -38,5 +38,35 @@ describe('protocol detection', () => {
     expect(() => resolveProtocol('auto', 'http://127.0.0.1/v1beta/models/g:streamGenerateContent')).toThrow(UsageError);
     expect(() => resolveProtocol('gemini', 'http://127.0.0.1/x')).toThrow(/needs "\?alt=sse"/);
     expect(resolveProtocol('auto', 'http://127.0.0.1/v1beta/models/g:streamGenerateContent?alt=sse').protocol?.name).toBe('gemini');
+  });
+
+  it('knows every adapter by its own name, and lists them all when a name is unknown', () => {
+    expect(PROTOCOL_NAMES).toEqual(['openai-chat', 'openai-completions', 'openai-responses', 'anthropic-messages', 'gemini', 'ollama', 'raw']);
+    for (const name of PROTOCOL_NAMES) expect(protocolByName(name).name).toBe(name);
+    expect(() => protocolByName('grpc')).toThrow(
+      'unknown protocol "grpc"; known: auto, openai-chat, openai-completions, openai-responses, anthropic-messages, gemini, ollama, raw',
+    );
+  });
+
+  it('reads the path to its end: any number of trailing slashes, no prefix match', () => {
+    expect(protocolForPath('/v1/chat/completions///')?.name).toBe('openai-chat');
+    expect(protocolForPath('/api/chat/extra')).toBeUndefined();
+    expect(protocolForPath('/api/generate/extra')).toBeUndefined();
+    expect(protocolForPath('/proxy/api/generate')?.name).toBe('ollama');
+  });
+
+  it('reads the content-type whatever its case, spaces and parameters', () => {
+    for (const type of [' Application/X-NDJSON ; charset=utf-8', 'application/ndjson', 'application/jsonl']) {
+      expect(protocolForContentType(type).name, type).toBe('ollama');
+    }
+    expect(protocolForContentType('TEXT/EVENT-STREAM').name).toBe('openai-chat');
+    expect(protocolForContentType('').name).toBe('raw');
+  });
+
+  it('says how it chose: by the path when the name is auto or absent', () => {
+    for (const name of ['auto', undefined]) {
+      const choice = resolveProtocol(name, 'http://127.0.0.1/v1/messages');
+      expect({ name: choice.protocol?.name, how: choice.how }).toEqual({ name: 'anthropic-messages', how: 'path' });
+    }
   });
 });

@@ -1,12 +1,24 @@
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outputTokens, outputTokenSource, tpot, truncated, ttfat, ttft, totalTime } from '../lib/stats/metrics.ts';
+import {
+  outputTokens,
+  outputTokenSource,
+  tokenCountMismatch,
+  tokensPerSecond,
+  tpot,
+  truncated,
+  ttfat,
+  ttft,
+  totalTime,
+} from '../lib/stats/metrics.ts';
 import { anthropicMessages } from '../lib/wire/protocols/anthropic-messages.ts';
 import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
 import { createRedactor } from '../lib/wire/redact.ts';
 import { executeRequest, type RequestContext } from '../lib/wire/request.ts';
 import { runClosedLoop } from '../lib/load/runner.ts';
+import { recordToRow } from '../lib/results/results.ts';
+import { summarize } from '../lib/stats/summary.ts';
 import { fetchTransport } from '../lib/wire/transport-fetch.ts';
 import type { Transport } from '../lib/wire/transport.ts';
 import { createSimMsw, scriptedStream, SIM_BASE } from './helpers/sim.ts';
@@ -86,6 +98,36 @@ describe.each(TRANSPORTS)('executeRequest over the %s transport', (_name, transp
     expect(record.usage).toEqual({ inputTokens: 3, outputTokens: 9 });
     expect(outputTokens(record)).toBe(9);
     expect(record.tokenTimes).toHaveLength(1);
+  });
+
+  it('takes tokens/s, TPOT and the run totals from a server reporting 10 tokens over 2 events, not from the events', async () => {
+    server.use(
+      http.post(URL_, () =>
+        new HttpResponse(
+          scriptedStream([
+            [0, chunk({ content: 'one two three four five' })],
+            [30, chunk({ content: ' six seven eight nine ten' })],
+            [0, `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 10 } })}\n\ndata: [DONE]\n\n`],
+          ]),
+          { headers: SSE },
+        ),
+      ),
+    );
+    const record = await executeRequest(1, request, ctx());
+    expect(record.tokenTimes).toHaveLength(2);
+    expect(outputTokens(record)).toBe(10);
+    expect(tokenCountMismatch(record)).toBe(true);
+    const seconds = (record.endedAt - record.startedAt) / 1000;
+    expect(tokensPerSecond(record)).toBeCloseTo(10 / seconds, 9);
+    // 9 gaps between 10 tokens, not 1 gap between 2 events.
+    expect(tpot(record)).toBeCloseTo((record.tokenTimes[1]! - record.tokenTimes[0]!) / 1000 / 9, 9);
+    const summary = summarize([record]);
+    expect(summary.output_tokens).toBe(10);
+    expect(summary.tokens_per_second?.p50).toBeCloseTo(10 / seconds, 9);
+    expect(summary.token_count_mismatch).toEqual({ requests: 1, usage_tokens: 10, event_tokens: 2 });
+    const row = recordToRow(record);
+    expect(row.total_tokens).toBe(10);
+    expect(row.tokens_per_second).toBeCloseTo(10 / seconds, 5);
   });
 
   it('classifies an HTTP error with status and body prefix', async () => {

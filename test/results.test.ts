@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFixtures } from '../fixtures/results/make.ts';
-import { parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION } from '../lib/results/results.ts';
+import { MetricRowSchema, parseResults, readResults, recordToRow, rowToRecord, SCHEMA_VERSION, serializeResults } from '../lib/results/results.ts';
+import type { RequestRecord } from '../lib/record/record.ts';
 import { loadResults, parseResultsJsonl } from '../lib/results/results-load.ts';
 import { summarize } from '../lib/stats/summary.ts';
 
@@ -52,6 +53,11 @@ describe('the results contract', () => {
     expect(() => parseResults({ ...base, schema_version: 7 }, 'new.json')).toThrow(
       'new.json has results schema_version 7, newer than this streambench reads (1): upgrade streambench',
     );
+    // The very next version is already newer: the same message, not a vaguer schema error.
+    expect(() => parseResults({ ...base, schema_version: SCHEMA_VERSION + 1 }, 'next.json')).toThrow(
+      `next.json has results schema_version ${SCHEMA_VERSION + 1}, newer than this streambench reads (${SCHEMA_VERSION}): upgrade streambench`,
+    );
+    expect(parseResults({ ...base, schema_version: SCHEMA_VERSION }, 'same.json').schema_version).toBe(SCHEMA_VERSION);
     expect(() => parseResults({ ...base, schema_version: '1' }, 'x.json')).toThrow('x.json: schema_version must be an integer, got "1"');
   });
 
@@ -141,5 +147,113 @@ describe('a .jsonl journal of metric rows', () => {
     expect(() => parseResultsJsonl(`${header}\n${text}`, 'j.jsonl', new Date())).toThrow(/^j\.jsonl:3: not a streambench metric row/);
     expect(() => parseResultsJsonl('{"a":\n' + JSON.stringify(base.metrics[0]), 'j.jsonl', new Date())).toThrow(/^j\.jsonl:1: invalid JSON/);
     expect(() => parseResultsJsonl('\n\n', 'j.jsonl', new Date())).toThrow('j.jsonl holds no metric rows');
+  });
+});
+
+describe('a row and its record', () => {
+  const full: RequestRecord = {
+    id: 7,
+    intendedAt: 90,
+    startedAt: 100,
+    headersAt: 105,
+    firstByteAt: 106,
+    firstTokenAt: 150,
+    firstAnswerAt: 170,
+    tokenTimes: [150, 170, 190],
+    reasoningTokens: 1,
+    endedAt: 200,
+    status: 200,
+    bytes: 300,
+    chunks: 4,
+    usage: { inputTokens: 11, outputTokens: 9 },
+    sawEndMarker: true,
+    protocol: 'openai-chat',
+    tokenizerTokens: 8,
+    warmup: false,
+    attempt: 2,
+    level: 4,
+    rowIndex: 0,
+    group: 'short',
+  };
+  const failed: RequestRecord = {
+    id: 8,
+    startedAt: 10,
+    tokenTimes: [],
+    reasoningTokens: 0,
+    endedAt: 20,
+    status: 429,
+    bytes: 0,
+    chunks: 0,
+    sawEndMarker: false,
+    usage: { inputTokens: 3, outputTokens: 0 },
+    warmup: true,
+    error: { kind: 'http', status: 429, message: '429 Too Many Requests', body: '{}', retryAfter: '7', code: 'rate_limit' },
+  };
+  const bare: RequestRecord = { id: 9, startedAt: 0, tokenTimes: [], reasoningTokens: 0, endedAt: 5, bytes: 0, chunks: 0, sawEndMarker: false, error: { kind: 'connect', message: 'ECONNREFUSED' } };
+
+  it.each([
+    ['every optional field', full],
+    ['a failed request with its error details', failed],
+    ['a failure with nothing optional', bare],
+  ])('round-trip exactly: %s', (_name, record) => {
+    const row = MetricRowSchema.parse(JSON.parse(JSON.stringify(recordToRow(record))));
+    expect(rowToRecord(row)).toStrictEqual(record);
+  });
+
+  it('write no field a record does not have', () => {
+    expect(Object.keys(recordToRow(bare)).sort()).toEqual(
+      ['bytes', 'chunks', 'end_marker', 'error', 'error_kind', 'reasoning_tokens', 'request_id', 'status', 'timestamps', 'token_source', 'token_times', 'tokens_per_second', 'total_time', 'total_tokens', 'ttft'].sort(),
+    );
+    expect(recordToRow({ ...full, usage: {} }).usage).toStrictEqual({});
+    expect(recordToRow({ ...full, usage: { inputTokens: 3 } }).usage).toStrictEqual({ input_tokens: 3 });
+    // A status on a non-HTTP failure is the response's, not the error's.
+    const midStream = rowToRecord(recordToRow({ ...bare, status: 200, error: { kind: 'protocol', message: 'malformed JSON' } }));
+    expect(midStream.status).toBe(200);
+    expect(midStream.error).toStrictEqual({ kind: 'protocol', message: 'malformed JSON' });
+  });
+});
+
+describe('the results schema refuses, naming the field', () => {
+  const base = () => JSON.parse(readFileSync(fixture('base.json'), 'utf8'));
+  it.each<[string, (json: any) => void, RegExp]>([
+    ['a distribution without p99', (j) => delete j.summary.ttft.p99, /summary\.ttft\.p99/],
+    ['a negative row_index', (j) => (j.metrics[0].row_index = -1), /metrics\.0\.row_index/],
+    ['attempt 1 (the first attempt has none)', (j) => (j.metrics[0].attempt = 1), /metrics\.0\.attempt/],
+    ['a source without its request_id', (j) => (j.metrics[0].source = { file: 0 }), /metrics\.0\.source\.request_id/],
+    ['a sweep of an unknown parameter', (j) => (j.sweep = { parameter: 'temperature', levels: [] }), /sweep\.parameter/],
+    ['a sweep level without a value', (j) => (j.sweep = { parameter: 'rate', levels: [{ summary: j.summary }] }), /sweep\.levels\.0\.value/],
+    ['a dataset without its hash', (j) => (j.dataset = { file: 'd.csv', rows: 1, columns: [] }), /dataset\.sha256/],
+    ['shard index -1', (j) => (j.shard = { index: -1, count: 2 }), /shard\.index/],
+    ['shard count 0', (j) => (j.shard = { index: 0, count: 0 }), /shard\.count/],
+    ['a threshold without pass', (j) => (j.thresholds = [{ rule: 'ttft.p99 < 1', observed: 0.5 }]), /thresholds\.0\.pass/],
+    ['merged_from without offset_ms', (j) => (j.merged_from = [{ file: 'a.json', started_at: 'x', requests: 1 }]), /merged_from\.0\.offset_ms/],
+    ['another tool', (j) => (j.tool.name = 'other'), /tool\.name/],
+    ['a config without its url', (j) => delete j.config.url, /config\.url/],
+    ['a summary without success_count', (j) => delete j.summary.success_count, /summary\.success_count/],
+  ])('%s', (_name, spoil, field) => {
+    const json = base();
+    spoil(json);
+    expect(() => parseResults(json, 'r.json')).toThrow(field);
+  });
+});
+
+describe('reading and writing results files', () => {
+  it('reads a file with a byte-order mark, and names a missing file or a folder', async () => {
+    const text = readFileSync(fixture('base.json'), 'utf8');
+    expect((await readResults(write('bom.json', '\uFEFF' + text))).metrics).toHaveLength(500);
+    await expect(readResults(join(tmp, 'none.json'))).rejects.toThrow(`cannot read results file ${join(tmp, 'none.json')}: no such file`);
+    await expect(readResults(tmp)).rejects.toThrow(`cannot read results file ${tmp}: EISDIR`);
+  });
+
+  it('serializes to the same JSON as stringifying the whole, empty strings after the metrics included', async () => {
+    const results = { ...JSON.parse(readFileSync(fixture('base.json'), 'utf8')), after: '', also: { x: '' } };
+    const records = results.metrics.slice(0, 3).map(rowToRecord);
+    const text = [...serializeResults(results, records)].join('');
+    expect(text).toBe(JSON.stringify({ ...results, metrics: records.map(recordToRow) }) + '\n');
+    // The transform (redaction) reaches the head and every row.
+    const mark = <T,>(value: T): T => ({ ...value, marked: true }) as T;
+    const marked = JSON.parse([...serializeResults(results, records, mark)].join(''));
+    expect(marked.marked).toBe(true);
+    expect(marked.metrics.map((row: { marked?: boolean }) => row.marked)).toEqual([true, true, true]);
   });
 });

@@ -24,8 +24,13 @@ describe('runRun', () => {
     const output = join(dir, 'a.json');
     const code = await runRun(['-u', `${sim.url}/v1/chat/completions`, '-n', '20', '-p', '5', '-o', output], io);
     expect(code).toBe(0);
-    expect(stdout()).toContain('【Time to first token (TTFT)】');
-    expect(stdout()).toMatch(/Succeeded:\s+20 \(100\.0%\)/);
+    // The one-screen report: the run line, requests and tokens, one table of metric × mean/P50/P90/P99 in ms.
+    const report = stdout().split('\n');
+    expect(report[0]).toBe(`streambench · POST ${sim.url}/v1/chat/completions · openai-chat · concurrency 5 · 20 requests · transport undici`);
+    expect(report.find((line) => line.startsWith('Requests:'))).toMatch(/^Requests: 20 ok · 0 failed \(0\.0%\) · [\d.]+ s · [\d.]+ req\/s$/);
+    expect(report).toContainEqual(expect.stringMatching(/^ {2}Metric +Mean +P50 +P90 +P99$/));
+    expect(report.find((line) => line.startsWith('  TTFT (ms) '))).toMatch(/^ {2}TTFT \(ms\) (?: +\d+\.\d+){4}$/);
+    expect(report.length).toBeLessThan(25);
     expect(stderr()).toMatch(/\[001\] TTFT 0\.\d{3}s/);
     expect(stderr()).toMatch(/\[001\] done \d\.\d{3}s \| 10 tokens \| [\d.]+ tok\/s \| [\d.]+ KB/);
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
@@ -35,6 +40,8 @@ describe('runRun', () => {
     // Usage was requested automatically, so tokens come from the server's count.
     expect(results.metrics[0]).toMatchObject({ total_tokens: 10, token_source: 'usage', error: null });
     expect(results.config).toMatchObject({ concurrency: 5, total_requests: 20 });
+    // A real http:// target: no simulator settings in the results.
+    expect(results.config.simulator).toBeUndefined();
   });
 
   it('prints zh labels with --lang zh and drops per-request lines with --quiet', async () => {
@@ -44,8 +51,8 @@ describe('runRun', () => {
       io,
     );
     expect(code).toBe(0);
-    expect(stdout()).toContain('【首Token时间 (TTFT)】');
-    expect(stdout()).toContain('【生成速率 (单请求)】');
+    expect(stdout()).toContain('单请求输出速率 (tok/s)');
+    expect(stdout()).toMatch(/^请求数: 3 成功/m);
     expect(stderr()).not.toContain('[001]');
   });
 
@@ -63,7 +70,7 @@ describe('runRun', () => {
     const output = join(dir, 'dead.json');
     const code = await runRun(['-u', `${dead.url}/v1/chat/completions`, '-n', '4', '-p', '2', '-q', '-o', output], io);
     expect(code).toBe(0);
-    expect(stdout()).toMatch(/connect\s*:?\s+4/);
+    expect(stdout()).toMatch(/^ {2}connect ×4 {2}e\.g\. /m);
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(results.summary.failed_count).toBe(4);
     expect(results.summary.ttft).toBeUndefined();
@@ -114,12 +121,23 @@ describe('scripts/run.ts end to end (child processes)', () => {
 
   it('starts the simulated endpoint in a child process, runs and writes results', async () => {
     const output = join(dir, 'e2e.json');
-    const { code, stdout, stderr } = await runScript(['-c', config, '-o', output, '-q']);
+    const { code, stdout, stderr } = await runScript(['-c', config, '-o', output, '-q', '--report', 'full']);
     expect(stderr).toContain('using the built-in simulated endpoint');
     expect(code).toBe(0);
     expect(stdout).toMatch(/Succeeded:\s+12 \(100\.0%\)/);
+    expect(stdout).toContain('【Latency and token rates】');
     const results = ResultsSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(results.metrics).toHaveLength(12);
+    // The simulator served it: its settings are recorded.
+    expect(results.config.simulator).toMatchObject({ ttft_ms: 40, tokens: 8 });
+  });
+
+  it('--help piped (not a terminal) is plain text, without ANSI escapes', async () => {
+    const { code, stdout } = await runScript(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('USAGE run [OPTIONS]');
+    expect(stdout).toContain('--report');
+    expect(stdout).not.toContain('\x1b');
   });
 
   it('on SIGINT aborts in-flight requests, saves partial results and exits 130', async () => {

@@ -59,8 +59,13 @@ describe('--turns from the CLI', () => {
     const input = results.turns!.by_turn.map((t) => t.input_tokens!.mean);
     expect(input[1]!).toBeGreaterThan(input[0]!);
     expect(input[2]!).toBeGreaterThan(input[1]!);
-    expect(result.stdout).toMatch(/【Per turn】\n\s+Turn\s+Requests\s+Failed\s+TTFT P50/);
-    expect(result.stdout).toContain('Concurrency counts conversations');
+    // The one-screen report: TTFT P50 by turn; the full one: the per-turn table and the note.
+    expect(result.stdout).toMatch(/^Per turn: TTFT P50 turn 1 [\d.]+ ms · turn 2 [\d.]+ ms · turn 3 [\d.]+ ms \(conversations 2\)$/m);
+    const { renderReport } = await import('../lib/report/report.ts');
+    const { reportDataFromResults } = await import('../lib/report/report-data.ts');
+    const full = renderReport(reportDataFromResults(results), { lang: 'en', detail: 'full' });
+    expect(full).toMatch(/【Per turn】\n\s+Turn\s+Requests\s+Failed\s+TTFT P50 \(ms\)/);
+    expect(full).toContain('Concurrency counts conversations');
   });
 
   it('checks thresholds by turn (turn2.ttft.p99)', async () => {
@@ -259,11 +264,11 @@ describe('the per-turn report in every format', () => {
     };
     for (const [format, marker] of [
       ['text', '【Per turn】'],
-      ['markdown', '**Per turn**'],
+      ['markdown', '#### Per turn'],
       ['html', '<table id="turns">'],
     ] as const) {
       const captured = io();
-      expect(await runSummarize([output, '-f', format], captured.io)).toBe(0);
+      expect(await runSummarize([output, '-f', format, '--report', 'full'], captured.io)).toBe(0);
       expect(captured.out()).toContain(marker);
     }
     const html = io();

@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runRun } from '../lib/commands/run.ts';
+import { runSummarize } from '../lib/commands/summarize.ts';
+import { captureIO } from './helpers/io.ts';
 import { journalPathFor, readJournal } from '../lib/results/journal.ts';
 import { createRng } from '../lib/util/random.ts';
 import { shuffledOrder } from '../lib/data/request-plan.ts';
@@ -133,7 +135,10 @@ describe('run with a data source', () => {
     const a = await run([...args, '-o', first]);
     expect(a.code, a.stderr).toBe(0);
     expect(a.stderr).toContain('data: prompts.csv | csv, utf-8 | 3 rows, shuffled, seed 11 | columns: prompt, max, kind');
-    expect(a.stdout).toMatch(/【Per group: kind】\n {2}Group +Requests +Failed +TTFT P50 +TTFT P95 +tok\/s \(mean\)\n {2}long +3 +0 .*\n {2}short +6 +0 /);
+    expect(a.stdout).toMatch(/More with --report full: .*Per group: kind/);
+    const summary = captureIO(dir);
+    expect(await runSummarize([first, '--report', 'full'], summary.io)).toBe(0);
+    expect(summary.stdout()).toMatch(/【Per group: kind】\n {2}Group +Requests +Failed +TTFT P50 \(ms\) +TTFT P95 \(ms\) .*\n {2}long +3 +0 .*\n {2}short +6 +0 /);
     for (const request of seen) {
       const row = ['say "a", then\nstop', 'hello 🚀', '中文'].indexOf(request.body.messages[0]!.content);
       expect(request.body.max_tokens).toBe([2, 3, 1][row]);

@@ -29,16 +29,17 @@ function io(env: NodeJS.ProcessEnv = {}, tty = false) {
 }
 
 describe('run --html', () => {
-  it('writes the HTML report beside the results file and prints a TTFT histogram under the report', async () => {
+  it('writes the HTML report beside the results file and prints a TTFT histogram in the full report', async () => {
     const run = io();
-    const code = await runRun(['-u', `${server.url}/v1/chat/completions`, '-n', '6', '-p', '3', '-q', '-o', 'out/r.json', '--html'], run.io);
+    const code = await runRun(['-u', `${server.url}/v1/chat/completions`, '-n', '6', '-p', '3', '-q', '-o', 'out/r.json', '--html', '--full-report'], run.io);
     expect(code).toBe(0);
     const html = await readFile(join(dir, 'out/r.html'), 'utf8');
     expect(html).toContain('<td data-field="total_requests">6</td>');
     expect(html).toContain('data-chart="ttft-histogram"><figcaption>TTFT distribution</figcaption><svg');
     expect(run.stderr()).toContain(`HTML report written to ${join(dir, 'out/r.html')}`);
     const stdout = run.stdout();
-    expect(stdout.indexOf('TTFT histogram (n = 6)')).toBeGreaterThan(stdout.indexOf('【Errors】'));
+    expect(stdout.indexOf('TTFT histogram (n = 6)')).toBeGreaterThan(stdout.indexOf('【Latency and token rates】'));
+    expect(stdout.indexOf('TTFT histogram (n = 6)')).toBeLessThan(stdout.indexOf('【Errors】'));
   });
 
   it('takes an explicit file and the report language', async () => {

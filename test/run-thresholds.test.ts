@@ -28,7 +28,7 @@ describe('run --threshold', () => {
   it('prints each threshold with its observed value and exits 0 when all pass', async () => {
     const { code, stderr, stdout } = await run('--threshold', 'ttft.p99 < 5', '--threshold', 'error_rate < 1%');
     expect(code).toBe(0);
-    expect(stdout).toContain('Test report');
+    expect(stdout).toMatch(/^streambench · POST /);
     expect(stderr).toMatch(/✓ ttft\.p99 < 5 +observed \d+\.\d{3}s\n/);
     expect(stderr).toMatch(/✓ error_rate < 1% +observed 0\.00%/);
     const results = JSON.parse(readFileSync(join(tmp, 'out.json'), 'utf8'));
@@ -44,7 +44,7 @@ describe('run --threshold', () => {
   it('exits 1 when any threshold fails, and still writes the report and results', async () => {
     const { code, stderr, stdout } = await run('--threshold', 'ttft.p99 < 5', '--threshold', 'ttft.p50 < 10ms');
     expect(code).toBe(1);
-    expect(stdout).toContain('Test report');
+    expect(stdout).toMatch(/^streambench · POST /);
     expect(stderr).toMatch(/✗ ttft\.p50 < 10ms +observed \d+\.\d{3}s\n/);
     expect(JSON.parse(readFileSync(join(tmp, 'out.json'), 'utf8')).thresholds[1]).toMatchObject({ pass: false });
   });
@@ -75,15 +75,19 @@ describe('run --threshold', () => {
   it("summarize reads the run's journal (<output>.jsonl) into the report of its results file", async () => {
     expect((await run()).code).toBe(0);
     const journal = captureIO(tmp);
-    expect(await runSummarize(['out.jsonl'], journal.io)).toBe(0);
+    expect(await runSummarize(['out.jsonl', '--report', 'full'], journal.io)).toBe(0);
     expect(journal.stderr()).toMatch(/^note: out\.jsonl: read from a journal without a header/);
     const final = captureIO(tmp);
-    expect(await runSummarize(['out.json'], final.io)).toBe(0);
+    expect(await runSummarize(['out.json', '--report', 'full'], final.io)).toBe(0);
     expect(journal.stdout()).toMatch(/Total requests: +4\n/);
-    // The journal holds the requests only: the client's self-check is in the results file alone.
+    // The journal holds the requests only: the run's settings, client's self-check and thresholds are in the results file alone.
     const withoutSelfCheck = (text: string) =>
-      text.replace('! client-bound: measurements inflated\n\n', '').replace(/【Client self-check】\n[\s\S]*?\n\n/, '');
+      text
+        .replace(/^streambench · .*\n\n/m, '')
+        .replace('! client-bound: measurements inflated\n\n', '')
+        .replace(/【Client self-check】\n[\s\S]*?\n\n/, '')
+        .replace(/【Thresholds】\n[\s\S]*?\n\n/, '');
     expect(final.stdout()).toContain('【Client self-check】');
-    expect(journal.stdout()).toBe(withoutSelfCheck(final.stdout()));
+    expect(withoutSelfCheck(journal.stdout())).toBe(withoutSelfCheck(final.stdout()));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openaiChat } from '../lib/wire/protocols/openai-chat.ts';
-import { runClosedLoop, type LoadPlan } from '../lib/load/runner.ts';
+import { runClosedLoop, runOpenLoop, type LoadPlan } from '../lib/load/runner.ts';
 import type { Transport } from '../lib/wire/transport.ts';
 
 const TOKEN = new TextEncoder().encode('data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n');
@@ -114,5 +114,47 @@ describe('runClosedLoop at concurrency 1', () => {
     });
     // After the first wave, every start happens with the other N-1 still running.
     expect(samples.slice(5).every((n) => n === 5)).toBe(true);
+  });
+});
+
+describe('runOpenLoop with a duration', () => {
+  /**
+   * Arrivals every 20 ms, a 100 ms deadline: five meant before it. The client
+   * stalls 150 ms (a blocked event loop) before it reads the second arrival, so
+   * it wakes past the deadline with four arrivals overdue.
+   */
+  function lateWakeUp(): () => number {
+    let k = 0;
+    return () => {
+      if (k === 1) {
+        const until = performance.now() + 150;
+        while (performance.now() < until) {
+          // busy: the event loop is blocked, as on an overloaded client
+        }
+      }
+      return 20 * k++;
+    };
+  }
+
+  it.each([
+    ['no cap', undefined],
+    ['a cap with free slots', 10],
+  ])('sends every arrival meant before the deadline even when the client wakes late (%s)', async (_name, maxConcurrency) => {
+    const { total: _total, concurrency: _concurrency, ...base } = plan(1, 1);
+    const result = await runOpenLoop({ ...base, total: Infinity, durationMs: 100, graceMs: 5000, arrivals: lateWakeUp(), maxConcurrency });
+    expect(result.unsent).toBe(0);
+    const intended = result.records.toArray().map((r) => Math.round(r.intendedAt! - result.records.at(0).intendedAt!));
+    expect(intended).toEqual([0, 20, 40, 60, 80]);
+    // Sent late: the lag is recorded, not dropped.
+    expect(result.records.at(1).startedAt - result.records.at(1).intendedAt!).toBeGreaterThan(100);
+  });
+
+  it('does not send arrivals still queued behind the cap at the deadline, and counts them', async () => {
+    const { total: _total, concurrency: _concurrency, ...base } = plan(1, 1, 150);
+    let k = 0;
+    const result = await runOpenLoop({ ...base, total: Infinity, durationMs: 100, graceMs: 5000, arrivals: () => 20 * k++, maxConcurrency: 1 });
+    // The first holds the only slot for 150 ms; the four behind it reach it past the deadline.
+    expect(result.records).toHaveLength(1);
+    expect(result.unsent).toBe(4);
   });
 });

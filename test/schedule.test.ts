@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRng } from '../lib/util/random.ts';
 import {
   concurrencyRampSteps,
   createArrivalTimes,
+  createSleep,
   createGapSampler,
   driveArrivals,
   rampedTime,
@@ -71,13 +72,43 @@ describe('inter-arrival gaps', () => {
     expect(gaps({ rate: 3, arrival: 'poisson' }, 8).slice(0, 50)).not.toEqual(a);
   });
 
-  it('rejects a non-positive rate or burstiness', () => {
-    expect(() => createGapSampler({ rate: 0, arrival: 'poisson', rng: createRng(1) })).toThrow(RangeError);
-    expect(() => createGapSampler({ rate: 1, arrival: 'gamma', burstiness: 0, rng: createRng(1) })).toThrow(RangeError);
+  it('rejects a non-positive rate or burstiness, saying which', () => {
+    expect(() => createGapSampler({ rate: 0, arrival: 'poisson', rng: createRng(1) })).toThrow(new RangeError('rate must be a positive number, got 0'));
+    expect(() => createGapSampler({ rate: 1, arrival: 'gamma', burstiness: 0, rng: createRng(1) })).toThrow(
+      new RangeError('burstiness must be a positive number, got 0'),
+    );
+  });
+
+  it('poisson: each gap is -ln(1 - u) / R of one draw u', () => {
+    const draws = [0.5, 0.75, 0];
+    const next = createGapSampler({ rate: 2, arrival: 'poisson', rng: () => draws.shift()! });
+    expect([next(), next(), Math.abs(next())]).toEqual([Math.log(2) / 2, Math.log(4) / 2, 0]);
+  });
+
+  it('gamma k = 0.5: as much mass near zero as Gamma(0.5) has (the burst pile-up)', () => {
+    // P(X < x) for X ~ Gamma(0.5, 1) is erf(sqrt(x)); gaps are X / (R k).
+    const rate = 8;
+    const k = 0.5;
+    const sample = gaps({ rate, arrival: 'gamma', burstiness: k });
+    const below = (x: number) => sample.filter((gap) => gap * rate * k < x).length / sample.length;
+    // erf(sqrt(0.0005)) = 0.0252 and erf(sqrt(0.005)) = 0.0797; 10k samples: +-0.005 is over 3 standard errors.
+    expect(Math.abs(below(0.0005) - 0.0252)).toBeLessThan(0.005);
+    expect(Math.abs(below(0.005) - 0.0797)).toBeLessThan(0.009);
   });
 });
 
 describe('arrival times and ramp-up', () => {
+  it('poisson schedule: the first at 0, then the sum of the gaps', () => {
+    const draws = [0.5, 0.75];
+    const next = createArrivalTimes({ rate: 2, arrival: 'poisson', rng: () => draws.shift()! });
+    expect([next(), next(), next()]).toEqual([0, (Math.log(2) / 2) * 1000, ((Math.log(2) + Math.log(4)) / 2) * 1000]);
+  });
+
+  it('closed-loop ramp: none without a ramp time or above one request', () => {
+    expect(concurrencyRampSteps(4, 0)).toEqual([]);
+    expect(concurrencyRampSteps(1, 1000)).toEqual([]);
+  });
+
   it('constant schedule: the first at 0, then every 1/R', () => {
     const next = createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) });
     expect(Array.from({ length: 5 }, next)).toEqual([0, 100, 200, 300, 400]);
@@ -196,6 +227,31 @@ describe('driveArrivals (injected clock and sleep)', () => {
     expect(sent).toEqual([0, 100, 200]);
   });
 
+  it('sends nothing once stopped, even an arrival already due, and nothing after a sleep it was stopped in', async () => {
+    const due: number[] = [];
+    await driveArrivals({ nextTime: () => 0, now: () => 10, sleep: async () => {}, stopped: () => true, dispatch: (t) => due.push(t) > 0 });
+    expect(due).toEqual([]);
+    let stop = false;
+    const { now, sleep } = fakeClock();
+    const sent: number[] = [];
+    await driveArrivals({
+      nextTime: createArrivalTimes({ rate: 10, arrival: 'constant', rng: createRng(1) }),
+      now,
+      sleep: async (ms) => {
+        await sleep(ms);
+        stop = true; // interrupted while waiting for the second arrival
+      },
+      stopped: () => stop,
+      dispatch: (intended) => sent.push(intended) > 0,
+    });
+    expect(sent).toEqual([0]);
+  });
+
+  it('does not send an arrival meant exactly at stopAt', async () => {
+    const { sent } = await driveConstant({ stopAt: 400 });
+    expect(sent.map(([intended]) => intended)).toEqual([0, 100, 200, 300]);
+  });
+
   it('drives a Poisson schedule whose realised rate matches the target', async () => {
     const { now, sleep } = fakeClock();
     let count = 0;
@@ -209,5 +265,58 @@ describe('driveArrivals (injected clock and sleep)', () => {
     // 100 s at 50/s: 5000 expected, sd ~71.
     expect(count).toBeGreaterThan(4750);
     expect(count).toBeLessThan(5250);
+  });
+});
+
+describe('createSleep', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('waits the time asked, and returns at once when its signal aborts, or was aborted', async () => {
+    vi.useFakeTimers();
+    const controller = new AbortController();
+    const sleep = createSleep(controller.signal);
+    let woke = false;
+    const nap = sleep(10_000).then(() => (woke = true));
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(woke).toBe(false);
+    controller.abort();
+    await nap;
+    expect(woke).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    // Already aborted: no timer at all.
+    const again = sleep(10_000);
+    expect(vi.getTimerCount()).toBe(0);
+    await again;
+    // Without a signal: exactly the time asked.
+    let plain = false;
+    const unsignalled = createSleep()(500).then(() => (plain = true));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(plain).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await unsignalled;
+    expect(plain).toBe(true);
+  });
+
+  it('removes its abort listener when the time is up', async () => {
+    vi.useFakeTimers();
+    const controller = new AbortController();
+    const added: string[] = [];
+    const removed: string[] = [];
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, listener: EventListener, options?: AddEventListenerOptions) => {
+      added.push(`${type}:${options?.once === true}`);
+      add(type, listener, options);
+    }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, listener: EventListener) => {
+      removed.push(type);
+      remove(type, listener);
+    }) as typeof signal.removeEventListener;
+    const nap = createSleep(signal)(100);
+    await vi.advanceTimersByTimeAsync(100);
+    await nap;
+    expect(added).toEqual(['abort:true']);
+    expect(removed).toEqual(['abort']);
   });
 });

@@ -55,13 +55,14 @@ describe('the self-check in the report and the results', () => {
   const summary = summarize([]);
 
   it('warns in the report when the client was the bottleneck', () => {
-    const bound = renderReport(summary, { lang: 'en', selfcheck: judgeSelfCheck(12, 50, 1) });
+    const bound = renderReport({ summary, selfcheck: judgeSelfCheck(12, 50, 1) }, { lang: 'en', detail: 'full' });
     expect(bound).toContain('! client-bound: measurements inflated');
-    expect(bound).toContain('12.00ms (limit 5ms)');
-    const fine = renderReport(summary, { lang: 'en', selfcheck: judgeSelfCheck(1, 50, 1) });
+    expect(bound).toContain('12.00 ms (limit 5 ms)');
+    const fine = renderReport({ summary, selfcheck: judgeSelfCheck(1, 50, 1) }, { lang: 'en', detail: 'full' });
     expect(fine).not.toContain('client-bound');
     expect(fine).toContain('Client self-check');
-    expect(renderReport(summary, { lang: 'zh', selfcheck: judgeSelfCheck(12, 50, 1) })).toContain('客户端已成瓶颈');
+    expect(renderReport({ summary, selfcheck: judgeSelfCheck(12, 50, 1) }, { lang: 'zh' })).toContain('客户端已成瓶颈');
+    expect(renderReport({ summary, selfcheck: judgeSelfCheck(12, 50, 1) }, { lang: 'en' })).toMatch(/^! Client self-check: Event-loop delay P99 12\.00 ms/m);
   });
 
   it('is an optional field of the results schema', () => {

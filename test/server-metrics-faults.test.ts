@@ -174,11 +174,11 @@ describe('a run with --server-metrics', () => {
     // The series are on the client's clock: the baseline just before 0, the final just after the last request.
     expect(endpoint.timeseries.t[0]).toBeLessThanOrEqual(0);
     expect(endpoint.timeseries.t.at(-1)).toBeGreaterThanOrEqual(Math.max(...results.metrics.map((m) => m.timestamps.ended)) / 1000 - 0.001);
-    expect(stdout()).toContain('【Server: vLLM · ');
-    expect(stdout()).toMatch(/Generation tokens:\s+480 \([\d.]+\/s\); client counted 480/);
+    expect(stdout()).toMatch(/^Server vLLM · http:\/\/127\.0\.0\.1:\d+\/metrics: \d+ scrapes, 0 failed · Running requests max 4/m);
     expect(stderr()).toContain(`server metrics: ${sim.url}/metrics every 0.05s`);
     const html = readFileSync(output.replace(/\.json$/, '.html'), 'utf8');
-    expect(html).toContain('<h2 id="server">Server</h2>');
+    expect(html).toContain(`data-section="server"><h2>Server: vLLM · ${sim.url}/metrics</h2>`);
+    expect(html).toMatch(/<th scope="row">Generation tokens<\/th><td class="text">480 \([\d.]+\/s\); client counted 480<\/td>/);
     expect(html).toContain('data-chart="server-queue-0"');
   });
 

@@ -99,16 +99,16 @@ describe('summarize merges the shards of one run', () => {
   });
 
   it('shows a per-shard table: requests, failures, TTFT P50, start and offset after --start-at', async () => {
-    const { code, stdout } = await summarizeFiles(...shardFiles);
+    const { code, stdout } = await summarizeFiles(...shardFiles, '--report', 'full');
     expect(code).toBe(0);
     const table = stdout.slice(stdout.indexOf('【Per shard (merged files)】')).split('\n\n')[0]!.split('\n');
     expect(table).toHaveLength(2 + SHARDS);
     for (const [index, file] of shardFiles.entries()) {
       const offset = readResults(file).shard!.clock_offset_ms!;
-      expect(table[2 + index]).toMatch(new RegExp(`^  ${file.replaceAll('.', '\\.')} +${index}/3 +8 +0 +0\\.\\d{3}s +\\+\\d+ +\\+${offset}$`));
+      expect(table[2 + index]).toMatch(new RegExp(`^  ${file.replaceAll('.', '\\.')} +${index}/3 +8 +0 +\\d+(\\.\\d+)? +\\+\\d+ +\\+${offset}$`));
     }
     const markdown = await summarizeFiles(...shardFiles, '--format', 'markdown');
-    expect(markdown.stdout).toContain('| File | Shard | Requests | Failed | TTFT P50 | Start (ms) | After --start-at (ms) |');
+    expect(markdown.stdout).toContain('| File | Shard | Requests | Failed | TTFT P50 (ms) | Start (ms) | After --start-at (ms) |');
   });
 
   it('warns, and still merges, when a shard is missing', async () => {

@@ -133,7 +133,7 @@ describe('run --shard', () => {
     expect(lines[1]).toBe('');
     const results = ResultsSchema.parse(JSON.parse(lines[0]!));
     expect(results.metrics.map((m) => m.request_id)).toEqual([1, 3]);
-    expect(stderr()).toMatch(/Succeeded:\s+2 \(100\.0%\)/);
+    expect(stderr()).toMatch(/^Requests: 2 ok · 0 failed/m);
     expect(stderr()).not.toContain('results written');
   });
 });

@@ -29,6 +29,9 @@ group('percentile (linear interpolation, numpy default)', () => {
 
   it('rejects out-of-range percentiles', () => {
     expect(() => percentile([1], 101)).toThrow(RangeError);
+    // Below 0 would index before the sample and return NaN, not an error.
+    expect(() => percentile([1, 2], -1)).toThrow(new RangeError('percentile must be within [0, 100], got -1'));
+    expect(() => percentile([1, 2], Number.NaN)).toThrow(RangeError);
   });
 });
 

@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { renderAsciiHistogram } from '../lib/report/ascii-histogram.ts';
 import { runSummarize } from '../lib/commands/summarize.ts';
 import { renderReport } from '../lib/report/report.ts';
 import { CSV_COLUMNS } from '../lib/report/report-csv.ts';
-import { rowToRecord } from '../lib/results/results.ts';
+import { reportDataFromResults } from '../lib/report/report-data.ts';
 import { loadResults } from '../lib/results/results-load.ts';
-import { collectSamples, summarize } from '../lib/stats/summary.ts';
 import { captureIO } from './helpers/io.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/results');
@@ -22,18 +20,22 @@ async function run(...args: string[]) {
 }
 
 
-const withoutShardTable = (text: string) => text.replace(/【Per shard \(merged files\)】\n[\s\S]*?\n\n/, '');
+const withoutShardTable = (text: string) => text.replace(/【Per shard \(merged files\)】\n[\s\S]*?\n\n/, '').replace(/^streambench · .*\n/m, '');
 describe('summarize', () => {
-  it('prints the same report as run, from the saved records', async () => {
+  it('prints the same report as run, from the saved records: one screen by default, all with --report full', async () => {
     const { code, stdout, stderr } = await run('base.json');
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const { results } = await loadResults(join(FIXTURES, 'base.json'));
-    const records = results.metrics.map(rowToRecord);
-    const histogram = renderAsciiHistogram(collectSamples(records).ttft, { title: 'TTFT histogram' }) as string;
-    expect(stdout).toBe(renderReport(summarize(records), { lang: 'en' }) + '\n' + histogram);
-    expect(stdout).toMatch(/Total requests: +500/);
-    expect((await run('base.json', '--lang', 'zh')).stdout).toMatch(/【首Token时间 \(TTFT\)】/);
+    expect(stdout).toBe(renderReport(reportDataFromResults(results), { lang: 'en' }));
+    expect(stdout).toMatch(/^Requests: 496 ok · 4 failed \(0\.8%\)/m);
+    expect(stdout.split('\n').length).toBeLessThan(30);
+    const full = await run('base.json', '--report', 'full');
+    expect(full.stdout).toBe(renderReport(reportDataFromResults(results), { lang: 'en', detail: 'full' }));
+    expect(full.stdout).toMatch(/Total requests: +500/);
+    expect(full.stdout).toContain('TTFT histogram (n = 496)');
+    expect((await run('base.json', '--full-report')).stdout).toBe(full.stdout);
+    expect((await run('base.json', '--lang', 'zh', '--report', 'full')).stdout).toMatch(/【延迟与Token速率】/);
   });
 
   it("keeps what run printed from the file: the group table and the self-check", async () => {
@@ -43,28 +45,28 @@ describe('summarize', () => {
     base.selfcheck = { event_loop_delay_p99_ms: 12, cpu_percent: 50, client_bound: true };
     const file = join(tmp, 'grouped.json');
     writeFileSync(file, JSON.stringify(base));
-    const { code, stdout } = await run(file);
+    const { code, stdout } = await run(file, '--report', 'full');
     expect(code).toBe(0);
     expect(stdout).toMatch(/【Per group: topic】\n.*\n  even +250 /);
     expect(stdout).toContain('! client-bound: measurements inflated');
-    expect(stdout).toMatch(/Event-loop delay P99: +12\.00ms/);
+    expect(stdout).toMatch(/Event-loop delay P99: +12\.00 ms/);
   });
 
   it('merges two shards into the single run\'s report, plus a per-shard table', async () => {
-    const single = await run('base.json');
-    const merged = await run('shard-0.json', 'shard-1.json');
+    const single = await run('base.json', '--report', 'full');
+    const merged = await run('shard-0.json', 'shard-1.json', '--report', 'full');
     expect(merged.code).toBe(0);
-    expect(withoutShardTable(merged.stdout)).toBe(single.stdout);
+    expect(withoutShardTable(merged.stdout)).toBe(withoutShardTable(single.stdout));
     expect(merged.stdout).toContain(
       [
         '【Per shard (merged files)】',
-        '  File          Shard  Requests  Failed  TTFT P50  Start (ms)  After --start-at (ms)',
-        '  shard-0.json    0/2       250       3    0.204s       +2000                      -',
-        '  shard-1.json    1/2       250       1    0.202s          +0                      -',
+        '  File          Shard  Requests  Failed  TTFT P50 (ms)  Start (ms)  After --start-at (ms)',
+        '  shard-0.json    0/2       250       3          204.0       +2000                      –',
+        '  shard-1.json    1/2       250       1          202.0          +0                      –',
       ].join('\n'),
     );
     const markdown = await run('shard-0.json', 'shard-1.json', '--format', 'markdown');
-    expect(markdown.stdout).toContain('| shard-1.json | 1/2 | 250 | 1 | 0.202s | +0 | - |');
+    expect(markdown.stdout).toContain('| shard-1.json | 1/2 | 250 | 1 | 202.0 | +0 | – |');
   });
 
   it('json is a results file that summarize and compare read again', async () => {
@@ -76,7 +78,7 @@ describe('summarize', () => {
     expect(results.metrics).toHaveLength(500);
     expect(results.merged_from).toHaveLength(2);
     expect(results.summary.total_requests).toBe(500);
-    expect(withoutShardTable((await run(path)).stdout)).toBe((await run('base.json')).stdout);
+    expect(withoutShardTable((await run(path, '--report', 'full')).stdout)).toBe(withoutShardTable((await run('base.json', '--report', 'full')).stdout));
   });
 
   it('csv has one row per request with its file, metrics and error', async () => {
@@ -102,8 +104,8 @@ describe('summarize', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^### streambench: Test report\n\n`base\.json`\n/);
     expect(stdout).toContain('| Total requests | 500 |');
-    expect(stdout).toMatch(/\| Time to first token \(TTFT\) \| 0\.\d{3}s \| 0\.214s \| 0\.203s \| 0\.300s \| 0\.338s \| 0\.397s \| 0\.\d{3}s \|/);
-    expect(stdout).toMatch(/\| http \| 4 \| \[POST\] "http:\/\/127\.0\.0\.1:8000\/v1\/chat\/completions": 503 Service Unavailable \|/);
+    expect(stdout).toMatch(/\| TTFT \(ms\) \| 496 \| 213\.6 \| [\d.]+ \| [\d.]+ \| 202\.6 \| 299\.9 \| 338\.4 \| 397\.3 \| [\d.]+ \|/);
+    expect(stdout).toMatch(/\| http \| 4 \| 503 \| \\\[POST\\\] "http:\/\/127\.0\.0\.1:8000\/v1\/chat\/completions": 503 Service Unavailable \|/);
     expect((await run('base.json', '-f', 'markdown', '--lang', 'zh')).stdout).toContain('| 总请求数 | 500 |');
   });
 
@@ -116,11 +118,11 @@ describe('summarize', () => {
   });
 
   it("reads the original tool's JSON and a journal, with notes on stderr", async () => {
-    const seed = await run('seed-format.json');
+    const seed = await run('seed-format.json', '--report', 'full');
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/Total requests: +20/);
     expect(seed.stderr).toMatch(/^note: seed-format\.json: converted from the original tool's JSON/);
-    const journal = await run('journal.jsonl');
+    const journal = await run('journal.jsonl', '--report', 'full');
     expect(journal.code).toBe(0);
     expect(journal.stdout).toMatch(/Total requests: +49/);
     expect(journal.stderr).toContain('note: journal.jsonl: line 51: dropped an incomplete last line');
@@ -145,7 +147,8 @@ describe('summarize', () => {
       [['not-results.json'], /^error: not-results\.json is not a streambench results file/],
       [['old-schema.json'], /^error: old-schema\.json has results schema_version 0/],
       [[], 'error: summarize needs at least one results file\n'],
-      [['base.json', '--format', 'pdf'], 'error: option --format must be one of text, markdown, json, csv, html, got "pdf"\n'],
+      [['base.json', '--format', 'pdf'], 'error: option --format must be one of text, markdown, json, csv, summary-csv, html, got "pdf"\n'],
+      [['base.json', '--report', 'long'], 'error: option --report must be one of brief, full, got "long"\n'],
       [['base.json', '--lang', 'fr'], 'error: option --lang must be one of en, zh, got "fr"\n'],
     ] as const) {
       const { code, stdout, stderr } = await run(...args);

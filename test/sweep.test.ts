@@ -4,8 +4,10 @@ import { RecordStore } from '../lib/record/record-store.ts';
 import type { LoadResult } from '../lib/load/runner.ts';
 import { summarize } from '../lib/stats/summary.ts';
 import { parseSweepFlag, runSweep, saturationReason, type SweepResults } from '../lib/load/sweep.ts';
-import { renderSweepChart } from '../lib/report/sweep-chart.ts';
-import { renderSweepTable } from '../lib/report/sweep-table.ts';
+import { renderReport } from '../lib/report/report.ts';
+import { labels } from '../lib/report/i18n.ts';
+import { sweepSection, tokensPerSecondPerUser } from '../lib/report/sweep-section.ts';
+import { renderAsciiScatter } from '../lib/report/ascii-scatter.ts';
 import { failedRecord, makeRecord } from './helpers/records.ts';
 
 /** A level of `n` requests, `failed` of them failing, each with the given TTFT (ms). */
@@ -102,23 +104,53 @@ describe('sweep renderers', () => {
     stopped_early: 'concurrency 4: error rate 50.0% > 10.0%',
   };
 
-  it('the table has a row per level with req/s, tok/s, TTFT p50/p99, TPOT p50 and error %', () => {
-    const table = renderSweepTable(sweep, { lang: 'en' });
-    const lines = table.split('\n');
-    expect(lines[0]).toBe('【Sweep: concurrency】');
-    expect(lines[1]).toMatch(/concurrency\s+req\/s\s+out tok\/s\s+TTFT p50\s+TTFT p99\s+TPOT p50\s+errors$/);
-    const row = (value: number) => lines.find((l) => new RegExp(`^\\s+${value}\\s`).test(l))!;
+  const data = { summary: summarize(sweep.levels.flatMap((l, i) => levelRecords(i * 10 + 1, 10, 0, 100))), sweep };
+
+  it('the table has a row per level with requests, errors, req/s, tok/s, tok/s per user, TTFT P50/P99, TPOT P50 and E2E P99', () => {
+    const lines = renderReport(data, { lang: 'en' }).split('\n');
+    const title = lines.indexOf('【Sweep: concurrency】');
+    expect(title).toBeGreaterThan(-1);
+    expect(lines[title + 1]).toMatch(/^ {2}concurrency +Requests +Error rate +req\/s +out tok\/s +tok\/s per user +TTFT P50 \(ms\) +TTFT P99 \(ms\) +TPOT P50 \(ms\) +E2E P99 \(ms\) +Stopped$/);
+    const row = (value: number) => lines.slice(title + 2, title + 5).find((l) => new RegExp(`^\\s+${value}\\s`).test(l))!;
     const s1 = sweep.levels[0]!.summary;
     expect(row(1)).toContain(s1.requests_per_second.toFixed(2));
     expect(row(1)).toContain(s1.output_tokens_per_second.toFixed(1));
-    expect(row(2)).toMatch(/0\.200s\s+0\.200s\s+10\.00ms\s+0\.0%$/);
-    expect(row(4)).toMatch(/50\.0%  <- error rate 50\.0% > 10\.0%$/);
-    expect(table).toContain('! The sweep stopped early: concurrency 4: error rate 50.0% > 10.0%');
-    expect(table).not.toContain('lag p99');
+    expect(row(2)).toMatch(/ 200\.0 +200\.0 +10\.00 +\d+\.\d$/);
+    expect(row(4)).toMatch(/50\.0% .* error rate 50\.0% > 10\.0%$/);
+    expect(lines).toContain('! The sweep stopped early: concurrency 4: error rate 50.0% > 10.0%');
+    expect(lines.join('\n')).not.toContain('Send lag P99');
+    // The pooled latency table is left out: levels differ by design.
+    expect(lines.join('\n')).not.toContain('TTFT (ms) ');
   });
 
-  it('the chart places each level by throughput (across) and TTFT p99 (up)', () => {
-    const chart = renderSweepChart(sweep, { lang: 'en', width: 40, height: 10 });
+  it('tokens/s per user is 1 / TPOT P50', () => {
+    const s = sweep.levels[1]!.summary;
+    expect(tokensPerSecondPerUser(s)).toBeCloseTo(1 / s.tpot!.p50, 9);
+    expect(tokensPerSecondPerUser({ tpot: undefined })).toBeUndefined();
+  });
+
+  it('draws the capacity chart and the Pareto chart, one point per level, and per-level tiles on demand', () => {
+    const view = sweepSection.build(data, labels('en'))!;
+    const charts = view.blocks.filter((b) => b.kind === 'chart');
+    expect(charts.map((c) => c.kind === 'chart' && c.id)).toEqual(['sweep', 'pareto']);
+    for (const chart of charts) {
+      if (chart.kind !== 'chart') continue;
+      expect(chart.svg).toMatch(/^<svg/);
+      // One marked point per level that has data.
+      expect(chart.svg!.match(/<circle /g)).toHaveLength(3);
+      expect(chart.text).toContain('1: concurrency 1   2: concurrency 2   3: concurrency 4');
+    }
+    const tiles = view.blocks.filter((b) => b.kind === 'tiles');
+    expect(tiles.map((t) => t.kind === 'tiles' && [t.title, t.collapsed])).toEqual([
+      ['concurrency 1', true],
+      ['concurrency 2', true],
+      ['concurrency 4 — error rate 50.0% > 10.0%', true],
+    ]);
+  });
+
+  it('the ASCII chart places each point by x (across) and y (up), from 0', () => {
+    const points = sweep.levels.map((l) => ({ x: l.summary.output_tokens_per_second, y: l.summary.ttft!.p99, label: `concurrency ${l.value}` }));
+    const chart = renderAsciiScatter({ title: 'T', yLabel: 'TTFT P99', yFormat: (v) => `${(v * 1000).toFixed(1)} ms`, xFormat: (v) => v.toFixed(1), points, empty: 'none', width: 40, height: 10 });
     const lines = chart.split('\n');
     const plot = lines.slice(2, 12);
     const position = (marker: string) => {
@@ -129,13 +161,13 @@ describe('sweep renderers', () => {
     // Highest TTFT p99 (level 4, 0.4 s) on the top row; throughput ordering across.
     expect(position('3').row).toBe(0);
     expect(position('1').row).toBeGreaterThan(position('2').row);
-    const x = sweep.levels.map((l) => l.summary.output_tokens_per_second);
+    const x = points.map((p) => p.x);
     const maxX = Math.max(...x);
     for (const [i, marker] of ['1', '2', '3'].entries()) {
       expect(position(marker).column).toBe(Math.round((x[i]! / maxX) * 39));
     }
-    expect(lines[2]).toMatch(/^\s+0\.400s \|/);
+    expect(lines[2]).toMatch(/^\s+400\.0 ms \|/);
     expect(chart).toContain('1: concurrency 1   2: concurrency 2   3: concurrency 4');
-    expect(renderSweepChart({ parameter: 'rate', levels: [level(1, 0, 10)] }, { lang: 'en' })).toContain('no level has a TTFT p99');
+    expect(renderAsciiScatter({ title: 'T', yLabel: 'y', yFormat: String, xFormat: String, points: [], empty: 'no level has a TTFT P99' })).toContain('no level has a TTFT P99');
   });
 });

@@ -107,6 +107,32 @@ describe('body substitution', () => {
     expect(JSON.parse(render(1).body!)).toMatchObject({ max_tokens: 1000, temperature: -2, stream: false, response_format: null });
   });
 
+  it('reads every true and false word, numbers in every JSON form, and refuses an unsafe integer', async () => {
+    const template = chat('x', { flag: '{{b:bool}}', n: '{{n:number}}' });
+    const data = await dataFor(template, 'b,n\ntrue,1.25\n1,1e+5\nyes,1E-5\n" TRUE ",-0.5e10\nfalse,0\n0,12\nno,7.0\n');
+    const render = compileTemplate(template, data);
+    const rows = [0, 1, 2, 3, 4, 5, 6].map((row) => JSON.parse(render(row).body!) as { flag: boolean; n: number });
+    expect(rows.map((r) => r.flag)).toEqual([true, true, true, true, false, false, false]);
+    expect(rows.map((r) => r.n)).toEqual([1.25, 1e5, 1e-5, -0.5e10, 0, 12, 7]);
+    expect(await compileError(chat('{{n:int}}'), 'n\n9007199254740993\n')).toMatch(/needs an integer, got "9007199254740993"$/);
+    expect(await compileError(chat('{{n:number}}'), 'n\n1.\n')).toMatch(/needs a number, got "1\."$/);
+    expect(await compileError(chat('{{n:number}}'), 'n\n1e\n')).toMatch(/needs a number, got "1e"$/);
+  });
+
+  it('names the url and a text body as where a bad value is', async () => {
+    const inUrl: RequestTemplate = { url: 'http://127.0.0.1/v1/{{n:int}}', method: 'POST', headers: {}, body: 'text {{n:int}}' };
+    expect(await compileError(inUrl, 'n\nten\n')).toMatch(/\{\{n:int\}\} in url needs an integer/);
+    const inBody: RequestTemplate = { url: 'http://127.0.0.1/v1', method: 'POST', headers: {}, body: 'text {{n:int}}' };
+    expect(await compileError(inBody, 'n\nten\n')).toMatch(/\{\{n:int\}\} in body needs an integer/);
+  });
+
+  it('reads a type only after the last colon of the placeholder, with spaces around it', async () => {
+    const template = chat('{{ a:b : int }}');
+    expect(findPlaceholders(template)[0]).toMatchObject({ field: 'a:b', type: 'int' });
+    // Not a type: the whole text is the field.
+    expect(findPlaceholders(chat('{{x:int y}}'))[0]).toMatchObject({ field: 'x:int y', type: 'string' });
+  });
+
   it('checks every typed value before any request, naming file:line', async () => {
     const template = chat('{{content}}', { max_tokens: '{{max:int}}' });
     expect(await compileError(template, 'content,max\na,10\nb," 12\n"\nc,"1\n2"\nd,ten\n')).toMatch(

@@ -36,12 +36,17 @@ describe('summary.workload', () => {
 
   it('shows in the text and markdown reports, in English and Chinese', () => {
     const summary = summarize(records);
-    const text = renderReport(summary, { lang: 'en' });
+    const text = renderReport({ summary }, { lang: 'en', detail: 'full' });
     expect(text).toContain('【Workload: requested vs actual】');
     expect(text).toMatch(/Cached prompt tokens \(server\): +128 of 421 \(30\.4%\)/);
     expect(text).toMatch(/! Short requests: +2 of 3 \(66\.7%\), 8 tokens missing/);
-    expect(renderReport(summary, { lang: 'zh' })).toContain('【负载：请求与实际】');
-    expect(renderReportMarkdown(summary, { lang: 'en' })).toMatch(/\| ! Short requests \| 2 of 3 \(66\.7%\), 8 tokens missing/);
+    expect(renderReport({ summary }, { lang: 'zh', detail: 'full' })).toContain('【负载：请求与实际】');
+    expect(renderReportMarkdown({ summary }, { lang: 'en' })).toMatch(/\| ! Short requests \| 2 of 3 \(66\.7%\), 8 tokens missing/);
+    // The one-screen report keeps the warning and the cache hits.
+    const brief = renderReport({ summary }, { lang: 'en' });
+    expect(brief).toMatch(/^! Short requests: 2 of 3 \(66\.7%\), 8 tokens missing/m);
+    expect(brief).toContain('Cached prompt tokens (server): 128 of 421 (30.4%)');
+    expect(brief).toMatch(/^ {2}Input tokens per request \(server\) +140\.3 +107 +/m);
   });
 });
 

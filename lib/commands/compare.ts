@@ -1,13 +1,14 @@
 /**
- * `compare BASE NEW`: is the new run worse than the base? Prints a table of
- * metrics with significance-aware verdicts; --fail-on rules (or the default)
- * decide the exit code: 0 no regression, 1 regression, 2 bad usage, an
- * unreadable file, or runs that differ in setup under --strict.
+ * `compare BASE NEW [MORE...]`: is any run worse than the base (the first
+ * file)? Every other run is compared with the base; one table of metrics with
+ * significance-aware verdicts; --fail-on rules (or the default) decide the
+ * exit code: 0 no regression, 1 any run regressed, 2 bad usage, an unreadable
+ * file, or runs that differ in setup under --strict.
  */
 import { resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
 import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
-import { compareRuns, type ComparedRun, type Comparison } from '../compare/compare.ts';
+import { compareMany, type ComparedRun, type MultiComparison } from '../compare/compare.ts';
 import { renderComparisonJson, renderComparisonMarkdown, renderComparisonText } from '../report/compare-render.ts';
 import { UsageError } from '../record/errors.ts';
 import { renderCompareHtml } from '../report/html-report.ts';
@@ -21,12 +22,12 @@ import type { ServerMetricsBlock } from '../server-metrics/block.ts';
 
 export const compareArgs = {
   base: { type: 'positional', required: false, description: 'the base results file (yesterday, main)' },
-  new: { type: 'positional', required: false, description: 'the new results file (today, this branch)' },
+  new: { type: 'positional', required: false, description: 'the new results file (today, this branch); more files are each compared with BASE' },
   'fail-on': {
     type: 'string',
     description: 'regression rule, e.g. "ttft.p95 > +10%", "error_rate > 1%" (repeatable; replaces the default rules)',
   },
-  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json or html (the two runs overlaid)' },
+  format: { type: 'string', alias: 'f', description: 'text (default), markdown, json or html (the runs overlaid)' },
   lang: { type: 'string', description: 'labels: en (default) or zh' },
   confidence: { type: 'string', description: 'confidence of the significance tests, 0.5..0.9999 (default 0.99)' },
   strict: { type: 'boolean', description: 'exit 2 when the runs differ in url, model, concurrency, requests, protocol or dataset' },
@@ -39,9 +40,8 @@ export const DEFAULT_CONFIDENCE = 0.99;
 export const BOOTSTRAP_SEED = 1;
 
 interface CompareView {
-  comparison: Comparison;
-  base: ComparedRun;
-  next: ComparedRun;
+  comparison: MultiComparison;
+  runs: ComparedRun[];
   lang: Lang;
 }
 
@@ -50,14 +50,8 @@ export const COMPARE_FORMATS = {
   text: ({ comparison, lang }: CompareView) => renderComparisonText(comparison, { lang }),
   markdown: ({ comparison, lang }: CompareView) => renderComparisonMarkdown(comparison, { lang }),
   json: ({ comparison }: CompareView) => renderComparisonJson(comparison),
-  // The two runs overlaid; the table's colours come from the verdicts computed here.
-  html: ({ comparison, base, next, lang }: CompareView) =>
-    renderCompareHtml(base.results, next.results, {
-      lang,
-      baseName: base.name,
-      nextName: next.name,
-      verdicts: Object.fromEntries(comparison.rows.map((row) => [row.metric, row.verdict])),
-    }),
+  // The runs overlaid, with the table, rules, warnings and verdict computed here.
+  html: ({ comparison, runs, lang }: CompareView) => renderCompareHtml(runs, comparison, { lang }),
 } satisfies Record<string, (view: CompareView) => string>;
 type CompareFormat = keyof typeof COMPARE_FORMATS;
 
@@ -71,8 +65,8 @@ export async function runCompare(rawArgs: string[], io: CommandIO): Promise<numb
     if (!(confidence >= 0.5 && confidence <= 0.9999)) {
       throw new UsageError(`option --confidence must be within 0.5..0.9999, got ${confidence}`);
     }
-    if (positionals.length !== 2) {
-      throw new UsageError(`compare needs two results files, BASE and NEW; got ${positionals.length}`);
+    if (positionals.length < 2) {
+      throw new UsageError(`compare needs at least two results files, BASE and NEW (more are each compared with BASE); got ${positionals.length}`);
     }
     const rules = Array.isArray(values['fail-on']) ? (values['fail-on'] as string[]).map(parseRule) : undefined;
     for (const rule of rules ?? []) {
@@ -80,20 +74,22 @@ export async function runCompare(rawArgs: string[], io: CommandIO): Promise<numb
       if (warning) io.stderr.write(`warning: ${warning}\n`);
     }
 
-    const [base, next] = await Promise.all(positionals.map((file) => loadRun(file, io)));
-    const comparison = compareRuns(base!, next!, { rules, confidence, seed: BOOTSTRAP_SEED });
-    for (const warning of comparison.incomparable) io.stderr.write(`warning: ${warning}\n`);
+    const runs = await Promise.all(positionals.map((file) => loadRun(file, io)));
+    const comparison = compareMany(runs, { rules, confidence, seed: BOOTSTRAP_SEED });
+    const incomparable = comparison.comparisons.flatMap((c) => c.incomparable);
+    for (const warning of incomparable) io.stderr.write(`warning: ${warning}\n`);
     // Not a difference in setup (--strict ignores it), but Ctrl-C's aborted requests count as errors.
-    for (const [role, run] of [['base', base!], ['new', next!]] as const) {
+    runs.forEach((run, i) => {
+      const role = i === 0 ? 'base' : runs.length === 2 ? 'new' : `#${i + 1}`;
       if (run.results.run.interrupted) io.stderr.write(`warning: the ${role} run (${run.name}) was interrupted: its aborted requests count as errors\n`);
-    }
+    });
 
-    const text = COMPARE_FORMATS[format]({ comparison, base: base!, next: next!, lang });
+    const text = COMPARE_FORMATS[format]({ comparison, runs, lang });
     const output = optionalString(values.output);
     if (output) await writeFileAtomic(resolve(io.cwd, output), text);
     else io.stdout.write(text);
 
-    if (values.strict === true && comparison.incomparable.length > 0) {
+    if (values.strict === true && incomparable.length > 0) {
       io.stderr.write('error: the runs are not comparable (see the warnings above) and --strict is set\n');
       return EXIT.usage;
     }

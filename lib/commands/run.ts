@@ -6,26 +6,27 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ArgsDef } from 'citty';
-import { EXIT, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
+import { EXIT, optionalChoice, optionalNumber, optionalString, parseStrict, reportCommandError, type CommandIO } from '../config/cli.ts';
 import { isSimulatedUrl, parseJsonWithPosition, resolveConfig, type Config, type ConfigOverrides } from '../config/config.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { UsageError } from '../record/errors.ts';
-import { renderAsciiHistogram } from '../report/ascii-histogram.ts';
+import { whyUnreadable } from '../util/input-file.ts';
 import { shouldColor } from '../util/color.ts';
 import { parseSloFlag } from '../stats/goodput.ts';
 import { summarizeGroups } from '../stats/groups.ts';
-import { summarizeTurns, turnSources } from '../stats/turns.ts';
+import { summarizeTurns, turnSources, type TurnSummary } from '../stats/turns.ts';
 import { renderHtmlReport } from '../report/html-report.ts';
-import { labels, type Lang } from '../report/i18n.ts';
+import type { Lang } from '../report/i18n.ts';
 import { journalPathFor, openJournal, type Journal } from '../results/journal.ts';
 import { runConfiguredLoad, type LoadOptions, type LoadOutcome } from '../load/load.ts';
 import { describeLoadShape, loadShapeFromConfig, peakInFlight, plannedLength, type LoadShape } from '../load/load-shape.ts';
 import { needsTokenizer, prepareConversations, type PreparedConversations } from '../load/conversation-source.ts';
 import { openFileLimitProblem, readOpenFileLimit } from '../util/open-file-limit.ts';
 import { createProgress } from '../report/progress.ts';
-import { PROTOCOL_NAMES, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
+import { PROTOCOL_NAMES, requestStreams, resolveProtocol, type ProtocolChoice } from '../wire/protocols/registry.ts';
 import { collectSecrets, createRedactor, redactSecretFields, type Redactor } from '../wire/redact.ts';
-import { renderReport } from '../report/report.ts';
+import { REPORT_DETAILS, renderReport, type ReportDetail } from '../report/report.ts';
+import { errorExamples, type ReportData } from '../report/report-data.ts';
 import { createRequestPlan, requestFor, loadRequestData, requestBody, type RequestData, type RequestPlan } from '../data/request-plan.ts';
 import { buildResultsHead, recordsToRows, recordToRow, serializeResults, writeFileAtomic, type Results, type ShardResult } from '../results/results.ts';
 import { directionWarning, parseThreshold, type Rule } from '../stats/rule.ts';
@@ -34,8 +35,6 @@ import { globalIndex, shardLoadShape } from '../load/shard.ts';
 import { startSimProcess, type SimProcess } from '../sim/process.ts';
 import { parseStartAt, systemClock, waitUntil } from '../load/start-at.ts';
 import { parseSweepFlag } from '../load/sweep.ts';
-import { renderSweepChart } from '../report/sweep-chart.ts';
-import { renderSweepTable } from '../report/sweep-table.ts';
 import { checkThresholds, renderThresholds, type ThresholdOutcome } from '../report/thresholds.ts';
 import { applyTokenizer, TOKENIZERS, type Tokenizer } from '../stats/tokenizer.ts';
 import { describeWorkload, loadRunTokenizer, tokenizerSource, promptDatasetOf, setUpWorkload, type WorkloadSetup } from '../data/workload-setup.ts';
@@ -79,6 +78,8 @@ export const runArgs = {
   output: { type: 'string', alias: 'o', description: 'results file (default results/<timestamp>.json); "-" prints it to stdout as one JSON line' },
   html: { type: 'string', description: 'also write a self-contained HTML report (default: the results path with .html)' },
   quiet: { type: 'boolean', alias: 'q', description: 'no per-request lines' },
+  report: { type: 'string', description: 'terminal report: brief (default, one screen) or full (every section and statistic)' },
+  'full-report': { type: 'boolean', description: 'same as --report full' },
   lang: { type: 'string', description: 'report language: en (default) or zh' },
   data: { type: 'string', description: 'data file (CSV or JSONL) whose rows fill {{placeholders}}, one row per request' },
   'data-encoding': { type: 'string', description: 'data file encoding: utf-8 (default), gbk, gb18030, big5, utf-16le, utf-16be' },
@@ -392,7 +393,7 @@ async function startEndpoint(run: PreparedRun, io: RunIO, held: Held): Promise<E
   }
   const transportName = chosenTransport(config.transport, io);
   io.stderr.write(
-    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)} | transport ${transportName}${config.http2 ? ' (HTTP/2 offered)' : ''}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
+    `${config.method} ${held.redactor.text(targetUrl)} | ${describeLoadShape(shape, config.sweep)} | protocol ${describeChoice(run.choice)}${requestStreams(run.choice.protocol, run.body, targetUrl) ? '' : ' non-streaming (one JSON answer each: measured end to end, no TTFT)'} | transport ${transportName}${config.http2 ? ' (HTTP/2 offered)' : ''}${workers > 1 ? ` | ${workers} workers` : ''}${shard ? ` | shard ${shard.index}/${shard.count} of (${describeLoadShape(run.runShape)})` : ''}\n`,
   );
 
   const transportOptions = {
@@ -446,6 +447,7 @@ async function runTheLoad(run: PreparedRun, endpoint: Endpoint, io: RunIO, held:
     timeoutMs: config.timeout * 1000,
     idleTimeoutMs: config.idle_timeout === undefined ? undefined : config.idle_timeout * 1000,
     collectText: config.tokenizer !== undefined,
+    nonStreaming: !requestStreams(run.choice.protocol, run.body, endpoint.targetUrl),
     // A conversation's next turn carries the reply: its text is kept until then.
     collectReply: run.conversations?.replies === true,
   };
@@ -522,22 +524,42 @@ function serverMetricsFor(run: PreparedRun, endpoint: Endpoint, io: RunIO, redac
 }
 
 /** Phase 4: the report on the terminal, and the thresholds checked (over every level's requests together in a sweep). */
-function reportRun(run: PreparedRun, { load, selfcheck, server }: RunOutcome, io: RunIO): ThresholdOutcome[] {
+function reportRun(run: PreparedRun, outcome: RunOutcome, io: RunIO): ThresholdOutcome[] {
   const { config } = run;
   const lang = config.lang as Lang;
-  const { summary, samples } = load;
+  const { load } = outcome;
   const turns = run.conversations ? summarizeTurns(load.records) : undefined;
-  if (load.sweep) {
-    run.reportStream.write(renderSweepTable(load.sweep, { lang }) + '\n' + renderSweepChart(load.sweep, { lang }));
-  } else {
-    const groups = config.group_by !== undefined ? { by: config.group_by, rows: summarizeGroups(load.records) } : undefined;
-    run.reportStream.write(renderReport(summary, { lang, interrupted: load.interrupted, groups, selfcheck, server, turns }));
-    const chart = renderAsciiHistogram(samples.ttft, { title: labels(lang).histogramTitle });
-    if (chart) run.reportStream.write('\n' + chart);
-  }
-  const thresholds = checkThresholds(run.thresholdRules, { summary, samples, server, turns: turnSources(turns) });
+  run.reportStream.write(renderReport(reportDataOf(run, outcome, turns), { lang, detail: config.report }));
+  const thresholds = checkThresholds(run.thresholdRules, { summary: load.summary, samples: load.samples, server: outcome.server, turns: turnSources(turns) });
   if (thresholds.length > 0) io.stderr.write(renderThresholds(thresholds, lang));
   return thresholds;
+}
+
+/** What the terminal report shows (thresholds have their own lines on stderr). */
+function reportDataOf(run: PreparedRun, { load, selfcheck, server }: RunOutcome, turns: TurnSummary | undefined): ReportData {
+  const { config } = run;
+  const data: ReportData = {
+    summary: load.summary,
+    config: recordedConfig(run),
+    run: { protocol: protocolName(run, load.records), transport: config.transport, interrupted: load.interrupted, started_at: load.startedAt.toISOString() },
+    samples: load.samples,
+    selfcheck,
+    errorExamples: errorExamples(load.records),
+  };
+  if (load.sweep) data.sweep = load.sweep;
+  if (server) data.server = server;
+  if (turns) data.turns = turns;
+  if (config.group_by !== undefined) data.groups = { by: config.group_by, rows: summarizeGroups(load.records) };
+  return data;
+}
+
+/** The config as the results record it: the body actually sent and the seed used, secrets redacted. */
+function recordedConfig(run: PreparedRun): ReturnType<typeof publicConfig> & { timestamp: string } {
+  return { ...redactSecretFields(publicConfig({ ...run.config, body: run.body })), timestamp: '' };
+}
+
+function protocolName(run: PreparedRun, records: Records): string {
+  return run.choice.protocol?.name ?? `auto:${detectedNames(records)}`;
 }
 
 /** Phase 5: the results file (or stdout) and the HTML report, secrets redacted. */
@@ -549,7 +571,7 @@ async function persist(run: PreparedRun, { load, selfcheck, server, wire }: RunO
     // The body template and the seed actually used (validateConfig picks one when needed), so the run can be repeated.
     config: redactSecretFields(publicConfig({ ...config, body: run.body })),
     startedAt: load.startedAt,
-    protocol: run.choice.protocol?.name ?? `auto:${detectedNames(load.records)}`,
+    protocol: protocolName(run, load.records),
     transport: wire.transport,
     http2: config.http2,
     proxy: wire.proxy,
@@ -618,6 +640,7 @@ function flagsToOverrides(values: Record<string, unknown>, cwd: string): ConfigO
     preconnect: values['no-preconnect'] === true ? false : values.preconnect === true ? true : undefined,
     workers: values.workers === 'auto' ? 'auto' : optionalNumber(values.workers, '--workers'),
     quiet: values.quiet === true ? true : undefined,
+    report: values['full-report'] === true ? 'full' : optionalChoice<ReportDetail>(values.report, '--report', REPORT_DETAILS),
     rate: optionalNumber(values.rate, '--rate'),
     arrival: optionalString(values.arrival),
     burstiness: optionalNumber(values.burstiness, '--burstiness'),
@@ -721,9 +744,7 @@ function parseBodyFlag(value: string, cwd: string): unknown {
     try {
       text = readFileSync(resolve(cwd, source), 'utf8');
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
-      throw new UsageError(`cannot read body file ${source}: ${why}`);
+      throw new UsageError(`cannot read body file ${source}: ${whyUnreadable(error)}`);
     }
   }
   return parseJsonWithPosition(text, source);
@@ -741,9 +762,13 @@ function detectedNames(records: Records): string {
   return names.size > 0 ? [...names].sort().join('+') : 'none';
 }
 
-/** The config as recorded in results: run settings only, secrets redacted later. */
+/**
+ * The config as recorded in results: run settings only, secrets redacted later. The simulator's settings
+ * only when the simulator served the run.
+ */
 function publicConfig(config: Config): Record<string, unknown> & { url: string; concurrency: number; total_requests: number } {
-  return { ...config } as Record<string, unknown> & Config;
+  const { simulator, ...rest } = config;
+  return (isSimulatedUrl(config.url) ? { ...rest, simulator } : rest) as Record<string, unknown> & Config;
 }
 
 function interruptedExit(io: RunIO): number {

@@ -15,7 +15,7 @@ import {
 } from '../stats/metric-path.ts';
 import type { Results } from '../results/results.ts';
 import { holds, parseRule, type Rule, type RuleMode } from '../stats/rule.ts';
-import { bootstrapDifferences, bootstrapResamples, rateTest, twoProportionTest } from './significance.ts';
+import { bootstrapDifferences, bootstrapResamples, compoundRateTest, rateTest, twoProportionTest } from './significance.ts';
 
 export interface ComparedRun extends MetricSource {
   name: string;
@@ -31,7 +31,7 @@ export interface CompareOptions {
 }
 
 export type Verdict = 'better' | 'worse' | 'same' | 'n/a';
-export type TestName = 'bootstrap' | 'two-proportion' | 'poisson-rate' | 'none';
+export type TestName = 'bootstrap' | 'two-proportion' | 'poisson-rate' | 'compound-poisson-rate' | 'none';
 
 export interface ComparisonRow {
   metric: string;
@@ -97,6 +97,7 @@ export const DEFAULT_ROWS = [
   'tokens_per_second.mean',
   'tokens_per_second.p50',
   'requests_per_second',
+  'output_tokens_per_second',
   'error_rate',
 ] as const;
 
@@ -128,6 +129,29 @@ export function compareRuns(base: ComparedRun, next: ComparedRun, options: Compa
       resamples: bootstrapResamples(base.samples.ttft.length + next.samples.ttft.length),
     },
   };
+}
+
+/** The first run is the base; every other run is compared with it. */
+export interface MultiComparison {
+  base: RunInfo;
+  /** One per run after the first, in the order given. */
+  comparisons: Comparison[];
+  /** True when any run regressed by the rules. */
+  regression: boolean;
+}
+
+export function compareMany(runs: readonly ComparedRun[], options: CompareOptions): MultiComparison {
+  const [base, ...others] = runs;
+  if (!base || others.length === 0) throw new Error('compareMany needs a base and at least one other run');
+  const comparisons = others.map((next) => compareRuns(base, next, options));
+  return { base: infoOf(base), comparisons, regression: comparisons.some((c) => c.regression) };
+}
+
+/** Every metric path shown in any of the comparisons, in order of first appearance. */
+export function metricsOf(multi: MultiComparison): string[] {
+  const seen = new Set<string>();
+  for (const comparison of multi.comparisons) for (const row of comparison.rows) seen.add(row.metric);
+  return [...seen];
 }
 
 /** Conversations in both runs: TTFT P50 of their first turns are default rows (turn 1 against later turns is the prefix cache). */
@@ -209,9 +233,23 @@ function scalarTest(ref: MetricRef, base: ComparedRun, next: ComparedRun): { tes
       return { test: 'two-proportion', p: twoProportionTest(a.failed_count, a.total_requests, b.failed_count, b.total_requests).p };
     case 'requests_per_second':
       return { test: 'poisson-rate', p: rateTest(a.success_count, a.wall_time, b.success_count, b.wall_time).p };
+    case 'output_tokens_per_second':
+      return { test: 'compound-poisson-rate', p: compoundRateTest(tokenMoments(base), tokenMoments(next)).p };
     default:
       return undefined;
   }
+}
+
+/** Output tokens of the successful measured requests, their sum of squares, and the wall time they came in. */
+function tokenMoments(run: ComparedRun): { sum: number; sumSquares: number; seconds: number } {
+  let sum = 0;
+  let sumSquares = 0;
+  for (const row of run.results.metrics) {
+    if (row.warmup === true || row.error_kind !== null) continue;
+    sum += row.total_tokens;
+    sumSquares += row.total_tokens * row.total_tokens;
+  }
+  return { sum, sumSquares, seconds: run.summary.wall_time };
 }
 
 function makeRow(ref: MetricRef, base: ComparedRun, next: ComparedRun, significance: Significance | undefined): ComparisonRow {

@@ -4,9 +4,10 @@
  * silently and keeps only the last of a repeated flag; node:util's parseArgs
  * in strict mode rejects all of those, so every script parses through here.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { ArgsDef } from 'citty';
+import { parseArgs, stripVTControlCharacters, type ParseArgsConfig } from 'node:util';
+import { renderUsage, type ArgsDef, type CommandDef } from 'citty';
 import { UsageError } from '../record/errors.ts';
+import { shouldColor } from '../util/color.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -66,6 +67,15 @@ export function parseStrict(
     if (error instanceof UsageError) throw error;
     throw new UsageError(cleanParseError((error as Error).message));
   }
+}
+
+/**
+ * --help for runMain's `showUsage`: citty colours its usage whenever NO_COLOR, TERM=dumb and CI are
+ * unset, even into a pipe; here colour goes only to a terminal (`--help | cat` is plain text).
+ */
+export async function showUsage<T extends ArgsDef>(cmd: CommandDef<T>, parent?: CommandDef<T>): Promise<void> {
+  const usage = await renderUsage(cmd, parent);
+  process.stdout.write((shouldColor(process.stdout, process.env) ? usage : stripVTControlCharacters(usage)) + '\n\n');
 }
 
 function cleanParseError(message: string): string {

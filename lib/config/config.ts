@@ -259,6 +259,8 @@ export const ConfigSchema = z.strictObject({
   output: z.string().optional(),
   lang: z.enum(['en', 'zh']).default('en'),
   quiet: z.boolean().default(false),
+  /** The terminal report: brief (one screen) or full (every section and statistic). */
+  report: z.enum(['brief', 'full']).default('brief'),
   simulator: SimulatorSchema.prefault({}),
   // Load shape (README "Load shapes"). Without `rate`: closed loop at `concurrency`.
   /** Open loop: requests per second. */
@@ -338,6 +340,7 @@ export interface ConfigOverrides {
   output?: string;
   lang?: string;
   quiet?: boolean;
+  report?: string;
   protocol?: string;
   transport?: string;
   http2?: boolean;
@@ -508,6 +511,7 @@ const FLAG_FOR_FIELD: Partial<Record<keyof Config, string>> = {
   idle_timeout: '--idle-timeout',
   output: '--output',
   lang: '--lang',
+  report: '--report',
   protocol: '--protocol',
   headers: '--header',
   rate: '--rate',

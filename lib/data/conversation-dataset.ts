@@ -8,9 +8,9 @@
  * content (prompt-dataset.ts sniffs it the same way).
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parseJsonWithPosition } from '../config/config.ts';
 import { UsageError } from '../record/errors.ts';
+import { readInputFile } from '../util/input-file.ts';
 import type { ChatMessage } from '../wire/protocols/protocol.ts';
 import type { DatasetFingerprint } from './dataset.ts';
 import { sniffContent } from './prompt-dataset.ts';
@@ -37,14 +37,7 @@ const HUMAN = new Set(['human', 'user']);
 const SYSTEM = new Set(['system']);
 
 export async function readConversationDataset(path: string, label: string): Promise<ConversationDataset> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : code;
-    throw new UsageError(`cannot read data file ${label}: ${why}`);
-  }
+  const bytes = await readInputFile(path, `data file ${label}`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');

@@ -12,6 +12,7 @@ import { CsvError, parse as parseCsv, type Info } from 'csv-parse';
 import { parseJsonWithPosition } from '../config/config.ts';
 import { ColumnStore, Uint32List, ValueKind } from './column-store.ts';
 import { UsageError } from '../record/errors.ts';
+import { whyUnreadable } from '../util/input-file.ts';
 
 export type DataType = 'csv' | 'jsonl';
 
@@ -170,8 +171,7 @@ class FileDecoding {
     if (error instanceof UsageError) return error;
     const code = (error as NodeJS.ErrnoException).code;
     if (!code || code.startsWith('ERR_')) return error;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : code;
-    return new UsageError(`cannot read data file ${this.source.label}: ${why}`);
+    return new UsageError(`cannot read data file ${this.source.label}: ${whyUnreadable(error)}`);
   }
 }
 

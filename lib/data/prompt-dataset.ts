@@ -6,9 +6,9 @@
  * field. The format is read from the content, not the file name.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parseJsonWithPosition } from '../config/config.ts';
 import { UsageError } from '../record/errors.ts';
+import { readInputFile } from '../util/input-file.ts';
 import type { ChatMessage } from '../wire/protocols/protocol.ts';
 import type { DatasetFingerprint } from './dataset.ts';
 
@@ -47,14 +47,7 @@ export function sniffContent(text: string): Sniffed {
  * A JSON array that is not one is an error naming what was expected.
  */
 export async function readPromptDataset(path: string, label: string): Promise<PromptDataset | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : code;
-    throw new UsageError(`cannot read data file ${label}: ${why}`);
-  }
+  const bytes = await readInputFile(path, `data file ${label}`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

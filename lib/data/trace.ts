@@ -15,9 +15,9 @@
  * fit input_length at the block size.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { DEFAULT_TRACE_BLOCK_SIZE, parseJsonWithPosition } from '../config/config.ts';
 import { UsageError } from '../record/errors.ts';
+import { readInputFile } from '../util/input-file.ts';
 
 /** One OpenAI-style message of a trace line's `messages`. */
 export interface TraceMessage {
@@ -66,14 +66,7 @@ const PROMPT_FIELDS = ['prompt', 'text_input', 'input_text'] as const;
 
 /** Reads and checks a trace file; nothing about it is left to fail once requests are being sent. */
 export async function loadTrace(path: string, label: string, blockSize: number = DEFAULT_TRACE_BLOCK_SIZE): Promise<Trace> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
-    throw new UsageError(`cannot read trace file ${label}: ${why}`);
-  }
+  const bytes = await readInputFile(path, `trace file ${label}`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   let text: string;
   try {

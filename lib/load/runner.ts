@@ -165,12 +165,16 @@ export async function runOpenLoop(plan: OpenLoopPlan, hooks: LoadHooks = {}): Pr
     dispatch: (intendedMs) => {
       const slot = run.claim(intendedMs);
       if (!slot) return false;
-      // Behind a cap, sending may stop (deadline, interrupt) while it waits.
+      // Sent at once (no cap, or a free slot): claim() took it as meant before the
+      // deadline, so it goes even when the wake-up was late. Queued behind the cap,
+      // sending may stop (deadline, interrupt) while it waits.
+      let queued = false;
       const send = async () => {
-        if (run.stopped()) unsent++;
+        if (queued ? run.stopped() : run.halted()) unsent++;
         else await run.execute(slot);
       };
       const task: Promise<void> = (limit ? limit(send) : send()).catch(run.fail).finally(() => pending.delete(task));
+      queued = true;
       pending.add(task);
       return true;
     },

@@ -71,7 +71,9 @@ export function createArrivalTimes(options: ArrivalOptions): () => number {
  * during the ramp and R·(t - ramp/2) after it.
  */
 export function rampedTime(s: number, ramp: number): number {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with ramp 0 the formula below gives s too
   if (ramp <= 0) return s;
+  // Stryker disable next-line EqualityOperator: both branches give ramp at s = ramp / 2
   return s < ramp / 2 ? Math.sqrt(2 * ramp * s) : s + ramp / 2;
 }
 
@@ -138,16 +140,20 @@ export function createSleep(signal?: AbortSignal): (ms: number) => Promise<void>
 
 /** Gamma(shape, 1) by Marsaglia and Tsang (2000), with the u^(1/k) boost for shape < 1. */
 function sampleGamma(shape: number, rng: Rng): number {
+  // Stryker disable next-line EqualityOperator: the boost is exact for any shape, 1 included
   if (shape < 1) return sampleGamma(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
     const x = sampleNormal(rng);
+    // Stryker disable next-line ArithmeticOperator: x is a standard normal and every use below is even in x, so -x draws the same distribution
     const t = 1 + c * x;
+    // Stryker disable next-line EqualityOperator: t = 0 has probability 0
     if (t <= 0) continue;
     const v = t * t * t;
     const u = 1 - rng();
     if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+    // Stryker disable next-line EqualityOperator: equality has probability 0
     if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
   }
 }

@@ -56,6 +56,7 @@ const result = await runClosedLoop(
       timeoutMs: plan.timeoutMs,
       idleTimeoutMs: plan.idleTimeoutMs,
       collectText: plan.collectText,
+      nonStreaming: plan.nonStreaming,
       maxEventSize: plan.maxEventSize,
       redact,
     },

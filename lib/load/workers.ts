@@ -27,6 +27,8 @@ export interface WorkerLoadPlan {
   timeoutMs: number;
   idleTimeoutMs?: number;
   collectText?: boolean;
+  /** The requests ask for one JSON answer each (`"stream": false`). */
+  nonStreaming?: boolean;
   maxEventSize?: number;
   retry?: RetryPolicy;
   /** The run's secret values: a worker scrubs error text with its own redactor built from them. */

@@ -103,6 +103,7 @@ const END_MARKER = 1;
 const HAS_WARMUP = 2;
 const WARMUP = 4;
 const HAS_USAGE = 8;
+const NON_STREAMING = 16;
 
 export class RecordStore {
   private rows = 0;
@@ -188,7 +189,8 @@ export class RecordStore {
       (record.sawEndMarker ? END_MARKER : 0) |
       (record.warmup !== undefined ? HAS_WARMUP : 0) |
       (record.warmup ? WARMUP : 0) |
-        (record.usage ? HAS_USAGE : 0),
+        (record.usage ? HAS_USAGE : 0) |
+        (record.nonStreaming ? NON_STREAMING : 0),
     );
     if (record.error) this.errors.set(row, record.error);
     if (record.outputText !== undefined) this.outputTexts.set(row, record.outputText);
@@ -233,6 +235,7 @@ export class RecordStore {
     const error = this.errors.get(row);
     if (error) record.error = { ...error };
     if (flags & HAS_WARMUP) record.warmup = (flags & WARMUP) !== 0;
+    if (flags & NON_STREAMING) record.nonStreaming = true;
     setDefined(record, 'attempt', this.attempt.get(row));
     setDefined(record, 'level', this.level.get(row));
     setDefined(record, 'rowIndex', this.rowIndex.get(row));

@@ -87,6 +87,11 @@ export interface RequestRecord {
   attempt?: number;
   /** The sweep level (concurrency or rate) it ran at. */
   level?: number;
+  /**
+   * Sent without streaming (`"stream": false`, or the protocol's non-streaming endpoint): the whole
+   * answer came as one JSON body, so it has no token times, TTFT, TPOT or ITL; only its end-to-end time.
+   */
+  nonStreaming?: boolean;
   /** The data row (0-based, in file order) that filled the request's template. */
   rowIndex?: number;
   /** The row's group_by value. */

@@ -11,6 +11,8 @@ export interface AsciiHistogramOptions {
   barWidth?: number;
   /** At most this many rows. */
   maxBins?: number;
+  /** The unit the ranges are shown in (values are seconds either way); default s. */
+  unit?: 's' | 'ms';
 }
 
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -18,12 +20,14 @@ const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 /** Values in seconds. Returns '' for an empty sample. */
 export function renderAsciiHistogram(values: ArrayLike<number> & Iterable<number>, options: AsciiHistogramOptions): string {
   const maxBins = options.maxBins ?? 12;
-  const h = histogram(values, { bins: Math.min(maxBins, defaultBinCount(values.length)) });
+  const scale = options.unit === 'ms' ? 1000 : 1;
+  const scaled = scale === 1 ? values : Array.from(values, (v) => v * scale);
+  const h = histogram(scaled, { bins: Math.min(maxBins, defaultBinCount(values.length)) });
   if (h.total === 0) return '';
   const barWidth = options.barWidth ?? 40;
   const width = (h.edges[1] as number) - (h.edges[0] as number);
   const decimals = Math.max(decimalsFor(width), 0);
-  const ranges = h.counts.map((_, i) => `${(h.edges[i] as number).toFixed(decimals)}–${(h.edges[i + 1] as number).toFixed(decimals)}s`);
+  const ranges = h.counts.map((_, i) => `${(h.edges[i] as number).toFixed(decimals)}–${(h.edges[i + 1] as number).toFixed(decimals)}${options.unit === 'ms' ? ' ms' : 's'}`);
   const rangeWidth = Math.max(...ranges.map((r) => r.length));
   const peak = Math.max(...h.counts);
   const countWidth = String(peak).length;

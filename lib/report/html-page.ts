@@ -38,7 +38,15 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 12px 5px 0; text-ali
 th:first-child, td:first-child { text-align: left; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
 td.text { text-align: left; max-width: 560px; overflow-wrap: anywhere; }
+th.text { text-align: left; }
 td.worse { color: var(--bad); } td.better { color: var(--good); }
+.verdict { font-size: 16px; font-weight: 600; padding: 8px 12px; border-radius: 6px; margin: 10px 0; }
+.verdict.worse { color: var(--bad); background: #fdecea; border: 1px solid #f3b8b3; }
+.verdict.better { color: var(--good); background: #e9f6ec; border: 1px solid #a9dcb5; }
+details.level { margin: 6px 0; border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; background: var(--panel); }
+details.level summary { cursor: pointer; font-weight: 600; }
+details.level .kpi { background: var(--bg); }
+.report-section > .charts { margin-top: 12px; }
 pre { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; overflow: auto; font-size: 12px; max-height: 420px; }
 code { font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }

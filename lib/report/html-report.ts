@@ -1,26 +1,31 @@
 /**
  * The HTML report: a pure renderer from a results file to one self-contained
  * HTML page (inline CSS and SVG, no script, no CDN; it opens from disk and
- * offline). Charts first, then the summary tables, errors by kind, the client
- * self-check and the redacted config. renderCompareHtml overlays two runs on
- * the same axes. Every string taken from results is escaped.
+ * offline). Headline tiles and the charts of the run first, then every report
+ * section (sections.ts, the same list the text and markdown reports walk),
+ * then the redacted config. renderCompareHtml overlays two or more runs on the
+ * same axes, with the comparison's table, rules, warnings and verdict. Every
+ * string taken from results is escaped.
  */
 import { escapeHtml as esc } from '../util/html-escape.ts';
 import { htmlPage } from './html-page.ts';
 import { defaultBinCount, histogram } from '../stats/histogram.ts';
-import { summarizeGroups, type GroupSummary } from '../stats/groups.ts';
-import { summarizeTurns } from '../stats/turns.ts';
-import { turnsChart, turnsHtml } from './turns-report.ts';
+import type { GroupSummary } from '../stats/groups.ts';
 import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from '../results/load-over-time.ts';
 import { createRedactor, redactSecretFields } from '../wire/redact.ts';
-import { millis, seconds } from '../util/format.ts';
-import { rowToRecord, type MetricRow, type Results, type Sweep } from '../results/results.ts';
-import type { Distribution } from '../stats/stats.ts';
-import type { RunSummary } from '../stats/summary.ts';
+import { type MetricRow, type Results } from '../results/results.ts';
+import { formatCell, ms, ratio, reqPerSec, tokPerSec, count, type Block, type PairRow, type SectionView } from './report-blocks.ts';
+import { reportDataFromResults, type ReportData } from './report-data.ts';
+import { describeLoad } from './run-line.ts';
+import { buildSections, totalTokensPerSecond } from './sections.ts';
 import { barChart, colorAt, histogramChart, xyChart, type XYSeries } from './svg-chart.ts';
+import { metricsOf, type MultiComparison } from '../compare/compare.ts';
+import { formatRelative, multiResultLine, methodLine, ruleObservation, verdictLabel } from './compare-render.ts';
+import { formatMetric } from '../stats/metric-path.ts';
+import { tokensPerSecondPerUser } from './sweep-section.ts';
 import type { ServerMetricsBlock } from '../server-metrics/block.ts';
-import { serverFigures, serverSectionHtml } from './server-section.ts';
+import { serverFigures } from './server-section.ts';
 
 export interface HtmlReportOptions {
   lang: Lang;
@@ -28,34 +33,29 @@ export interface HtmlReportOptions {
 
 export interface CompareHtmlOptions {
   lang: Lang;
-  /** How to name the two runs (e.g. their file names); default "Base" and "New". */
-  baseName?: string;
-  nextName?: string;
-  /**
-   * Significance verdicts by metric path (`ttft.p50`, `total_time.p99`, `requests_per_second`, `error_rate`, ...),
-   * as the compare command computes them; they colour the change column. Without them no change is coloured:
-   * a raw difference is not a regression.
-   */
-  verdicts?: Readonly<Record<string, 'better' | 'worse' | 'same' | 'n/a'>>;
+}
+
+/** A results file and the name it is shown by (its file name). */
+export interface NamedResults {
+  name: string;
+  results: Results;
 }
 
 /** Point clouds above this many points are evenly sampled to keep the file small. */
 const MAX_SCATTER_POINTS = 3000;
 const MAX_CDF_POINTS = 400;
 const MAX_GROUPS = 24;
-const MAX_EXAMPLES_PER_KIND = 3;
+/** A chart over time needs at least this many one-second buckets to show a shape (two points draw a misleading slope). */
+export const MIN_TIME_BUCKETS = 3;
 const WARMUP_COLOR = '#b8bec5';
 const FAILED_COLOR = '#D55E00';
 
-type SummaryView = Partial<RunSummary> & Results['summary'];
-type DistributionKey = 'ttfb' | 'ttft' | 'ttfat' | 'total_time' | 'tpot' | 'itl' | 'tokens_per_second';
-
 interface RunView {
   results: Results;
-  summary: SummaryView;
   /** Rows that count in the statistics (warm-up rows excluded). */
   counted: MetricRow[];
   warmup: MetricRow[];
+  /** Milliseconds. */
   ttft: number[];
   e2e: number[];
   rate: number[];
@@ -73,97 +73,120 @@ interface Figure {
 export function renderHtmlReport(results: Results, options: HtmlReportOptions): string {
   const L = labels(options.lang);
   const run = viewOf(results);
-  const s = run.summary;
+  const data = reportDataFromResults(results);
   const body: string[] = [];
 
-  body.push(`<header><h1>${esc(L.htmlTitle)}</h1>${runMeta(results, L)}</header>`);
+  body.push(`<header><h1>${esc(L.htmlTitle)}</h1>${runMeta(data, L)}</header>`);
   if (results.run.interrupted) body.push(`<p class="banner">${esc(L.interrupted)}</p>`);
-  body.push(kpis(s, L));
+  if (results.selfcheck?.client_bound) body.push(`<p class="banner">${esc(L.clientBoundWarning)}</p>`);
+  body.push(tiles('kpis', data.sweep ? sweepHeadline(data, L) : headline(data, L)));
+  const sections = buildSections(data, L);
+  // A sweep's story is its levels: their table and charts come first, before the charts of every request pooled.
+  const first = data.sweep ? sections.filter((section) => section.id === 'sweep') : [];
+  for (const section of first) body.push(renderSection(section));
 
-  const server = results.server_metrics as ServerMetricsBlock | undefined;
+  const server = data.server;
   // With server series, the load charts and the server's share one time axis.
   const xMax = server ? sharedTimeEnd(run.load, server) : undefined;
   const figures: Figure[] = [
     histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, [run.ttft], [''], L),
-    cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
+    data.sweep ? sweepCdfFigure(run, data, L) : cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L),
     latencyByStartFigure(run, L),
-    ...loadFigures([run.load], [''], L, xMax),
+    ...loadFigures([run.load], [''], L, results.summary.wall_time, xMax),
     ...(server ? serverFigures(server, clientSeries(run.load), xMax!, options.lang) : []),
     histogramFigure('rate-histogram', L.chartRateHistogram, L.axisRate, [run.rate], [''], L, colorAt(2)),
   ];
-  const groups = summarizeGroups(run.counted.map(rowToRecord));
-  if (groups.length > 0) figures.push(groupFigure(groups, L));
-  const turns = summarizeTurns(run.counted.map(rowToRecord));
-  if (turns) figures.push(turnsChart(turns, L));
-  if (results.sweep) figures.push(sweepFigure([results.sweep], [''], L));
-
+  if (data.groups && data.groups.rows.length > 0) figures.push(groupFigure(data.groups.rows, L));
   body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
   if (run.warmup.length > 0) body.push(`<p class="note">${esc(fill(L.warmupExcluded, { n: run.warmup.length }))}</p>`);
 
-  body.push(`<h2>${esc(L.summaryTable)}</h2>${overallTable(s, L)}`);
-  body.push(`<h2>${esc(L.distributions)}</h2>${distributionTable(s, L)}`);
-  if (groups.length > 0) body.push(`<h2>${esc(L.groups)}</h2>${groupTable(groups, L)}`);
-  if (turns) body.push(turnsHtml(turns, L));
-  if (results.sweep) body.push(`<h2>${esc(L.sweepLevels)}</h2>${sweepTable(results.sweep, L)}`);
-  if (server) {
-    const client = { ttft: s.ttft, outputTokens: s.output_tokens };
-    body.push(`<h2 id="server">${esc(options.lang === 'zh' ? '服务端' : 'Server')}</h2>${serverSectionHtml(server, client, options.lang)}`);
-  }
-  body.push(`<h2>${esc(L.errorsByKind)}</h2>${errorTable(run.counted, L)}`);
-  if (results.selfcheck) body.push(`<h2>${esc(L.selfcheck)}</h2>${selfcheckTable(results.selfcheck, L)}`);
+  for (const section of sections) if (!first.includes(section)) body.push(renderSection(section));
   body.push(`<h2>${esc(L.config)}</h2>${configBlock(results)}`);
   body.push(footer(results, L));
   return htmlPage(options.lang, `${L.htmlTitle} · ${results.run.started_at}`, body.join('\n'));
 }
 
-export function renderCompareHtml(base: Results, next: Results, options: CompareHtmlOptions): string {
-  const L = labels(options.lang);
-  const runs = [viewOf(base), viewOf(next)];
-  const names = [options.baseName ?? L.base, options.nextName ?? L.next];
-  const body: string[] = [];
+// ---- sections ----
 
-  body.push(`<header><h1>${esc(L.compareTitle)}</h1></header>`);
-  runs.forEach((run, i) => {
-    body.push(`<h3 class="run-name" style="color:${colorAt(i)}">${esc(names[i] as string)}</h3>${runMeta(run.results, L)}`);
-    if (run.results.run.interrupted) body.push(`<p class="banner">${esc(names[i] as string)}: ${esc(L.interrupted)}</p>`);
-  });
-
-  const figures: Figure[] = [
-    cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, runs.map((r) => r.ttft), names, L),
-    histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, runs.map((r) => r.ttft), names, L),
-    cdfFigure('e2e-cdf', L.chartE2eCdf, L.axisE2e, runs.map((r) => r.e2e), names, L),
-    cdfFigure('rate-cdf', L.chartRateCdf, L.axisRate, runs.map((r) => r.rate), names, L),
-    ...loadFigures(runs.map((r) => r.load), names, L),
-    ttftByStartCompareFigure(runs, names, L),
-  ];
-  const sweeps = runs.map((r) => r.results.sweep);
-  if (sweeps.every((sweep) => sweep !== undefined)) figures.push(sweepFigure(sweeps as Sweep[], names, L));
-
-  body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
-  body.push(`<h2>${esc(L.summaryTable)}</h2>${compareTable(runs[0]!.summary, runs[1]!.summary, names, L, options.verdicts)}`);
-  body.push(`<h2>${esc(L.errorsByKind)}</h2>${compareErrorTable(runs, names, L)}`);
-  runs.forEach((run, i) => {
-    if (run.results.selfcheck) body.push(`<h2>${esc(L.selfcheck)} · ${esc(names[i] as string)}</h2>${selfcheckTable(run.results.selfcheck, L)}`);
-  });
-  runs.forEach((run, i) => body.push(`<h2>${esc(L.config)} · ${esc(names[i] as string)}</h2>${configBlock(run.results)}`));
-  body.push(footer(next, L));
-  return htmlPage(options.lang, L.compareTitle, body.join('\n'));
+function renderSection(section: SectionView): string {
+  const charts = section.blocks.filter((b) => b.kind === 'chart' && b.svg);
+  const rest = section.blocks.filter((b) => !(b.kind === 'chart' && b.svg));
+  const chartsHtml = charts.length > 0 ? `<section class="charts">${charts.map(renderBlock).join('')}</section>` : '';
+  return `<section class="report-section" data-section="${esc(section.id)}"><h2>${esc(section.title)}</h2>${rest.map(renderBlock).join('')}${chartsHtml}</section>`;
 }
 
-function viewOf(results: Results): RunView {
-  const counted = results.metrics.filter((row) => row.warmup !== true);
-  const values = (pick: (row: MetricRow) => number | null) =>
-    counted.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
-  return {
-    results,
-    summary: results.summary as SummaryView,
-    counted,
-    warmup: results.metrics.filter((row) => row.warmup === true),
-    ttft: values((row) => row.ttft),
-    e2e: values((row) => row.total_time),
-    rate: values((row) => row.tokens_per_second),
-    load: loadOverTime(results.metrics, results.timeseries),
-  };
+function renderBlock(block: Block): string {
+  switch (block.kind) {
+    case 'pairs':
+      return `<table id="${esc(block.id)}"><tbody>${block.rows
+        .map((row) => `<tr><th scope="row">${esc(row.label)}</th><td${row.key ? ` data-field="${esc(row.key)}"` : ''}>${esc(formatCell(row.value, true))}</td></tr>`)
+        .join('')}</tbody></table>`;
+    case 'table': {
+      const text = block.textColumns ?? [];
+      const cells = (row: { key?: string; cells: readonly unknown[] }) =>
+        (row.cells as Parameters<typeof formatCell>[0][])
+          .map((cell, i) => (i === 0 ? `<th scope="row">${esc(formatCell(cell, false))}</th>` : `<td${text.includes(i) ? ' class="text"' : ''}>${esc(formatCell(cell, false))}</td>`))
+          .join('');
+      return `<table id="${esc(block.id)}"><thead><tr>${block.header.map((h, i) => `<th${text.includes(i) ? ' class="text"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${block.rows
+        .map((row) => `<tr${row.key !== undefined ? ` data-key="${esc(row.key)}"` : ''}>${cells(row)}</tr>`)
+        .join('')}</tbody></table>`;
+    }
+    case 'note':
+      return `<p class="${block.warning ? 'banner' : 'note'}">${esc(block.text)}</p>`;
+    case 'chart':
+      return block.svg ? renderFigure({ id: block.id, title: block.title, svg: block.svg, note: block.note }) : '';
+    case 'tiles': {
+      const inner = tiles(block.id, block.tiles);
+      return block.collapsed
+        ? `<details class="level" data-tiles="${esc(block.id)}"><summary>${esc(block.title)}</summary>${inner}</details>`
+        : inner;
+    }
+  }
+}
+
+function tiles(id: string, rows: readonly PairRow[]): string {
+  return `<section class="kpis" data-tiles="${esc(id)}">${rows
+    .map((row) => `<div class="kpi" data-kpi="${esc(row.key ?? row.label)}"><div class="label">${esc(row.label)}</div><div class="value">${esc(formatCell(row.value, true))}</div></div>`)
+    .join('')}</section>`;
+}
+
+/** The run's headline numbers; latencies in ms like every table. */
+function headline(data: ReportData, L: Labels): PairRow[] {
+  const s = data.summary;
+  const rows: PairRow[] = [
+    { key: 'total-requests', label: L.total, value: count(s.total_requests) },
+    { key: 'success-rate', label: L.successRate, value: ratio(s.total_requests > 0 ? s.success_count / s.total_requests : undefined) },
+    { key: 'throughput', label: L.throughput, value: reqPerSec(s.requests_per_second) },
+    { key: 'output-tokens-per-second', label: L.outputRate, value: tokPerSec(s.output_tokens_per_second) },
+  ];
+  if (s.input_tokens > 0) rows.push({ key: 'total-tokens-per-second', label: L.totalTokenRate, value: tokPerSec(totalTokensPerSecond(s)) });
+  rows.push(
+    { key: 'ttft-p50', label: 'TTFT P50', value: s.non_streaming === s.total_requests && s.total_requests > 0 ? L.notApplicableShort : ms(s.ttft?.p50) },
+    { key: 'ttft-p99', label: 'TTFT P99', value: s.non_streaming === s.total_requests && s.total_requests > 0 ? L.notApplicableShort : ms(s.ttft?.p99) },
+    { key: 'e2e-p50', label: 'E2E P50', value: ms(s.total_time?.p50) },
+  );
+  if (s.goodput) rows.push({ key: 'goodput', label: L.goodputShort, value: ratio(s.goodput.share) });
+  return rows;
+}
+
+/** A sweep's levels differ by design: no pooled latency tile, the levels and their best instead. */
+function sweepHeadline(data: ReportData, L: Labels): PairRow[] {
+  const sweep = data.sweep!;
+  const s = data.summary;
+  const best = sweep.levels.reduce((a, b) => (b.summary.output_tokens_per_second > a.summary.output_tokens_per_second ? b : a));
+  const rows: PairRow[] = [
+    { key: 'levels', label: L.levels, value: count(sweep.levels.length) },
+    { key: 'total-requests', label: L.requestsSent, value: count(s.total_requests) },
+    { key: 'success-rate', label: L.successRate, value: ratio(s.total_requests > 0 ? s.success_count / s.total_requests : undefined) },
+    {
+      key: 'best-output-tokens-per-second',
+      label: L.bestLevel,
+      value: { value: best.summary.output_tokens_per_second, unit: 'tok_s', note: `@ ${sweep.parameter} ${best.value}` },
+    },
+  ];
+  const perUser = tokensPerSecondPerUser(best.summary);
+  if (perUser !== undefined) rows.push({ key: 'best-per-user', label: `${L.perUser} @ ${sweep.parameter} ${best.value}`, value: tokPerSec(perUser) });
+  return rows;
 }
 
 // ---- charts ----
@@ -193,11 +216,27 @@ function cdfFigure(id: string, title: string, axis: string, samples: readonly nu
   return { id, title, svg: xyChart({ title, x: { label: axis }, y: { label: L.axisFraction, min: 0, max: 1 }, series }) };
 }
 
+/** A sweep's TTFT CDF: one curve per level, not one pooled curve. */
+function sweepCdfFigure(run: RunView, data: ReportData, L: Labels): Figure {
+  const sweep = data.sweep!;
+  const byLevel = new Map<number, number[]>();
+  for (const row of run.counted) {
+    if (row.level === undefined || row.ttft === null) continue;
+    const list = byLevel.get(row.level) ?? [];
+    list.push(row.ttft * 1000);
+    byLevel.set(row.level, list);
+  }
+  const levels = sweep.levels.map((level) => level.value).filter((value) => byLevel.has(value));
+  if (levels.length === 0) return cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, [run.ttft], [''], L);
+  const name = (value: number) => `${sweep.parameter} ${value}`;
+  return cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, levels.map((value) => byLevel.get(value)!), levels.map(name), L);
+}
+
 function latencyByStartFigure(run: RunView, L: Labels): Figure {
   const title = L.chartLatencyByStart;
   const point = (pick: (row: MetricRow) => number | null) => (row: MetricRow) => {
     const value = pick(row);
-    return value === null ? undefined : ([row.timestamps.started / 1000, value] as const);
+    return value === null ? undefined : ([row.timestamps.started / 1000, value * 1000] as const);
   };
   const ttft = pointsOf(run.counted, point((row) => row.ttft));
   const e2e = pointsOf(run.counted, point((row) => row.total_time));
@@ -219,7 +258,7 @@ function latencyByStartFigure(run: RunView, L: Labels): Figure {
 function ttftByStartCompareFigure(runs: readonly RunView[], names: readonly string[], L: Labels): Figure {
   const title = `${L.seriesTtft} · ${L.axisStart}`;
   const clouds = runs.map((r) =>
-    pointsOf(r.counted, (row) => (row.ttft === null ? undefined : ([row.timestamps.started / 1000, row.ttft] as const))),
+    pointsOf(r.counted, (row) => (row.ttft === null ? undefined : ([row.timestamps.started / 1000, row.ttft * 1000] as const))),
   );
   if (clouds.every((c) => c.length === 0)) return { id: 'ttft-by-start', title };
   return {
@@ -248,16 +287,26 @@ function clientSeries(load: LoadOverTime) {
   };
 }
 
-function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, xMax?: number): Figure[] {
+/**
+ * `wallSeconds`: the (longest) run's wall time, for the note that replaces charts of a run too short for them;
+ * `xMax`: a fixed end of the time axis (shared with the server's charts).
+ */
+function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L: Labels, wallSeconds?: number, xMax?: number): Figure[] {
   const overlay = loads.length > 1;
   const note = loads.some((l) => l.derived) ? L.derivedNote : undefined;
   const line = (pick: (p: LoadOverTime['points'][number]) => number) =>
     loads.map((l, i): XYSeries => ({ name: names[i] as string, style: 'line', points: l.points.map((p) => [p.t, pick(p)] as const) }));
   const empty = loads.every((l) => l.points.length === 0);
+  const longest = Math.max(...loads.map((l) => l.points.length));
+  // One or two buckets draw a line between two points, which reads as a trend: say the run was short instead.
+  const tooShort = !empty && longest < MIN_TIME_BUCKETS;
+  const seconds = (wallSeconds ?? longest).toFixed(1);
   const figure = (id: string, title: string, yLabel: string, series: XYSeries[]): Figure =>
     empty
       ? { id, title, note: L.noTimeData }
-      : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true, ...(xMax !== undefined ? { min: 0, max: xMax } : {}) }, y: { label: yLabel }, series }) };
+      : tooShort
+        ? { id, title, note: fill(L.shortRun, { seconds, buckets: MIN_TIME_BUCKETS }) }
+        : { id, title, note, svg: xyChart({ title, x: { label: L.axisTime, zero: true, ...(xMax !== undefined ? { min: 0, max: xMax } : {}) }, y: { label: yLabel }, series }) };
 
   let throughput = line((p) => p.completedPerSecond);
   if (!overlay) {
@@ -275,7 +324,7 @@ function loadFigures(loads: readonly LoadOverTime[], names: readonly string[], L
 
 function groupFigure(groups: readonly GroupSummary[], L: Labels): Figure {
   const shown = groups.slice(0, MAX_GROUPS);
-  const pick = (key: 'p50' | 'p90' | 'p99') => shown.map((g) => g.summary.ttft?.[key]);
+  const pick = (key: 'p50' | 'p90' | 'p99') => shown.map((g) => (g.summary.ttft ? g.summary.ttft[key] * 1000 : undefined));
   return {
     id: 'groups',
     title: L.chartGroups,
@@ -294,152 +343,107 @@ function groupFigure(groups: readonly GroupSummary[], L: Labels): Figure {
   };
 }
 
-function sweepFigure(sweeps: readonly Sweep[], names: readonly string[], L: Labels): Figure {
-  const title = L.chartSweep;
-  const series: XYSeries[] = sweeps.map((sweep, i) => {
-    const levels = sweep.levels.filter((level) => level.summary.ttft !== undefined);
-    return {
-      name: names[i] as string,
-      style: 'line',
-      points: levels.map((level) => [level.summary.requests_per_second, level.summary.ttft!.p99] as const),
-      pointLabels: levels.map((level) => String(level.value)),
-      pointTitles: levels.map(
-        (level) =>
-          `${paramName(sweep, L)} ${level.value}: ${level.summary.requests_per_second.toFixed(2)} ${L.reqPerSec}, TTFT P99 ${seconds(level.summary.ttft!.p99)}`,
-      ),
-    };
-  });
-  if (series.every((s) => s.points.length === 0)) return { id: 'sweep', title };
-  return {
-    id: 'sweep',
-    title,
-    svg: xyChart({ title, x: { label: L.axisReqPerSec, zero: true }, y: { label: L.axisTtftP99 }, series }),
-    note: `${L.level}: ${sweeps.map((s) => paramName(s, L)).filter(unique).join(' / ')}`,
-  };
-}
-
 function renderFigure(figure: Figure): string {
   const content = figure.svg ?? `<p class="empty">${esc(figure.note ?? '')}</p>`;
   const note = figure.svg && figure.note ? `<p class="note">${esc(figure.note)}</p>` : '';
   return `<figure class="chart${figure.svg ? '' : ' no-data'}" data-chart="${esc(figure.id)}"><figcaption>${esc(figure.title)}</figcaption>${content}${note}</figure>`;
 }
 
-// ---- tables ----
+// ---- compare ----
 
-function kpis(s: SummaryView, L: Labels): string {
-  const tiles: Array<[string, string, string]> = [
-    ['total-requests', L.total, String(s.total_requests)],
-    ['success-rate', L.successRate, percent(s.success_count, s.total_requests)],
-    ['throughput', L.throughput, `${s.requests_per_second.toFixed(2)} ${L.reqPerSec}`],
-    ['output-tokens-per-second', L.outputTokens, s.output_tokens_per_second === undefined ? '–' : `${s.output_tokens_per_second.toFixed(1)} ${L.tokPerSec}`],
-    ['ttft-p50', 'TTFT P50', s.ttft ? seconds(s.ttft.p50) : '–'],
-    ['ttft-p99', 'TTFT P99', s.ttft ? seconds(s.ttft.p99) : '–'],
-    ['e2e-p50', 'E2E P50', s.total_time ? seconds(s.total_time.p50) : '–'],
-  ];
-  return `<section class="kpis">${tiles
-    .map(([id, label, value]) => `<div class="kpi" data-kpi="${id}"><div class="label">${esc(label)}</div><div class="value">${esc(value)}</div></div>`)
-    .join('')}</section>`;
-}
+/**
+ * Two or more runs (the first is the base) overlaid on the same axes, with the comparison the compare
+ * command computed: one table (each run's value, change and verdict), the rules, warnings and verdict.
+ */
+export function renderCompareHtml(runs: readonly NamedResults[], comparison: MultiComparison, options: CompareHtmlOptions): string {
+  const L = labels(options.lang);
+  const views = runs.map((run) => viewOf(run.results));
+  const names = runs.map((run) => run.name);
+  const body: string[] = [];
 
-function overallTable(s: SummaryView, L: Labels): string {
-  const rows: Array<[string, string, string]> = [
-    ['total_requests', L.total, String(s.total_requests)],
-    ['success_count', L.success, `${s.success_count} (${percent(s.success_count, s.total_requests)})`],
-    ['failed_count', L.failed, `${s.failed_count} (${percent(s.failed_count, s.total_requests)})`],
-    ['wall_time', L.wall, seconds(s.wall_time)],
-    ['requests_per_second', L.throughput, `${s.requests_per_second.toFixed(2)} ${L.reqPerSec}`],
-  ];
-  if (s.output_tokens !== undefined) {
-    rows.push(['output_tokens', L.outputTokens, `${s.output_tokens} (${(s.output_tokens_per_second ?? 0).toFixed(1)} ${L.tokPerSec})`]);
-  }
-  return `<table id="overall"><tbody>${rows
-    .map(([field, label, value]) => `<tr><th scope="row">${esc(label)}</th><td data-field="${field}">${esc(value)}</td></tr>`)
-    .join('')}</tbody></table>`;
-}
-
-function distributionRows(L: Labels): Array<[DistributionKey, string, (v: number) => string]> {
-  const rate = (v: number) => v.toFixed(2);
-  return [
-    ['ttfb', L.ttfb, seconds],
-    ['ttft', L.ttft, seconds],
-    ['ttfat', L.ttfat, seconds],
-    ['total_time', L.totalTime, seconds],
-    ['tpot', L.tpot, millis],
-    ['itl', L.itl, millis],
-    ['tokens_per_second', `${L.rate} (${L.tokPerSec})`, rate],
-  ];
-}
-
-function distributionTable(s: SummaryView, L: Labels): string {
-  const stats = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'max', 'std'] as const;
-  const head = [L.metric, L.count, L.min, L.mean, 'P50', 'P90', 'P95', 'P99', L.max, L.std];
-  const rows = distributionRows(L)
-    .map(([key, label, format]) => {
-      const d = s[key] as Distribution | undefined;
-      if (!d) return '';
-      return `<tr data-metric="${key}"><th scope="row">${esc(label)}</th>${stats
-        .map((stat) => `<td>${esc(stat === 'count' ? String(d.count) : format(d[stat]))}</td>`)
-        .join('')}</tr>`;
-    })
-    .join('');
-  if (!rows) return `<p class="note">${esc(L.noData)}</p>`;
-  return `<table id="distributions"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
-}
-
-function groupTable(groups: readonly GroupSummary[], L: Labels): string {
-  const head = [L.group, L.total, L.successRate, 'TTFT P50', 'TTFT P99', 'E2E P50', 'E2E P99', `${L.rate} (${L.tokPerSec})`];
-  const opt = (d: Distribution | undefined, key: 'p50' | 'p99') => (d ? seconds(d[key]) : '–');
-  const rows = groups.map(({ group, summary: g }) =>
-    [group, String(g.total_requests), percent(g.success_count, g.total_requests), opt(g.ttft, 'p50'), opt(g.ttft, 'p99'), opt(g.total_time, 'p50'), opt(g.total_time, 'p99'), g.tokens_per_second ? g.tokens_per_second.mean.toFixed(2) : '–'],
-  );
-  return table('groups', head, rows, [0]);
-}
-
-function sweepTable(sweep: Sweep, L: Labels): string {
-  const head = [`${L.level} (${paramName(sweep, L)})`, L.total, L.successRate, L.reqPerSec, L.tokPerSec, 'TTFT P50', 'TTFT P99', 'E2E P99', L.stopped];
-  const rows = sweep.levels.map(({ value, summary: s, stopped_reason }) => {
-    const v = s as SummaryView;
-    return [
-      String(value),
-      String(v.total_requests),
-      percent(v.success_count, v.total_requests),
-      v.requests_per_second.toFixed(2),
-      v.output_tokens_per_second === undefined ? '–' : v.output_tokens_per_second.toFixed(1),
-      v.ttft ? seconds(v.ttft.p50) : '–',
-      v.ttft ? seconds(v.ttft.p99) : '–',
-      v.total_time ? seconds(v.total_time.p99) : '–',
-      stopped_reason ?? '',
-    ];
+  body.push(`<header><h1>${esc(L.compareTitle)}</h1></header>`);
+  body.push(`<p class="verdict ${comparison.regression ? 'worse' : 'better'}" id="verdict">${comparison.regression ? '✗' : '✓'} ${esc(L.result)}: ${esc(multiResultLine(comparison, L))}</p>`);
+  runs.forEach((run, i) => {
+    const role = i === 0 ? L.base : `#${i + 1}`;
+    const data = reportDataFromResults(run.results);
+    body.push(`<h3 class="run-name" style="color:${colorAt(i)}">${esc(role)} · ${esc(run.name)}</h3>${runMeta(data, L)}`);
+    if (run.results.run.interrupted) body.push(`<p class="banner">${esc(run.name)}: ${esc(L.interrupted)}</p>`);
   });
-  const stopped = sweep.stopped_early ? `<p class="note">${esc(L.stoppedEarly)}: ${esc(sweep.stopped_early)}</p>` : '';
-  return table('sweep', head, rows, [8]) + stopped;
+  const warnings = comparison.comparisons.flatMap((c, i) => c.incomparable.map((w) => `#${i + 2} ${c.next.name}: ${w}`));
+  if (warnings.length > 0) {
+    body.push(`<section id="warnings"><h2>${esc(L.warnings)}</h2>${warnings.map((w) => `<p class="banner">${esc(w)}</p>`).join('')}</section>`);
+  }
+
+  const figures: Figure[] = [
+    cdfFigure('ttft-cdf', L.chartTtftCdf, L.axisTtft, views.map((r) => r.ttft), names, L),
+    histogramFigure('ttft-histogram', L.chartTtftHistogram, L.axisTtft, views.map((r) => r.ttft), names, L),
+    cdfFigure('e2e-cdf', L.chartE2eCdf, L.axisE2e, views.map((r) => r.e2e), names, L),
+    cdfFigure('rate-cdf', L.chartRateCdf, L.axisRate, views.map((r) => r.rate), names, L),
+    ...loadFigures(views.map((r) => r.load), names, L, Math.max(...runs.map((r) => r.results.summary.wall_time))),
+    ttftByStartCompareFigure(views, names, L),
+  ];
+  body.push(`<h2>${esc(L.charts)}</h2><section class="charts">${figures.map(renderFigure).join('')}</section>`);
+  body.push(`<h2>${esc(L.summaryTable)}</h2>${compareTable(comparison, names, L)}`);
+  body.push(`<h2>${esc(L.rules)}</h2>${rulesTable(comparison, L)}`);
+  body.push(`<p class="note" id="method">${esc(L.method)}: ${esc(methodLine(comparison.comparisons[0]!, L))}</p>`);
+  body.push(`<h2>${esc(L.errorsByKind)}</h2>${compareErrorTable(views, names, L)}`);
+  const checked = runs.filter((run) => run.results.selfcheck);
+  if (checked.length > 0) {
+    const check = (run: NamedResults) => run.results.selfcheck;
+    body.push(
+      `<h2>${esc(L.selfcheck)}</h2>` +
+        renderBlock({
+          kind: 'table',
+          id: 'selfcheck',
+          header: [L.metric, ...checked.map((run) => run.name)],
+          rows: [
+            { key: 'event_loop_delay_p99_ms', cells: [L.eventLoopDelay, ...checked.map((run) => `${check(run)!.event_loop_delay_p99_ms.toFixed(1)} ms`)] },
+            { key: 'cpu_percent', cells: [L.clientCpu, ...checked.map((run) => `${check(run)!.cpu_percent.toFixed(0)}%`)] },
+            { key: 'client_bound', cells: [L.clientBound, ...checked.map((run) => (check(run)!.client_bound ? L.clientBoundYes : L.clientBoundNo))] },
+          ],
+        }),
+    );
+  }
+  runs.forEach((run) => body.push(`<h2>${esc(L.config)} · ${esc(run.name)}</h2>${configBlock(run.results)}`));
+  body.push(footer(runs[runs.length - 1]!.results, L));
+  return htmlPage(options.lang, L.compareTitle, body.join('\n'));
 }
 
-function errorTable(rows: readonly MetricRow[], L: Labels): string {
-  const byKind = new Map<string, MetricRow[]>();
-  for (const row of rows) {
-    if (row.error_kind === null) continue;
-    const list = byKind.get(row.error_kind) ?? [];
-    list.push(row);
-    byKind.set(row.error_kind, list);
-  }
-  if (byKind.size === 0) return `<p class="note" id="no-errors">${esc(L.noErrors)}</p>`;
-  const body: string[][] = [];
-  for (const [kind, list] of byKind) {
-    const examples: MetricRow[] = [];
-    const seen = new Set<string>();
-    for (const row of list) {
-      const key = `${row.error}\u0000${row.error_body ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      examples.push(row);
-      if (examples.length === MAX_EXAMPLES_PER_KIND) break;
+function compareTable(multi: MultiComparison, names: readonly string[], L: Labels): string {
+  const head = [L.metric, `${L.base}: ${names[0]}`];
+  multi.comparisons.forEach((_, i) => head.push(`#${i + 2}: ${names[i + 1]}`, L.change));
+  const rows = metricsOf(multi).map((metric) => {
+    let base = '–';
+    const cells: string[] = [];
+    for (const comparison of multi.comparisons) {
+      const row = comparison.rows.find((r) => r.metric === metric);
+      if (!row) {
+        cells.push('<td>–</td><td>–</td>');
+        continue;
+      }
+      if (row.base !== undefined) base = formatMetric(row.ref, row.base);
+      const cls = row.verdict === 'better' || row.verdict === 'worse' ? ` class="${row.verdict}"` : '';
+      const change = row.ref.unit === 'ratio' && row.change !== undefined ? `${row.change >= 0 ? '+' : ''}${(row.change * 100).toFixed(1)} pp` : formatRelative(row.relative);
+      const verdict = row.verdict === 'n/a' ? '' : ` (${verdictLabel(row.verdict, L)})`;
+      cells.push(`<td>${esc(row.next === undefined ? '–' : formatMetric(row.ref, row.next))}</td><td${cls}>${esc(change + verdict)}</td>`);
     }
-    examples.forEach((row, i) => {
-      body.push([i === 0 ? kind : '', i === 0 ? String(list.length) : '', row.status === null ? '' : String(row.status), row.error ?? '', row.error_body ?? '']);
+    return `<tr data-metric="${esc(metric)}"><th scope="row"><code>${esc(metric)}</code></th><td>${esc(base)}</td>${cells.join('')}</tr>`;
+  });
+  return `<table id="compare"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+function rulesTable(multi: MultiComparison, L: Labels): string {
+  const first = multi.comparisons[0]!;
+  const head = [L.rule, ...multi.comparisons.map((c, i) => `#${i + 2}: ${c.next.name}`)];
+  const rows = first.rules.map((rule, k) => {
+    const cells = multi.comparisons.map((comparison) => {
+      const outcome = comparison.rules[k]!;
+      return `<td class="text ${outcome.fired ? 'worse' : 'better'}">${outcome.fired ? '✗' : '✓'} ${esc(ruleObservation(outcome, comparison, L))}</td>`;
     });
-  }
-  return table('errors', [L.kind, L.count, L.status, L.example, L.responseBody], body, [0, 3, 4]);
+    return `<tr data-rule="${esc(rule.rule)}"><th scope="row"><code>${esc(rule.rule)}</code></th>${cells.join('')}</tr>`;
+  });
+  const note = first.rules.some((r) => r.isDefault) ? `<p class="note">${esc(L.defaultRules)}</p>` : '';
+  return `<table id="rules"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>${note}`;
 }
 
 function compareErrorTable(runs: readonly RunView[], names: readonly string[], L: Labels): string {
@@ -450,88 +454,24 @@ function compareErrorTable(runs: readonly RunView[], names: readonly string[], L
   });
   const kinds = [...new Set(counts.flatMap((c) => Object.keys(c)))].sort();
   if (kinds.length === 0) return `<p class="note" id="no-errors">${esc(L.noErrors)}</p>`;
-  return table('errors', [L.kind, ...names], kinds.map((kind) => [kind, ...counts.map((c) => String(c[kind] ?? 0))]), [0]);
+  return renderBlock({ kind: 'table', id: 'errors', header: [L.kind, ...names], rows: kinds.map((kind) => ({ key: kind, cells: [kind, ...counts.map((c) => String(c[kind] ?? 0))] })) });
 }
 
-function selfcheckTable(check: NonNullable<Results['selfcheck']>, L: Labels): string {
-  return table(
-    'selfcheck',
-    [L.metric, ''],
-    [
-      [L.eventLoopDelay, `${check.event_loop_delay_p99_ms.toFixed(1)} ms`],
-      [L.clientCpu, `${check.cpu_percent.toFixed(0)}%`],
-      [L.clientBound, check.client_bound ? L.clientBoundYes : L.clientBoundNo],
-      ...(check.server_metrics
-        ? [
-            [
-              L.metricsScraping,
-              fill(L.scrapeCost, {
-                n: check.server_metrics.scrapes,
-                busy: `${check.server_metrics.busy_ms.toFixed(1)} ms`,
-                longest: `${check.server_metrics.max_block_ms.toFixed(2)} ms`,
-                kb: (check.server_metrics.bytes / 1024).toFixed(0),
-              }),
-            ],
-          ]
-        : []),
-    ],
-    [1],
-  );
-}
+// ---- page parts ----
 
-interface CompareRow {
-  /** The metric path the compare command names it by. */
-  path: string;
-  label: string;
-  pick: (s: SummaryView) => number | undefined;
-  format: (v: number) => string;
-  /** Shows the change as a difference (percentage points for a rate) instead of a relative change. */
-  difference?: (base: number, next: number) => string;
-}
-
-function compareTable(
-  base: SummaryView,
-  next: SummaryView,
-  names: readonly string[],
-  L: Labels,
-  verdicts: CompareHtmlOptions['verdicts'],
-): string {
-  const dist = (key: DistributionKey, stat: 'p50' | 'p90' | 'p99' | 'mean') => (s: SummaryView) => (s[key] as Distribution | undefined)?.[stat];
-  const rate = (v: number) => v.toFixed(2);
-  const rows: CompareRow[] = [
-    { path: 'total_requests', label: L.total, pick: (s) => s.total_requests, format: String },
-    { path: 'error_rate', label: L.errorRate, pick: (s) => (s.total_requests > 0 ? s.failed_count / s.total_requests : undefined), format: (v) => `${(v * 100).toFixed(1)}%`, difference: (a, b) => `${b >= a ? '+' : ''}${((b - a) * 100).toFixed(1)} pp` },
-    { path: 'requests_per_second', label: `${L.throughput} (${L.reqPerSec})`, pick: (s) => s.requests_per_second, format: rate },
-    { path: 'output_tokens_per_second', label: `${L.outputTokens} (${L.tokPerSec})`, pick: (s) => s.output_tokens_per_second, format: (v) => v.toFixed(1) },
-    { path: 'ttft.p50', label: 'TTFT P50', pick: dist('ttft', 'p50'), format: seconds },
-    { path: 'ttft.p90', label: 'TTFT P90', pick: dist('ttft', 'p90'), format: seconds },
-    { path: 'ttft.p99', label: 'TTFT P99', pick: dist('ttft', 'p99'), format: seconds },
-    { path: 'total_time.p50', label: 'E2E P50', pick: dist('total_time', 'p50'), format: seconds },
-    { path: 'total_time.p99', label: 'E2E P99', pick: dist('total_time', 'p99'), format: seconds },
-    { path: 'tpot.p50', label: 'TPOT P50', pick: dist('tpot', 'p50'), format: millis },
-    { path: 'tokens_per_second.mean', label: `${L.rate} ${L.mean}`, pick: dist('tokens_per_second', 'mean'), format: rate },
-  ];
-  const body = rows
-    .map((row) => {
-      const a = row.pick(base);
-      const b = row.pick(next);
-      let text = '–';
-      if (a !== undefined && b !== undefined) {
-        if (row.difference) text = row.difference(a, b);
-        else if (a !== 0) text = `${b >= a ? '+' : ''}${(((b - a) / Math.abs(a)) * 100).toFixed(1)}%`;
-      }
-      const verdict = verdicts?.[row.path];
-      const cls = verdict === 'better' || verdict === 'worse' ? ` class="${verdict}"` : '';
-      const cell = (v: number | undefined) => `<td>${esc(v === undefined ? '–' : row.format(v))}</td>`;
-      return `<tr data-metric="${row.path}"><th scope="row">${esc(row.label)}</th>${cell(a)}${cell(b)}<td${cls}>${esc(text)}${verdict && verdict !== 'n/a' ? ` (${esc(verdictLabel(verdict, L))})` : ''}</td></tr>`;
-    })
-    .join('');
-  const note = verdicts ? '' : `<p class="note">${esc(L.notTested)}</p>`;
-  return `<table id="compare"><thead><tr><th>${esc(L.metric)}</th><th>${esc(names[0] as string)}</th><th>${esc(names[1] as string)}</th><th>${esc(L.change)}</th></tr></thead><tbody>${body}</tbody></table>${note}`;
-}
-
-function verdictLabel(verdict: 'better' | 'worse' | 'same', L: Labels): string {
-  return verdict === 'better' ? L.better : verdict === 'worse' ? L.worse : L.same;
+function viewOf(results: Results): RunView {
+  const counted = results.metrics.filter((row) => row.warmup !== true);
+  const values = (pick: (row: MetricRow) => number | null) =>
+    counted.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+  return {
+    results,
+    counted,
+    warmup: results.metrics.filter((row) => row.warmup === true),
+    ttft: values((row) => (row.ttft === null ? null : row.ttft * 1000)),
+    e2e: values((row) => (row.total_time === null ? null : row.total_time * 1000)),
+    rate: values((row) => row.tokens_per_second),
+    load: loadOverTime(results.metrics, results.timeseries),
+  };
 }
 
 function configBlock(results: Results): string {
@@ -539,28 +479,24 @@ function configBlock(results: Results): string {
   return `<pre id="config"><code>${esc(JSON.stringify(createRedactor().value(redactSecretFields(results.config)), null, 2))}</code></pre>`;
 }
 
-function runMeta(results: Results, L: Labels): string {
+/** What was run: endpoint, start, protocol, transport, the load as configured and the requests actually measured. */
+function runMeta(data: ReportData, L: Labels): string {
+  const config = data.config!;
+  const s = data.summary;
   const items: Array<[string, string]> = [
-    [L.endpoint, createRedactor().text(results.config.url)],
-    [L.startedAt, results.run.started_at],
-    [L.protocol, results.run.protocol],
-    [L.transport, results.run.transport],
-    [L.concurrency, String(results.config.concurrency)],
-    [L.requestedTotal, String(results.config.total_requests)],
+    [L.endpoint, createRedactor().text(config.url)],
+    [L.startedAt, data.run?.started_at ?? ''],
+    [L.protocol, data.run?.protocol ?? ''],
+    [L.transport, data.run?.transport ?? ''],
+    [L.load, describeLoad(config, L)],
+    [L.requestsSent, `${s.total_requests}${s.warmup_requests ? ` (+${s.warmup_requests} ${L.warmupShort})` : ''}${data.sweep ? ` · ${data.sweep.levels.length} ${L.levels.toLowerCase()}` : ''}`],
   ];
+  if (s.non_streaming) items.push([L.nonStreaming, String(s.non_streaming)]);
   return `<div class="meta">${items.map(([k, v]) => `<span>${esc(k)}: <code>${esc(v)}</code></span>`).join('')}</div>`;
 }
 
 function footer(results: Results, L: Labels): string {
   return `<footer>${esc(fill(L.generatedBy, { version: results.tool.version }))} · ${esc(results.run.node)} · ${esc(results.run.platform)}</footer>`;
-}
-
-function table(id: string, head: readonly string[], rows: ReadonlyArray<readonly string[]>, textColumns: readonly number[]): string {
-  const cells = (row: readonly string[]) =>
-    row.map((cell, i) => (i === 0 ? `<th scope="row">${esc(cell)}</th>` : `<td${textColumns.includes(i) ? ' class="text"' : ''}>${esc(cell)}</td>`)).join('');
-  return `<table id="${id}"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((row) => `<tr>${cells(row)}</tr>`)
-    .join('')}</tbody></table>`;
 }
 
 // ---- data helpers ----
@@ -595,16 +531,4 @@ function sample<T>(items: readonly T[]): T[] {
 
 function sampledNote(total: number, L: Labels): string | undefined {
   return total > MAX_SCATTER_POINTS ? fill(L.sampledNote, { shown: MAX_SCATTER_POINTS, total }) : undefined;
-}
-
-function paramName(sweep: Sweep, L: Labels): string {
-  return sweep.parameter === 'rate' ? L.paramRate : L.paramConcurrency;
-}
-
-function percent(part: number, total: number): string {
-  return total > 0 ? `${((part / total) * 100).toFixed(1)}%` : '–';
-}
-
-function unique<T>(value: T, index: number, all: readonly T[]): boolean {
-  return all.indexOf(value) === index;
 }

@@ -1,7 +1,7 @@
 /**
  * The report's "Server" section: what the server's own metrics said during
- * the run, one function per format (text, markdown, HTML, HTML charts), all
- * pure. Metrics known by name (lib/server-metrics/catalog.ts) get a row each;
+ * the run, as one entry of the report's section list (sections.ts, drawn by
+ * every format), and its charts for the HTML report. Pure. Metrics known by name (lib/server-metrics/catalog.ts) get a row each;
  * the server's TTFT stands beside the client's, and their difference is named
  * as time outside the engine (network, gateway, client). Other metrics that
  * moved during the run are listed raw.
@@ -10,9 +10,10 @@ import type { EndpointMetrics, GaugeStats, HistogramStats, MetricSummary, Server
 import { findRole, knownNames, ROLES, SERVER_TITLES, type Role } from '../server-metrics/catalog.ts';
 import { quantileBucket } from '../server-metrics/histogram-quantile.ts';
 import { toBuckets } from '../server-metrics/summarize.ts';
-import { escapeHtml as esc } from '../util/html-escape.ts';
-import { displayWidth, millis, seconds } from '../util/format.ts';
+import { millis, seconds } from '../util/format.ts';
 import type { Lang } from './i18n.ts';
+import type { Block, ReportSection, TableRow } from './report-blocks.ts';
+import type { ReportData } from './report-data.ts';
 import { colorAt, xyChart, type XYSeries } from './svg-chart.ts';
 
 /** What the client measured, to set beside the server's numbers. */
@@ -240,75 +241,67 @@ function movedValue(metric: MetricSummary): string | undefined {
 const orDash = (value: number | null, f: (v: number) => string) => (value === null ? '-' : f(value));
 const trim = (value: number) => (Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4))));
 
-// ---- text ----
+// ---- the section (sections.ts): every format draws it ----
 
-const TEXT_OTHER_LIMIT = 12;
+const OTHER_LIMIT = 20;
 
-/** The section as the text report's lines (each endpoint a 【】 block). */
-export function serverSectionText(block: ServerMetricsBlock, client: ClientView, lang: Lang): string[] {
-  const L = LABELS[lang];
-  const lines: string[] = [];
-  for (const endpoint of block.endpoints) {
-    const view = endpointView(endpoint, client, lang);
-    lines.push(`【${L.server}: ${view.title}】`, `  ${view.status}`);
-    for (const warning of view.warnings) lines.push(`  ! ${warning}`);
-    const rows = [...view.rows, ...(view.ttft ?? [])];
-    const width = Math.max(0, ...rows.map((r) => displayWidth(r.label))) + 2;
-    for (const row of rows) lines.push(`  ${row.label}:${' '.repeat(width - displayWidth(row.label))}${row.value}`);
-    if (view.ttftNote) lines.push(`  (${view.ttftNote})`);
-    if (view.other.length > 0) {
-      lines.push(`  ${L.other}:`);
-      for (const row of view.other.slice(0, TEXT_OTHER_LIMIT)) lines.push(`    ${row.label}: ${row.value}`);
-      if (view.other.length > TEXT_OTHER_LIMIT) lines.push(`    ${fill(L.more, { n: view.other.length - TEXT_OTHER_LIMIT })}`);
-    }
-    lines.push('');
-  }
-  return lines;
+function clientView(data: ReportData): ClientView {
+  const ttft = data.summary.ttft;
+  return { ttft: ttft ? { p50: ttft.p50, p99: ttft.p99, mean: ttft.mean } : undefined, outputTokens: data.summary.output_tokens };
 }
 
-// ---- markdown ----
+/** One block group per scraped endpoint: its title and scrapes, warnings, the rows known by name, and the metrics that moved. */
+export const serverSection: ReportSection = {
+  id: 'server',
+  build(data, labels) {
+    const block = data.server;
+    if (!block || block.endpoints.length === 0) return undefined;
+    const lang = labels.lang as Lang;
+    const L = LABELS[lang];
+    const views = block.endpoints.map((endpoint) => endpointView(endpoint, clientView(data), lang));
+    const single = views.length === 1;
+    const blocks: Block[] = [];
+    const table = (id: string, rows: readonly ServerRow[]): Block => ({
+      kind: 'table',
+      id,
+      header: [L.metric, L.value, L.source],
+      rows: rows.map((row): TableRow => ({ key: row.metric, cells: [row.label, row.value, row.metric] })),
+      textColumns: [1, 2],
+    });
+    views.forEach((view, i) => {
+      blocks.push({ kind: 'note', text: single ? view.status : `${view.title}: ${view.status}` });
+      for (const warning of view.warnings) blocks.push({ kind: 'note', text: warning, warning: true });
+      const rows = [...view.rows, ...(view.ttft ?? [])];
+      if (rows.length > 0) blocks.push(table(`server-${i}`, rows));
+      if (view.ttftNote) blocks.push({ kind: 'note', text: view.ttftNote });
+      if (view.other.length > 0) {
+        blocks.push({ kind: 'note', text: `${L.other}:` }, table(`server-${i}-other`, view.other.slice(0, OTHER_LIMIT)));
+        if (view.other.length > OTHER_LIMIT) blocks.push({ kind: 'note', text: fill(L.more, { n: view.other.length - OTHER_LIMIT }) });
+      }
+    });
+    return { id: 'server', title: single ? `${L.server}: ${views[0]!.title}` : L.server, blocks };
+  },
+  brief(data, labels) {
+    const block = data.server;
+    if (!block) return [];
+    const lang = labels.lang as Lang;
+    const L = LABELS[lang];
+    return block.endpoints.flatMap((endpoint) => {
+      const view = endpointView(endpoint, clientView(data), lang);
+      const pick = (label: string) => view.rows.find((row) => row.label === label);
+      const parts = [L.running, L.waiting, L.kv_cache_usage]
+        .map((label) => pick(label))
+        .filter((row): row is ServerRow => row !== undefined)
+        .map((row) => `${row.label} ${row.value.split(',')[0]}`);
+      const outside = view.ttft?.find((row) => row.label === L.outside);
+      const lines = [`${L.server} ${view.title}: ${[view.status, ...parts].join(' · ')}`];
+      if (outside) lines.push(`  ${outside.label}: ${outside.value}`);
+      return [...lines, ...view.warnings.map((warning) => `! ${warning}`)];
+    });
+  },
+};
 
-const MARKDOWN_OTHER_LIMIT = 20;
-
-export function serverSectionMarkdown(block: ServerMetricsBlock, client: ClientView, lang: Lang): string {
-  const L = LABELS[lang];
-  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  const out: string[] = [];
-  for (const endpoint of block.endpoints) {
-    const view = endpointView(endpoint, client, lang);
-    out.push(`**${L.server}: ${cell(view.title)}** (${view.status})`, '');
-    for (const warning of view.warnings) out.push(`> ⚠️ ${cell(warning)}`, '');
-    const rows = [...view.rows, ...(view.ttft ?? []), ...view.other.slice(0, MARKDOWN_OTHER_LIMIT)];
-    if (rows.length > 0) {
-      out.push(`| ${L.metric} | ${L.value} | ${L.source} |`, '|---|---|---|');
-      for (const row of rows) out.push(`| ${cell(row.label)} | ${cell(row.value)} | \`${cell(row.metric)}\` |`);
-      out.push('');
-    }
-    if (view.ttftNote) out.push(`_${cell(view.ttftNote)}_`, '');
-    if (view.other.length > MARKDOWN_OTHER_LIMIT) out.push(`_${fill(L.more, { n: view.other.length - MARKDOWN_OTHER_LIMIT })}_`, '');
-  }
-  return out.join('\n');
-}
-
-// ---- HTML ----
-
-export function serverSectionHtml(block: ServerMetricsBlock, client: ClientView, lang: Lang): string {
-  const L = LABELS[lang];
-  return block.endpoints
-    .map((endpoint, i) => {
-      const view = endpointView(endpoint, client, lang);
-      const row = (r: ServerRow) => `<tr><th scope="row">${esc(r.label)}</th><td class="text">${esc(r.value)}</td><td class="text"><code>${esc(r.metric)}</code></td></tr>`;
-      const table = (rows: readonly ServerRow[], id: string) =>
-        rows.length === 0
-          ? ''
-          : `<table id="${id}"><thead><tr><th>${esc(L.metric)}</th><th>${esc(L.value)}</th><th>${esc(L.source)}</th></tr></thead><tbody>${rows.map(row).join('')}</tbody></table>`;
-      const warnings = view.warnings.map((w) => `<p class="banner">${esc(w)}</p>`).join('');
-      const note = view.ttftNote ? `<p class="note">${esc(view.ttftNote)}</p>` : '';
-      const other = view.other.length > 0 ? `<details><summary>${esc(L.other)} (${view.other.length})</summary>${table(view.other, `server-${i}-other`)}</details>` : '';
-      return `<section class="server" data-endpoint="${i}"><h3>${esc(view.title)}</h3><p class="note">${esc(view.status)}</p>${warnings}${table([...view.rows, ...(view.ttft ?? [])], `server-${i}`)}${note}${other}</section>`;
-    })
-    .join('');
-}
+// ---- HTML charts ----
 
 export interface ServerFigure {
   id: string;

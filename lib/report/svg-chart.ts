@@ -188,7 +188,7 @@ export function barChart(spec: BarChartSpec): string {
 }
 
 function makeFrame(x: Axis, y: Axis, xs: readonly number[], ys: readonly number[]): Frame {
-  const [xMin, xMax] = extent(xs, x.min, x.max, false);
+  const [xMin, xMax] = extent(xs, x.min, x.max, x.zero === true);
   const [yMin, yMax] = extent(ys, y.min, y.max, y.zero !== false);
   const xTicks = niceTicks(xMin, xMax, 6);
   const yTicks = niceTicks(yMin, yMax, 5);

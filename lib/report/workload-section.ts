@@ -1,10 +1,11 @@
 /**
  * The report's workload section: prompt lengths (ours and the server's),
  * prefix-cache hits the server reported, and output tokens requested against
- * produced, with the requests that came back short. Pure; one function per
- * format, each renderer calls its own.
+ * produced, with the requests that came back short. One entry of the report's
+ * section list (sections.ts): every format draws it.
  */
 import type { Lang } from './i18n.ts';
+import type { ReportSection } from './report-blocks.ts';
 import type { WorkloadStats } from '../stats/workload-stats.ts';
 import type { Distribution } from '../stats/stats.ts';
 
@@ -60,12 +61,39 @@ export function workloadRows(stats: WorkloadStats, lang: Lang): { title: string;
   return { title: L.title, rows };
 }
 
-/** The section as a markdown table. */
-export function workloadMarkdown(stats: WorkloadStats, lang: Lang): string {
-  const { title, rows } = workloadRows(stats, lang);
-  if (rows.length === 0) return '';
-  return [`**${title}**`, '', '| | |', '|---|---|', ...rows.map(([label, value]) => `| ${label.trim()} | ${value.replace(/\|/g, '\\|')} |`), ''].join('\n') + '\n';
-}
+/**
+ * Shown when the run had a workload (prompt lengths or output lengths asked for); the server's prompt
+ * tokens alone (every run with usage) are in the latency table instead.
+ */
+export const workloadSection: ReportSection = {
+  id: 'workload',
+  build(data, L) {
+    const stats = data.summary.workload;
+    if (!stats || (!stats.prompt_tokens && !stats.requested_output_tokens)) return undefined;
+    const lang = L.lang as Lang;
+    const { title, rows } = workloadRows(stats, lang);
+    if (rows.length === 0) return undefined;
+    return {
+      id: 'workload',
+      title,
+      blocks: [{ kind: 'pairs', id: 'workload', rows: rows.map(([label, value]) => ({ label, value })) }],
+    };
+  },
+  brief(data, L) {
+    const stats = data.summary.workload;
+    if (!stats || (!stats.prompt_tokens && !stats.requested_output_tokens)) return [];
+    const lang = L.lang as Lang;
+    const T = LABELS[lang];
+    const lines: string[] = [];
+    const cached = stats.cached_prompt_tokens;
+    if (cached && cached.cached > 0) lines.push(`${T.cached}: ${cached.cached} of ${cached.of} (${percent(cached.cached, cached.of)})`);
+    const short = stats.short_requests;
+    if (short && short.requests > 0) {
+      lines.push(`! ${T.short}: ${fill(T.shortValue, { n: short.requests, of: short.of, pct: percent(short.requests, short.of), missing: short.missing_tokens })}: ${T.shortHint}`);
+    }
+    return lines;
+  },
+};
 
 function percent(part: number, whole: number): string {
   return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '-';

@@ -22,7 +22,7 @@
 import { comparabilityWarnings } from './comparability.ts';
 import { UsageError } from '../record/errors.ts';
 import type { RequestRecord } from '../record/record.ts';
-import { round3, rowToRecord, turnsResult, type MergedFrom, type MetricRow, type Results } from './results.ts';
+import { round3, rowToRecord, sloOf, turnsResult, type MergedFrom, type MetricRow, type Results } from './results.ts';
 import { summarizeTurns } from '../stats/turns.ts';
 import { checkShardSet, isShardSet } from './shard-set.ts';
 import { collectSamples, summarize, type MetricSamples, type RunSummary } from '../stats/summary.ts';
@@ -128,7 +128,8 @@ export function mergeResults(inputs: readonly MergeInput[]): MergedRun {
 function finish(results: Results, rows: MetricRow[], fileIndex: number[], warnings: string[]): MergedRun {
   const records = rows.map(rowToRecord);
   const samples = collectSamples(records);
-  const summary = summarize(records, { samples });
+  // Goodput again from the recorded SLOs: the summary is recomputed, and would otherwise lose it.
+  const summary = summarize(records, { samples, slo: sloOf(results.config) });
   results.metrics = rows;
   results.summary = summary as unknown as Results['summary'];
   // Derived from the rows, like the summary: a merge of shards gets the whole run's turns.

@@ -1,7 +1,7 @@
 /** The simulated endpoint as a real node:http server on loopback; the request path picks the dialect. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSimState, planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
+import { createSimState, modelList, planResponse, SIM_PATHS, type SimulatorOptions } from './simulator.ts';
 import { loadTokenizer } from '../stats/tokenizer.ts';
 import { createRng } from '../util/random.ts';
 import { TimeBuffer } from '../record/record.ts';
@@ -54,6 +54,10 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
       return;
     }
+    if (req.method === 'GET' && new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '') === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(modelList()));
+      return;
+    }
     if (options.recordTruth && req.url === STATS_PATH && (req.method === 'GET' || req.method === 'DELETE')) {
       if (req.method === 'DELETE') truth = new TimeBuffer();
       const stats: SimStats = { requests: truth.length, ttft_ms: truth.toArray() };
@@ -83,7 +87,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     const pathname = new URL(url, 'http://sim').pathname;
     const response = planResponse(pathname, body, simulator, rng, state);
     if (!response) {
-      const message = `the simulated endpoint serves ${SIM_PATHS.join(', ')}; not ${pathname}`;
+      const message = `the simulated endpoint serves POST ${SIM_PATHS.join(', ')} and GET /v1/models; not ${pathname}`;
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
       return;
     }

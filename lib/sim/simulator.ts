@@ -9,6 +9,7 @@ import type { Rng } from '../util/random.ts';
 import { blockKeys, BLOCK_TOKENS, createPrefixCache, type PrefixCache } from './prefix-cache.ts';
 import { promptText } from './prompt-text.ts';
 import { dialectForPath, type SimDialect } from './dialects.ts';
+import { protocolForPath } from '../wire/protocols/registry.ts';
 import type { SimFrame, SimTimeline, SimToken } from './timeline.ts';
 
 export interface SimulatorOptions {
@@ -110,7 +111,7 @@ export function planTimeline(body: unknown, options: SimulatorOptions, rng: Rng,
   }
   const streamOptions = request.stream_options as { include_usage?: unknown } | undefined;
   return {
-    model: typeof request.model === 'string' ? request.model : 'streambench-sim',
+    model: typeof request.model === 'string' ? request.model : SIM_MODEL,
     tokens,
     inputTokens: prompt.input,
     cachedInputTokens: prompt.cached,
@@ -128,11 +129,38 @@ export interface SimResponse {
   inputTokens: number;
 }
 
-/** The response for a request path, or undefined when the path names no simulated API. */
+/**
+ * Whether the API streams this request, as the real one decides: Gemini by its endpoint
+ * (:streamGenerateContent), Ollama unless `"stream": false`, OpenAI and Anthropic only with
+ * `"stream": true` (their SDKs leave `stream` out of a non-streaming request).
+ */
+export function answersStreaming(pathname: string, body: unknown): boolean {
+  const protocol = protocolForPath(pathname);
+  const stream = body && typeof body === 'object' && !Array.isArray(body) ? (body as { stream?: unknown }).stream : undefined;
+  if (protocol?.name === 'gemini') return pathname.replace(/\/+$/, '').endsWith(':streamGenerateContent');
+  if (protocol?.name === 'ollama') return stream !== false;
+  return stream === true;
+}
+
+/**
+ * The response for a request path, or undefined when the path names no simulated API. A request that
+ * does not stream (answersStreaming) gets the whole answer as one JSON body in the API's own shape,
+ * sent when the last token would have been generated.
+ */
 export function planResponse(pathname: string, body: unknown, options: SimulatorOptions, rng: Rng, state?: SimState): SimResponse | undefined {
   const dialect: SimDialect | undefined = dialectForPath(pathname);
   if (!dialect) return undefined;
   const timeline = planTimeline(body, options, rng, state);
+  if (!answersStreaming(pathname, body)) {
+    const end = timeline.tokens[timeline.tokens.length - 1]?.atMs ?? 0;
+    return {
+      contentType: JSON_TYPE,
+      frames: [{ atMs: end, text: JSON.stringify(dialect.json(timeline)) }],
+      firstTokenAtMs: end,
+      tokenTimesMs: timeline.tokens.map((token) => token.atMs),
+      inputTokens: timeline.inputTokens,
+    };
+  }
   return {
     contentType: dialect.contentType,
     frames: mergeSimultaneous(dialect.frames(timeline)),
@@ -153,15 +181,30 @@ function mergeSimultaneous(frames: SimFrame[]): SimFrame[] {
   return merged;
 }
 
+const JSON_TYPE = 'application/json';
+
 export const SIM_PATHS = [
   '/v1/chat/completions',
   '/v1/completions',
   '/v1/responses',
   '/v1/messages',
   '/v1beta/models/{model}:streamGenerateContent?alt=sse',
+  '/v1beta/models/{model}:generateContent',
   '/api/chat',
   '/api/generate',
 ] as const;
+
+/** The model the simulator names when a request names none. */
+export const SIM_MODEL = 'streambench-sim';
+
+/**
+ * GET /v1/models: one model, in a shape both OpenAI's list (`object: "list"`, `data[].object`) and
+ * Anthropic's (`data[].type`, `has_more`, `first_id`, `last_id`) read.
+ */
+export function modelList(): object {
+  const model = { id: SIM_MODEL, object: 'model', type: 'model', created: 0, created_at: '2025-01-01T00:00:00Z', owned_by: 'streambench', display_name: 'streambench simulated model' };
+  return { object: 'list', data: [model], has_more: false, first_id: SIM_MODEL, last_id: SIM_MODEL };
+}
 
 /** The frames as a web ReadableStream, with real delays (for msw handlers). */
 export function framesToStream(frames: readonly SimFrame[]): ReadableStream<Uint8Array> {

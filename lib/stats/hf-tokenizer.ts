@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../record/errors.ts';
+import { whyUnreadable } from '../util/input-file.ts';
 
 /** A Tokenizer (tokenizer.ts), which imports this file: the shape is spelled out here to keep imports one-way. */
 export async function loadHfTokenizer(path: string, label: string): Promise<{ name: string; count(text: string): number; encode(text: string): number[] }> {
@@ -15,9 +16,7 @@ export async function loadHfTokenizer(path: string, label: string): Promise<{ na
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(error));
-    throw new UsageError(`--tokenizer ${label}: cannot read it (${why}); use o200k, cl100k or the path of a tokenizer.json`);
+    throw new UsageError(`--tokenizer ${label}: cannot read it (${whyUnreadable(error)}); use o200k, cl100k or the path of a tokenizer.json`);
   }
   const notATokenizer = (why: string) =>
     new UsageError(`--tokenizer ${label} is not a Hugging Face tokenizer.json (${why}); use o200k, cl100k or a model's tokenizer.json`);

@@ -52,6 +52,8 @@ export interface RunSummary {
   peak_output_tokens_per_second: number;
   /** Sum of server-reported input tokens over successful requests that reported them. */
   input_tokens: number;
+  /** Measured requests sent without streaming (`"stream": false`, or a non-streaming endpoint): no TTFT, TPOT or ITL. */
+  non_streaming?: number;
   /** How many successful requests took their output-token count from each source. */
   token_sources: Record<TokenSource, number>;
   /** Successful requests whose server-reported output tokens differ from the token events counted. */
@@ -88,6 +90,13 @@ export interface RunSummary {
   goodput?: Goodput;
   /** With a workload (prompt lengths, output lengths asked for): requested against actual (stats/workload-stats.ts). */
   workload?: WorkloadStats;
+}
+
+/** Reports warn above this send lag p99 (seconds): requests went out later than scheduled. */
+export const SEND_LAG_WARN_SECONDS = 0.01;
+
+export function sendLagTooHigh(summary: Pick<RunSummary, 'send_lag'>): boolean {
+  return (summary.send_lag?.p99 ?? 0) > SEND_LAG_WARN_SECONDS;
 }
 
 /** The per-request metrics that have distributions, in report order. */
@@ -191,6 +200,7 @@ export class SummaryBuilder {
   private lagged = false;
   private readonly ttftsFromIntended = numberList();
   private readonly totalsFromIntended = numberList();
+  private nonStreaming = 0;
 
   constructor(options: SummarizeOptions = {}) {
     this.given = options.samples;
@@ -204,6 +214,7 @@ export class SummaryBuilder {
       return;
     }
     this.measured++;
+    if (r.nonStreaming) this.nonStreaming++;
     this.workload.add(r);
     if (this.lists) addSamples(this.lists, r);
     this.series.add(r);
@@ -269,6 +280,7 @@ export class SummaryBuilder {
     }
     if (retries > 0) Object.assign(summary, { retries, recovered_by_retry: this.recovered });
     if (this.warmups > 0) summary.warmup_requests = this.warmups;
+    if (this.nonStreaming > 0) summary.non_streaming = this.nonStreaming;
     Object.assign(summary, this.scheduleLag());
     if (this.goodput) summary.goodput = this.goodput.finish(wall);
     const workload = this.workload.finish();

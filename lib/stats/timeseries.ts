@@ -6,7 +6,8 @@
  *
  * - started / completed / failed: by the bucket holding `started` / `ended`.
  * - output_tokens: each successful request's output tokens, spread over its
- *   token events (usage count / events per event), by arrival time.
+ *   token events (usage count / events per event), by arrival time; a
+ *   non-streaming answer's all at its end, when they arrived.
  * - in_flight: time-weighted mean of requests in flight over the part of the
  *   bucket inside the run (so a short last bucket is not diluted).
  */
@@ -69,6 +70,7 @@ export class TimeseriesBuilder {
         this.cover(index, index);
         this.bump(this.outputTokens, index, perEvent);
       }
+      if (r.tokenTimes.length === 0 && r.nonStreaming) this.bump(this.outputTokens, last, outputTokens(r));
     }
     for (let index = first; index <= last; index++) {
       const from = Math.max(r.startedAt, index * size);

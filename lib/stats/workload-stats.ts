@@ -59,9 +59,9 @@ export class WorkloadStatsBuilder {
     }
   }
 
-  /** Undefined when no record carried workload data. */
+  /** Undefined when no record carried workload data or a server prompt count (usage). */
   finish(): WorkloadStats | undefined {
-    if (this.prompt.length === 0 && this.requested.length === 0) return undefined;
+    if (this.prompt.length === 0 && this.requested.length === 0 && this.serverPrompt.length === 0) return undefined;
     const stats: WorkloadStats = {};
     const put = (key: 'prompt_tokens' | 'server_prompt_tokens' | 'requested_output_tokens' | 'actual_output_tokens', values: BlockArray<Float64Array>) => {
       const d = values.length > 0 ? describeSorted(values.sortedCopy()) : undefined;

@@ -20,6 +20,11 @@ export interface RequestContext {
   protocol: Protocol | undefined;
   /** Keep the generated text on the record, for a tokenizer estimate after the run. */
   collectText?: boolean;
+  /**
+   * The request asks for the whole answer as one JSON body (`"stream": false`, or a non-streaming
+   * endpoint): it is read whole and measured end to end, with no token times (so no TTFT, TPOT or ITL).
+   */
+  nonStreaming?: boolean;
   /** Keep the answer text on the record (replyText), for a conversation's next turn. */
   collectReply?: boolean;
   /** Whole request, send to end of stream. */
@@ -47,6 +52,8 @@ const ERROR_READ_BYTES = 4096;
 /** The start of a 200 body, kept to explain a response that carried no token. */
 const HEAD_CHARS = 512;
 const EXCERPT_CHARS = 80;
+/** A non-streaming answer is held whole until parsed: larger ones are refused as a protocol error. */
+const MAX_COMPLETE_BYTES = 16 * 1024 * 1024;
 const identity = (text: string) => text;
 
 /** The run signal's abort reason when a --duration run's grace period ends. */
@@ -86,7 +93,7 @@ export async function executeRequest(
     chunks: 0,
     sawEndMarker: false,
   };
-  const sink = new RecordingSink(record, request, ctx.collectText === true, ctx.collectReply === true);
+  const sink = new RecordingSink(record, request, ctx.collectText === true, ctx.collectReply === true, origin);
   const { tokenTimes } = sink;
   let head = '';
   // StringDecoder: streaming UTF-8 like TextDecoder, about 3x cheaper per chunk.
@@ -135,6 +142,19 @@ export async function executeRequest(
       throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail));
     }
     let protocol = ctx.protocol;
+    if (ctx.nonStreaming) {
+      record.nonStreaming = true;
+      if (isHtml(response.header('content-type'), '')) {
+        const body = redact(await readPrefix(response, HEAD_CHARS));
+        const detail = describeTokenlessStream(response.header('content-type'), body, body.length, 0);
+        throw new RequestFailure('protocol', describeRequest(request.method, request.url, detail), { body });
+      }
+      // Without a protocol from the path, a JSON answer is read as OpenAI chat, as an SSE one is.
+      const text = await readWhole(response, sink, record);
+      if (abortReason) throw new Error(`request ${abortReason}`);
+      parseWhole(text, protocol ?? protocolForContentType('text/event-stream'), sink, record);
+      return record;
+    }
     if (!protocol) {
       const contentType = response.header('content-type');
       // Auto-detection would take a web page for a raw byte stream and count it a success.
@@ -202,17 +222,29 @@ class RecordingSink implements StreamSink {
   /** The answer text, kept only for a conversation's next turn. */
   replyText = '';
   readonly wantsText: boolean;
+  /** Any text came (a token event, or text in a non-streaming answer). */
+  sawText = false;
+  /** Reading a non-streaming answer: token() records no time. */
+  wholeAnswer = false;
 
   constructor(
     private readonly record: RequestRecord,
     private readonly request: TransportRequest,
     private readonly wantsOutput: boolean,
     private readonly wantsReply: boolean,
+    readonly origin: number,
   ) {
     this.wantsText = wantsOutput || wantsReply;
   }
 
+  get requestInfo(): TransportRequest {
+    return this.request;
+  }
+
   token(reasoning: boolean): void {
+    this.sawText = true;
+    // A non-streaming answer arrived whole: its text has no arrival time of its own.
+    if (this.wholeAnswer) return;
     const { record, now } = this;
     this.tokenTimes.push(now);
     if (record.firstTokenAt === undefined) record.firstTokenAt = now;
@@ -241,6 +273,38 @@ class RecordingSink implements StreamSink {
     const { method, url } = this.request;
     throw new RequestFailure('protocol', `${describeRequest(method, url, 'error event in stream')}: ${message}`, { code });
   }
+}
+
+/**
+ * A non-streaming answer: the whole body, then the protocol reads it at once. Its token events are not
+ * times (they all arrive together), so they are counted as "has text" only; output tokens come from the
+ * server's usage or a tokenizer.
+ */
+async function readWhole(response: TransportResponse, sink: RecordingSink, record: RequestRecord): Promise<string> {
+  const parts: Uint8Array[] = [];
+  await response.read((chunk) => {
+    const now = (sink.now = performance.now() - sink.origin);
+    if (record.firstByteAt === undefined) record.firstByteAt = now;
+    record.bytes += chunk.byteLength;
+    record.chunks++;
+    if (record.bytes > MAX_COMPLETE_BYTES) throw new RequestFailure('protocol', `non-streaming response larger than ${MAX_COMPLETE_BYTES / 1024 / 1024} MB`);
+    // Copied: the transport may reuse the chunk's memory after this call.
+    parts.push(new Uint8Array(chunk));
+  });
+  return new TextDecoder().decode(Buffer.concat(parts));
+}
+
+function parseWhole(text: string, protocol: Protocol, sink: RecordingSink, record: RequestRecord): void {
+  sink.wholeAnswer = true;
+  if (protocol.parseComplete) protocol.parseComplete(text, sink);
+  else protocol.onMessage(text.trim(), undefined, sink);
+  if (!sink.sawText && record.usage?.outputTokens === undefined) {
+    const { method, url } = sink.requestInfo;
+    throw new RequestFailure('protocol', describeRequest(method, url, `no generated text in the non-streaming response (${text.length} bytes)`), {
+      body: text.slice(0, HEAD_CHARS),
+    });
+  }
+  sink.end();
 }
 
 function acceptEncoding(headers: Record<string, string>): string {

@@ -25,6 +25,13 @@ interface AnthropicEvent {
 }
 
 /** Events that carry nothing to measure: skipped without parsing. */
+interface CompleteMessage {
+  type?: string;
+  content?: Array<{ type?: string; text?: string; thinking?: string; input?: unknown }> | null;
+  usage?: AnthropicUsage | null;
+  error?: unknown;
+}
+
 const SKIPPED = new Set(['ping', 'content_block_stop']);
 
 export const anthropicMessages: Protocol = {
@@ -59,6 +66,26 @@ export const anthropicMessages: Protocol = {
       case 'error':
         return failWithProviderError(message.error ?? message, sink);
     }
+  },
+  /** A whole `message`: its text, thinking and tool-use blocks and its usage; or `{type: "error"}`. */
+  parseComplete(data: string, sink: StreamSink) {
+    const message = parseJsonMessage(data) as CompleteMessage;
+    if (message.type === 'error' || message.error) return failWithProviderError(message.error ?? message, sink);
+    let answer = false;
+    let reasoning = false;
+    for (const block of message.content ?? []) {
+      const thought = block.type === 'thinking' ? block.thinking : undefined;
+      const text = block.type === 'tool_use' ? JSON.stringify(block.input ?? {}) : block.text;
+      if (isText(thought)) {
+        reasoning = true;
+        sink.text(thought, 'reasoning');
+      } else if (isText(text)) {
+        answer = true;
+        sink.text(text, block.type === 'tool_use' ? 'tool' : 'answer');
+      }
+    }
+    if (answer || reasoning) sink.token(!answer);
+    reportUsage(message.usage, true, sink);
   },
   setOutputLimit: (body, tokens) => ({ ...body, max_tokens: tokens }),
   setPrompt: (body, prompt) => {

@@ -59,6 +59,8 @@ export const gemini: Protocol = {
     }
     if (finished) sink.end();
   },
+  // :generateContent answers with one GenerateContentResponse (read by onMessage); :streamGenerateContent streams them.
+  streams: (_body, url) => !url.pathname.replace(/\/+$/, '').endsWith(':generateContent'),
   setOutputLimit: (body, tokens) => ({ ...body, generationConfig: { ...(body.generationConfig as object | undefined), maxOutputTokens: tokens } }),
   setPrompt: (body, prompt) => {
     if (typeof prompt === 'string') return { ...body, contents: [{ role: 'user', parts: [{ text: prompt }] }] };

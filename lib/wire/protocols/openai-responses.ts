@@ -6,7 +6,19 @@
  * There is no `[DONE]`: the terminal event is the end marker. Errors are an
  * `error` event or `response.failed`.
  */
-import { failWithProviderError, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+import { failWithProviderError, isText, parseJsonMessage, type Protocol, type StreamSink } from './protocol.ts';
+
+interface CompleteResponse {
+  status?: string;
+  error?: unknown;
+  output?: Array<{
+    type?: string;
+    content?: Array<{ type?: string; text?: string; refusal?: string }> | null;
+    summary?: Array<{ text?: string }> | null;
+    arguments?: string;
+  }> | null;
+  usage?: { input_tokens?: number | null; output_tokens?: number | null } | null;
+}
 
 interface ResponsesEvent {
   type?: string;
@@ -78,6 +90,38 @@ export const openaiResponses: Protocol = {
     } else if (type === 'error') {
       failWithProviderError(message.error ?? { message: message.message, code: message.code }, sink);
     }
+  },
+  /** A whole `response` object: its output items' text, its usage, or its error. */
+  parseComplete(data: string, sink: StreamSink) {
+    const response = parseJsonMessage(data) as CompleteResponse;
+    if (response.error) return failWithProviderError(response.error, sink);
+    if (response.status === 'failed') return failWithProviderError('response.failed', sink);
+    let answer = false;
+    let reasoning = false;
+    for (const item of response.output ?? []) {
+      if (item.type === 'reasoning') {
+        for (const part of [...(item.summary ?? []), ...(item.content ?? [])]) {
+          if (isText(part.text)) {
+            reasoning = true;
+            sink.text(part.text, 'reasoning');
+          }
+        }
+      } else if (item.type === 'message') {
+        for (const part of item.content ?? []) {
+          const text = part.text ?? part.refusal;
+          if (isText(text)) {
+            answer = true;
+            sink.text(text, 'answer');
+          }
+        }
+      } else if (isText(item.arguments)) {
+        answer = true;
+        sink.text(item.arguments, 'tool');
+      }
+    }
+    if (answer || reasoning) sink.token(!answer);
+    const usage = response.usage;
+    if (usage) sink.usage({ inputTokens: usage.input_tokens ?? undefined, outputTokens: usage.output_tokens ?? undefined });
   },
   setOutputLimit: (body, tokens) => ({ ...body, max_output_tokens: tokens }),
   setPrompt: (body, prompt) => ({ ...body, input: prompt }),

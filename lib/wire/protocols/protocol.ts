@@ -48,12 +48,28 @@ export interface Protocol {
   prepareBody?(body: unknown, options: PrepareOptions): unknown;
   /** A minimal streaming request body for this API, used when the config gives none. */
   defaultBody?(url: URL): unknown;
+  /**
+   * False when the request asks for the whole answer as one JSON body; default: unless the body says
+   * `"stream": false` (asksNotToStream).
+   */
+  streams?(body: unknown, url: URL): boolean;
+  /**
+   * Reads a non-streaming answer (the whole body, JSON) into the sink: text, usage, or a provider error.
+   * Default: the body is read as one stream message (onMessage), which fits APIs whose answer has the
+   * shape of their stream chunks (Gemini, Ollama, OpenAI completions). The caller marks the end.
+   */
+  parseComplete?(data: string, sink: StreamSink): void;
   /** Sets the API's own output limit field (max_tokens, max_output_tokens, ...) on a JSON object body. */
   setOutputLimit?(body: JsonObject, tokens: number): JsonObject;
   /** Also asks the server to produce exactly `tokens` (ignore end-of-sequence); undefined when the API has no such field. */
   setExactOutput?(body: JsonObject, tokens: number): JsonObject;
   /** Puts a prompt (text, or chat messages where the API takes them) into a JSON object body. */
   setPrompt?(body: JsonObject, prompt: string | ChatMessage[]): JsonObject;
+}
+
+/** `"stream": false` in a JSON object body: the request asks for the whole answer at once. */
+export function asksNotToStream(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && (body as { stream?: unknown }).stream === false;
 }
 
 export type JsonObject = Record<string, unknown>;

@@ -11,7 +11,7 @@ import { ollama } from './ollama.ts';
 import { openaiChat } from './openai-chat.ts';
 import { openaiCompletions } from './openai-completions.ts';
 import { openaiResponses } from './openai-responses.ts';
-import type { Protocol } from './protocol.ts';
+import { asksNotToStream, type Protocol } from './protocol.ts';
 import { raw } from './raw.ts';
 
 const PROTOCOLS: Record<string, Protocol> = Object.fromEntries(
@@ -33,7 +33,7 @@ export function protocolForPath(pathname: string): Protocol | undefined {
   if (path.endsWith('/completions')) return openaiCompletions;
   if (path.endsWith('/responses')) return openaiResponses;
   if (path.endsWith('/messages')) return anthropicMessages;
-  if (path.endsWith(':streamGenerateContent')) return gemini;
+  if (path.endsWith(':streamGenerateContent') || path.endsWith(':generateContent')) return gemini;
   if (path.endsWith('/api/chat') || path.endsWith('/api/generate')) return ollama;
   return undefined;
 }
@@ -65,13 +65,23 @@ export function resolveProtocol(name: string | undefined, url: string): Protocol
     return { protocol, how: 'forced' };
   }
   const protocol = protocolForPath(parsed.pathname);
+  // Stryker disable next-line ConditionalExpression: checkUrl checks only Gemini, which undefined is not
   if (protocol) checkUrl(protocol, parsed);
   return protocol ? { protocol, how: 'path' } : { protocol: undefined, how: 'content-type' };
 }
 
+/**
+ * Whether a request streams its answer: the protocol decides (Gemini by its endpoint), else `"stream": false`
+ * in the body asks for one JSON answer. Non-streaming requests are measured end to end (no TTFT).
+ */
+export function requestStreams(protocol: Protocol | undefined, body: unknown, url: string): boolean {
+  return protocol?.streams ? protocol.streams(body, new URL(url)) : !asksNotToStream(body);
+}
+
 function checkUrl(protocol: Protocol, url: URL): void {
   // Without alt=sse Gemini streams one JSON array, which no incremental framing here reads.
-  if (protocol === gemini && url.searchParams.get('alt') !== 'sse') {
+  // (:generateContent answers with one JSON object instead: a non-streaming request.)
+  if (protocol === gemini && !url.pathname.replace(/\/+$/, '').endsWith(':generateContent') && url.searchParams.get('alt') !== 'sse') {
     throw new UsageError(`gemini streaming needs "?alt=sse" on the URL (got ${url.pathname}${url.search})`);
   }
 }

@@ -1,14 +1,25 @@
 /**
- * An ASCII scatter chart of a sweep: throughput (output tokens/s) across,
- * TTFT p99 up, one marker per level (1-9, then A-Z), consecutive levels joined
- * by dots. Both axes start at 0 so the curve's shape is not exaggerated. A
- * pure renderer.
+ * An ASCII scatter chart for the terminal: one marker per point (1-9, then
+ * A-Z), consecutive points joined by dots, both axes from 0 so a curve's shape
+ * is not exaggerated. The sweep section draws its levels with it. Pure.
  */
-import { labels, type Lang } from './i18n.ts';
-import type { SweepResults } from '../load/sweep.ts';
 
-export interface ChartOptions {
-  lang: Lang;
+export interface AsciiPoint {
+  x: number;
+  y: number;
+  /** What the marker stands for, listed under the chart ("concurrency 4"). */
+  label: string;
+}
+
+export interface AsciiScatterSpec {
+  title: string;
+  yLabel: string;
+  /** Formats the top of the y axis ("190.0 ms"). */
+  yFormat: (value: number) => string;
+  xFormat: (value: number) => string;
+  points: readonly AsciiPoint[];
+  /** Shown instead of the plot when there is no point. */
+  empty: string;
   /** Plot area, in characters. */
   width?: number;
   height?: number;
@@ -16,17 +27,12 @@ export interface ChartOptions {
 
 const MARKERS = '123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
-export function renderSweepChart(sweep: SweepResults, options: ChartOptions): string {
-  const L = labels(options.lang);
-  const width = options.width ?? 50;
-  const height = options.height ?? 12;
-  const points = sweep.levels.flatMap((level, i) =>
-    level.summary.ttft
-      ? [{ x: level.summary.output_tokens_per_second, y: level.summary.ttft.p99, marker: MARKERS[i] ?? '*', value: level.value }]
-      : [],
-  );
-  const title = `【${L.chartTitle}】`;
-  if (points.length === 0) return `${title}\n  ${L.noChartData}\n`;
+export function renderAsciiScatter(spec: AsciiScatterSpec): string {
+  const width = spec.width ?? 50;
+  const height = spec.height ?? 12;
+  const title = `${spec.title}`;
+  const points = spec.points.map((p, i) => ({ ...p, marker: MARKERS[i] ?? '*' }));
+  if (points.length === 0) return `${title}\n  ${spec.empty}\n`;
 
   const maxX = Math.max(...points.map((p) => p.x)) || 1;
   const maxY = Math.max(...points.map((p) => p.y)) || 1;
@@ -45,17 +51,17 @@ export function renderSweepChart(sweep: SweepResults, options: ChartOptions): st
   }
   for (const p of points) grid[row(p.y)]![column(p.x)] = p.marker;
 
-  const top = `${maxY.toFixed(3)}s`;
-  const bottom = '0s';
+  const top = spec.yFormat(maxY);
+  const bottom = '0';
   const pad = Math.max(top.length, bottom.length);
-  const lines = [title, `  TTFT p99`];
+  const lines = [title, `  ${spec.yLabel}`];
   grid.forEach((cells, i) => {
     const label = i === 0 ? top : i === height - 1 ? bottom : '';
     lines.push(`  ${label.padStart(pad)} |${cells.join('').trimEnd()}`);
   });
   lines.push(`  ${' '.repeat(pad)} +${'-'.repeat(width)}`);
-  const right = `${maxX.toFixed(1)} ${L.tokPerSec}`;
+  const right = spec.xFormat(maxX);
   lines.push(`  ${' '.repeat(pad)}  0${right.padStart(width - 1)}`);
-  lines.push(`  ${points.map((p) => `${p.marker}: ${sweep.parameter} ${p.value}`).join('   ')}`);
+  lines.push(`  ${points.map((p) => `${p.marker}: ${p.label}`).join('   ')}`);
   return lines.join('\n') + '\n';
 }
