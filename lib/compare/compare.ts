@@ -260,7 +260,6 @@ function makeRow(ref: MetricRef, base: ComparedRun, next: ComparedRun, significa
   const significant = change !== undefined && change !== 0 && (significance?.significant ?? false);
   let verdict: Verdict = 'n/a';
   if (change !== undefined && significance) {
-    // Stryker disable next-line EqualityOperator: significant implies change !== 0, so < and <= agree
     verdict = !significant ? 'same' : (change < 0) === (ref.better === 'lower') ? 'better' : 'worse';
   }
   return {

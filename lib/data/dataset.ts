@@ -123,7 +123,6 @@ class FileDecoding {
           bytes = head;
         }
         const text = this.decode(decoder, bytes, true);
-        // Stryker disable next-line ConditionalExpression: an empty piece of text parses as nothing
         if (text) yield text;
       }
     } catch (error) {
@@ -149,7 +148,6 @@ class FileDecoding {
     try {
       text = decoder.decode(bytes, { stream });
     } catch (error) {
-      // Stryker disable next-line ConditionalExpression: a fatal TextDecoder throws nothing else on bytes
       if ((error as NodeJS.ErrnoException).code !== 'ERR_ENCODING_INVALID_ENCODED_DATA') throw error;
       throw this.undecodable(bytes);
     }
@@ -162,7 +160,6 @@ class FileDecoding {
     const lenient = new TextDecoder(this.encoding).decode(bytes);
     const bad = lenient.indexOf('\uFFFD');
     let line = this.lines;
-    // Stryker disable next-line EqualityOperator: i is a newline and bad a U+FFFD, never the same index
     for (let i = lenient.indexOf('\n'); i !== -1 && (bad === -1 || i < bad); i = lenient.indexOf('\n', i + 1)) line++;
     const hint =
       this.encoding === 'utf-8'
@@ -354,7 +351,6 @@ class DatasetBuilder {
       let value: unknown = row;
       for (const key of path) {
         value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
-        // Stryker disable next-line ConditionalExpression: undefined stays undefined down the rest of the path
         if (value === undefined) break;
       }
       if (value === undefined) {
@@ -403,7 +399,7 @@ class DatasetBuilder {
   private chooseFields(columns: readonly string[]): FieldRequest[] {
     const requests = typeof this.fields === 'function' ? this.fields(columns) : [...this.fields];
     // One store per distinct field, however many placeholders use it.
-    // Stryker disable next-line MethodExpression,ConditionalExpression: a repeated field would replace its own store; work only
+    // Stryker disable next-line MethodExpression: a repeated field would replace its own store; work only
     return requests.filter((request, i) => requests.findIndex((r) => r.name === request.name) === i);
   }
 

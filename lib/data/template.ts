@@ -107,15 +107,13 @@ function compileText(
   const pieces: Piece[] = [];
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty fixed piece adds nothing to the text
-    if (match.index > last) pieces.push(text.slice(last, match.index));
+    pieces.push(text.slice(last, match.index)); // may be '': join() merges it away
     const placeholder = parsePlaceholder(match[0], match[1] as string, where);
     const value = valueReader(placeholder, data, headerValue);
     pieces.push(escape ? (row) => escape(value(row)) : value);
     last = match.index + match[0].length;
   }
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty fixed piece adds nothing to the text
-  if (last < text.length) pieces.push(text.slice(last));
+  pieces.push(text.slice(last));
   return join(pieces);
 }
 
@@ -166,13 +164,11 @@ function join(pieces: Piece[]): Piece {
   for (const piece of pieces) {
     // Stryker disable next-line ArithmeticOperator: merged[length + 1] is undefined, so nothing merges: the same text, more pieces
     const previous = merged[merged.length - 1];
-    // Stryker disable next-line ConditionalExpression,StringLiteral: merging fixed pieces is speed only, the text is the same
+    // Stryker disable next-line StringLiteral: typeof is never "", so nothing merges: the same text, more pieces
     if (typeof piece === 'string' && typeof previous === 'string') merged[merged.length - 1] = previous + piece;
     else merged.push(piece);
   }
-  // Stryker disable next-line ConditionalExpression,StringLiteral: a function of no pieces renders '' too
   if (merged.length === 0) return '';
-  // Stryker disable next-line ConditionalExpression: a single row-dependent piece returned as is renders the same
   if (merged.length === 1 && typeof merged[0] === 'string') return merged[0];
   return (row) => {
     let out = '';
@@ -248,12 +244,8 @@ function checkRows(
   problem: (row: number) => string | undefined,
 ): void {
   let passed = passedChecks.get(data);
-  // The cache only saves re-scanning rows that passed: speed, not behaviour.
-  // Stryker disable next-line ConditionalExpression: speed only
   if (!passed) passedChecks.set(data, (passed = new Set()));
-  // Stryker disable next-line StringLiteral: speed only
   const key = `${check}\0${placeholder.field}`;
-  // Stryker disable next-line ConditionalExpression: speed only
   if (passed.has(key)) return;
   for (let row = 0; row < data.rows; row++) {
     const why = problem(row);
