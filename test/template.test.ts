@@ -231,3 +231,34 @@ describe('JSONL rows', () => {
     });
   });
 });
+
+describe('details that a wrong implementation gets wrong', () => {
+  it('shows a long bad value cut to its first 40 characters', async () => {
+    const long = `${'9'.repeat(39)}x${'y'.repeat(20)}`;
+    expect(await compileError(chat('{{c:int}}'), `c\n${long}\n`)).toMatch(new RegExp(`needs an integer, got "${'9'.repeat(39)}x…"$`));
+    const forty = `${'9'.repeat(39)}x`;
+    expect(await compileError(chat('{{c:int}}'), `c\n${forty}\n`)).toMatch(new RegExp(`got "${forty}"$`));
+  });
+
+  it('keeps fixed text before, between and after placeholders in a URL and a header', async () => {
+    const template: RequestTemplate = {
+      url: 'http://127.0.0.1:8000/v1/{{m}}/x?q={{q}}&end=1',
+      method: 'POST',
+      headers: { 'X-Tag': 'a-{{m}}-b' },
+      body: { model: 'fixed' },
+    };
+    const render = compileTemplate(template, await dataFor(template, 'm,q\nmodel one,a&b\n'));
+    const request = render(0);
+    expect(request.url).toBe('http://127.0.0.1:8000/v1/model%20one/x?q=a%26b&end=1');
+    expect(request.headers['X-Tag']).toBe('a-model one-b');
+  });
+
+  it('checks each field of a dataset on its own: a passed check of one column does not pass another', async () => {
+    const template = chat('{{a:int}}', { max_tokens: '{{b:int}}' });
+    expect(await compileError(template, 'a,b\n1,x\n')).toMatch(/\{\{b:int\}\} in body\.max_tokens needs an integer, got "x"$/);
+    // The same data compiled twice still fails on the second field.
+    const data = await dataFor(template, 'a,b\n1,x\n');
+    expect(() => compileTemplate(template, data)).toThrow(/needs an integer/);
+    expect(() => compileTemplate(template, data)).toThrow(/needs an integer/);
+  });
+});
