@@ -15,7 +15,7 @@ import { fill, labels, type Labels, type Lang } from './i18n.ts';
 import { loadOverTime, type LoadOverTime } from '../results/load-over-time.ts';
 import { createRedactor, redactSecretFields } from '../wire/redact.ts';
 import { type MetricRow, type Results } from '../results/results.ts';
-import { formatCell, ms, ratio, reqPerSec, tokPerSec, count, type Block, type PairRow, type SectionView } from './report-blocks.ts';
+import { formatCell, ms, ratio, tokPerSec, count, volumeTiles, type Block, type PairRow, type SectionView } from './report-blocks.ts';
 import { reportDataFromResults, type ReportData } from './report-data.ts';
 import { describeLoad } from './run-line.ts';
 import { buildSections, totalTokensPerSecond } from './sections.ts';
@@ -154,10 +154,7 @@ function tiles(id: string, rows: readonly PairRow[]): string {
 function headline(data: ReportData, L: Labels): PairRow[] {
   const s = data.summary;
   const rows: PairRow[] = [
-    { key: 'total-requests', label: L.total, value: count(s.total_requests) },
-    { key: 'success-rate', label: L.successRate, value: ratio(s.total_requests > 0 ? s.success_count / s.total_requests : undefined) },
-    { key: 'throughput', label: L.throughput, value: reqPerSec(s.requests_per_second) },
-    { key: 'output-tokens-per-second', label: L.outputRate, value: tokPerSec(s.output_tokens_per_second) },
+    ...volumeTiles(s, L),
   ];
   if (s.input_tokens > 0) rows.push({ key: 'total-tokens-per-second', label: L.totalTokenRate, value: tokPerSec(totalTokensPerSecond(s)) });
   rows.push(

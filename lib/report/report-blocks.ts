@@ -4,6 +4,7 @@
  * renderer (text, markdown, HTML, CSV) draws the same blocks its own way, so
  * a section written once appears in every format (lib/report/sections.ts).
  */
+import type { RunSummary } from '../stats/summary.ts';
 import type { Labels } from './i18n.ts';
 import type { ReportData } from './report-data.ts';
 
@@ -133,4 +134,14 @@ export interface ReportSection {
    * has content is named in the report's last line ("More with --report full: ...").
    */
   brief?(data: ReportData, L: Labels): string[];
+}
+
+/** The tiles every run or level opens with: requests, success rate, request and output token throughput. */
+export function volumeTiles(s: RunSummary, L: Labels): PairRow[] {
+  return [
+    { key: 'total-requests', label: L.total, value: count(s.total_requests) },
+    { key: 'success-rate', label: L.successRate, value: ratio(s.total_requests > 0 ? s.success_count / s.total_requests : undefined) },
+    { key: 'throughput', label: L.throughput, value: reqPerSec(s.requests_per_second) },
+    { key: 'output-tokens-per-second', label: L.outputRate, value: tokPerSec(s.output_tokens_per_second) },
+  ];
 }

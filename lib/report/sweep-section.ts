@@ -9,7 +9,7 @@
  * with 1/x, so this is exact, not an approximation).
  */
 import { renderAsciiScatter, type AsciiPoint } from './ascii-scatter.ts';
-import { count, formatCell, formatMs, ms, ratio, reqPerSec, tokPerSec, type Block, type PairRow, type ReportSection, type TableRow } from './report-blocks.ts';
+import { count, formatCell, formatMs, ms, ratio, reqPerSec, tokPerSec, volumeTiles, type Block, type PairRow, type ReportSection, type TableRow } from './report-blocks.ts';
 import type { ReportData } from './report-data.ts';
 import type { Labels } from './i18n.ts';
 import { colorAt, xyChart } from './svg-chart.ts';
@@ -150,10 +150,7 @@ function chartOf(
 function levelTiles(level: SweepLevel, sweep: SweepResults, L: Labels): Block {
   const s = level.summary;
   const tiles: PairRow[] = [
-    { key: 'total-requests', label: L.total, value: count(s.total_requests) },
-    { key: 'success-rate', label: L.successRate, value: ratio(s.total_requests > 0 ? s.success_count / s.total_requests : undefined) },
-    { key: 'throughput', label: L.throughput, value: reqPerSec(s.requests_per_second) },
-    { key: 'output-tokens-per-second', label: L.outputRate, value: tokPerSec(s.output_tokens_per_second) },
+    ...volumeTiles(s, L),
     { key: 'per-user', label: L.perUser, value: tokPerSec(tokensPerSecondPerUser(s)) },
     { key: 'ttft-p50', label: 'TTFT P50', value: ms(s.ttft?.p50) },
     { key: 'ttft-p99', label: 'TTFT P99', value: ms(s.ttft?.p99) },
